@@ -1,0 +1,86 @@
+// Command compass builds the handbook site and runs the ops bot.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at link time: -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// exitError carries a process exit code up to run: 1 for content errors or
+// findings, 2 for usage and internal errors.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageError marks err as a usage error (exit code 2).
+func usageError(err error) error { return &exitError{code: 2, err: err} }
+
+// subcommands holds the constructors of compass's subcommands; each
+// subcommand's file registers itself from init, so the root stays small.
+var subcommands []func(*app) *cobra.Command
+
+// app is what every subcommand shares: the output streams.
+type app struct {
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// run is main without the process globals, so tests can call it in process.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	a := &app{stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:           "compass",
+		Short:         "Build the handbook site and run the ops bot",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
+	root.AddCommand(&cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		Run:   func(*cobra.Command, []string) { fmt.Fprintln(stdout, "compass", version) },
+	})
+	for _, sub := range subcommands {
+		root.AddCommand(sub(a))
+	}
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && ee.err.Error() != "" {
+			fmt.Fprintln(stderr, "compass:", ee.err)
+		}
+		return ee.code
+	}
+	// Anything else is a usage error from cobra (unknown command, bad
+	// arguments) or an internal error: both exit 2.
+	fmt.Fprintln(stderr, "compass:", err)
+	return 2
+}
