@@ -1,0 +1,257 @@
+package handbook
+
+// This file holds the parts of the search index that the writer
+// (build/search) and the readers (this package and search.js) must agree on:
+// the tokenizer and the binary encodings. The index format itself is
+// described in the build/search package documentation.
+
+import (
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// IndexVersion is the search-index format version, stored in the manifest.
+const IndexVersion = 1
+
+// ManifestName is the one file of the index with a stable name; every other
+// file is named by a hash of its content and listed in the manifest.
+const ManifestName = "manifest.json"
+
+// MaxTermLen is the longest token, in bytes, that is indexed; longer runs of
+// letters (hashes, base64) are dropped.
+const MaxTermLen = 48
+
+// Filter keys: a filter term is key + ":" + lower-case value, indexed as a
+// term of its own so that a filter loads one postings list.
+var FilterKeys = []string{"kind", "team", "tag"}
+
+// stopWords are frequent English words left out of the index. They still take
+// a position, so the phrase "out of memory" matches "out" two words before
+// "memory".
+var stopWords = map[string]bool{
+	"a": true, "an": true, "and": true, "are": true, "as": true, "at": true, "be": true,
+	"but": true, "by": true, "for": true, "if": true, "in": true, "into": true, "is": true,
+	"it": true, "of": true, "on": true, "or": true, "such": true, "that": true, "the": true,
+	"their": true, "then": true, "there": true, "these": true, "they": true, "this": true,
+	"to": true, "was": true, "will": true, "with": true,
+}
+
+// IsStopWord reports whether the lower-case word w is left out of the index.
+func IsStopWord(w string) bool { return stopWords[w] }
+
+// Token is one indexed term and its word position.
+type Token struct {
+	Term  string // stemmed, lower case
+	Pos   int    // word position; the parts of a camelCase word take consecutive positions
+	Whole bool   // the whole of a camelCase word whose parts follow as separate tokens
+}
+
+// Word is one word of text as typed, before stemming.
+type Word struct {
+	Lower string   // the whole word in lower case
+	Parts []string // lower-case camelCase parts, nil unless there are two or more
+	Start int      // byte offset of the word in the text
+	End   int      // byte offset after the word
+}
+
+// isWordRune reports whether r belongs to a word: Unicode letters and numbers,
+// the same classes as \p{L} and \p{N} in JavaScript.
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }
+
+// SplitWords splits text into words: maximal runs of letters and digits. It
+// is the first half of Tokenize, shared with query parsing and snippets.
+func SplitWords(text string) []Word {
+	var words []Word
+	start := -1
+	for i, r := range text {
+		if isWordRune(r) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			words = append(words, newWord(text, start, i))
+			start = -1
+		}
+	}
+	if start >= 0 {
+		words = append(words, newWord(text, start, len(text)))
+	}
+	return words
+}
+
+func newWord(text string, start, end int) Word {
+	raw := text[start:end]
+	w := Word{Lower: strings.ToLower(raw), Start: start, End: end}
+	if parts := camelParts(raw); len(parts) > 1 {
+		w.Parts = parts
+	}
+	return w
+}
+
+// charClass classifies ASCII letters for camelCase splitting: 'U' upper, 'L'
+// lower, 'O' anything else (digits count as part of the current piece).
+func charClass(c byte) byte {
+	switch {
+	case c >= 'A' && c <= 'Z':
+		return 'U'
+	case c >= 'a' && c <= 'z':
+		return 'L'
+	}
+	return 'O'
+}
+
+// camelParts splits an ASCII camelCase or PascalCase word into lower-case
+// parts: "KubeCPUOvercommit" → kube, cpu, overcommit. A new part starts at an
+// upper-case letter after a lower-case letter or digit, and at the last
+// upper-case letter of a run that is followed by a lower-case one. Words with
+// non-ASCII bytes are not split.
+func camelParts(w string) []string {
+	for i := 0; i < len(w); i++ {
+		if w[i] >= utf8.RuneSelf {
+			return nil
+		}
+	}
+	var parts []string
+	start := 0
+	for i := 1; i < len(w); i++ {
+		prev, cur := charClass(w[i-1]), charClass(w[i])
+		split := cur == 'U' && prev != 'U'
+		if cur == 'U' && prev == 'U' && i+1 < len(w) && charClass(w[i+1]) == 'L' {
+			split = true
+		}
+		if split {
+			parts = append(parts, strings.ToLower(w[start:i]))
+			start = i
+		}
+	}
+	return append(parts, strings.ToLower(w[start:]))
+}
+
+// Normalize turns a lower-case word into its index term: the Porter2 stem.
+func Normalize(lower string) string { return Stem(lower) }
+
+// Tokenize turns text into index tokens: every word lower-cased and stemmed,
+// stop words and over-long words dropped (but counted in positions), and
+// camelCase words indexed both whole and by their parts, so that
+// "KubeCPUOvercommit" is found by its name and by "cpu overcommit".
+func Tokenize(text string) []Token {
+	var toks []Token
+	pos := 0
+	for _, w := range SplitWords(text) {
+		toks, pos = appendWord(toks, w, pos)
+	}
+	return toks
+}
+
+// appendWord appends the tokens of w at position pos and returns the next
+// free position.
+func appendWord(toks []Token, w Word, pos int) ([]Token, int) {
+	if w.Parts == nil {
+		if !stopWords[w.Lower] && len(w.Lower) <= MaxTermLen {
+			toks = append(toks, Token{Term: Normalize(w.Lower), Pos: pos})
+		}
+		return toks, pos + 1
+	}
+	if len(w.Lower) <= MaxTermLen {
+		toks = append(toks, Token{Term: Normalize(w.Lower), Pos: pos, Whole: true})
+	}
+	for i, p := range w.Parts {
+		if !stopWords[p] && len(p) <= MaxTermLen {
+			toks = append(toks, Token{Term: Normalize(p), Pos: pos + i})
+		}
+	}
+	return toks, pos + len(w.Parts)
+}
+
+// AppendUvarint appends x in the index's varint encoding (7 bits a byte,
+// least significant first, high bit set on all but the last byte; the same as
+// encoding/binary's Uvarint).
+func AppendUvarint(b []byte, x uint64) []byte {
+	for x >= 0x80 {
+		b = append(b, byte(x)|0x80)
+		x >>= 7
+	}
+	return append(b, byte(x))
+}
+
+// reader decodes varints from an index file, remembering the first error.
+type reader struct {
+	b   []byte
+	off int
+	err error
+}
+
+func (r *reader) uvarint() int {
+	var x uint64
+	var s uint
+	for {
+		if r.off >= len(r.b) {
+			if r.err == nil {
+				r.err = io.ErrUnexpectedEOF
+			}
+			return 0
+		}
+		c := r.b[r.off]
+		r.off++
+		if c < 0x80 {
+			if s >= 63 {
+				r.err = fmt.Errorf("varint overflows")
+				return 0
+			}
+			x |= uint64(c) << s
+			return int(x)
+		}
+		x |= uint64(c&0x7f) << s
+		s += 7
+		if s > 63 {
+			r.err = fmt.Errorf("varint overflows")
+			return 0
+		}
+	}
+}
+
+func (r *reader) bytes(n int) []byte {
+	if n < 0 || r.off+n > len(r.b) {
+		if r.err == nil {
+			r.err = io.ErrUnexpectedEOF
+		}
+		return nil
+	}
+	b := r.b[r.off : r.off+n]
+	r.off += n
+	return b
+}
+
+// Gzip compresses b deterministically: no name, no time stamp, best
+// compression, so the same input always gives the same bytes.
+func Gzip(b []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	_, _ = zw.Write(b)
+	_ = zw.Close()
+	return buf.Bytes()
+}
+
+// gunzip decompresses b if it starts with the gzip magic bytes, so a server
+// that already decoded a Content-Encoding does no harm.
+func gunzip(b []byte) ([]byte, error) {
+	if len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		return b, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("gunzip: %w", err)
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, 256<<20))
+	if err != nil {
+		return nil, fmt.Errorf("gunzip: %w", err)
+	}
+	return out, nil
+}

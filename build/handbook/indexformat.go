@@ -1,0 +1,60 @@
+package handbook
+
+// Manifest is search/manifest.json: the entry point of the search index. It is
+// small and is the only file a reader must fetch before a query; it names
+// every other file of the index.
+type Manifest struct {
+	Version int       `json:"version"` // IndexVersion
+	Docs    int       `json:"docs"`    // number of indexed sections
+	Pages   int       `json:"pages"`   // number of pages
+	Scale   float64   `json:"scale"`   // BM25 score of one impact unit
+	Dict    []DictRef `json:"dict"`    // dictionary shards, sorted by first term
+	Post    []string  `json:"post"`    // postings packs, by number
+	Pos     []string  `json:"pos"`     // positions packs, by number
+	Meta    []MetaRef `json:"meta"`    // document shards, sorted by first doc
+}
+
+// DictRef names a dictionary shard and the first term it holds; a shard holds
+// every term from its first up to the next shard's first.
+type DictRef struct {
+	First string `json:"f"`
+	File  string `json:"n"`
+}
+
+// MetaRef names a document shard and the first document ID it holds.
+type MetaRef struct {
+	First int    `json:"f"`
+	File  string `json:"n"`
+}
+
+// MetaShard is the decompressed JSON of a document shard: whole pages and
+// their sections, with the text used for snippets.
+type MetaShard struct {
+	// Pages: [url, title, kind, team] for each page in the shard.
+	Pages [][4]string `json:"pages"`
+	// Docs: one per section, in ID order: [page index in Pages, URL suffix
+	// ("" for the page itself, "#anchor", or a full URL), heading, excerpt].
+	Docs []MetaDoc `json:"docs"`
+}
+
+// MetaDoc is one section in a MetaShard, encoded as a JSON array.
+type MetaDoc [4]any
+
+// Weights of a clause's match kinds: an exact term counts fully, a prefix
+// expansion of the last word typed and a one-edit typo less. Scores are
+// integer sums of weight × impact, so Go and JavaScript rank identically.
+const (
+	WeightExact  = 4
+	WeightPrefix = 3
+	WeightParts  = 2
+	WeightTypo   = 2
+	// MaxExpansions caps how many dictionary terms a prefix expands to (the
+	// most frequent win), so a two-letter prefix stays cheap.
+	MaxExpansions = 24
+	// MinTypoLen is the shortest word, in characters, that gets typo
+	// tolerance.
+	MinTypoLen = 5
+	// MinPrefixLen is the shortest last word, in characters, that is
+	// expanded as a prefix.
+	MinPrefixLen = 2
+)
