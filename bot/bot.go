@@ -1,0 +1,467 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"path"
+	"sort"
+	"sync/atomic"
+	"time"
+)
+
+// Options configure a Bot. Zero values take the documented defaults.
+type Options struct {
+	Store  Store
+	Poster Poster
+	Linker Linker // nil: no handbook links, no team routing
+	Logger *slog.Logger
+
+	Channel      string        // default channel when no route and no team channel matches
+	Routes       []Route       // first match wins
+	ReopenWindow time.Duration // default 4h
+	HandbookURL  string        // shown nowhere yet; links come from the Linker
+
+	ChannelRate  float64       // Slack messages per second per channel; default 1
+	ChannelBurst int           // default 1
+	Senders      int           // concurrent Slack calls; default 4
+	MaxAttempts  int           // for 5xx and network errors; default 10
+	BackoffBase  time.Duration // default 1s, doubled per attempt, with jitter
+	BackoffMax   time.Duration // default 5m
+	CallTimeout  time.Duration // per Slack call; default 15s
+
+	MaxPending    int           // outbox depth beyond which Accept reports ErrOverloaded; default 100000
+	MaxInFlight   int           // concurrent Accepts; default 64
+	AcceptTimeout time.Duration // how long Accept waits for a slot and the store; default 3s
+	Retention     time.Duration // how long deliveries and finished ops are kept; default 7 days
+
+	Now func() time.Time // clock, for tests; default time.Now
+}
+
+// Route sends incidents whose labels match to a channel. A match value may be
+// a glob (path.Match syntax): {"namespace": "payments-*"}.
+type Route struct {
+	Match   map[string]string `mapstructure:"match" json:"match" yaml:"match"`
+	Channel string            `mapstructure:"channel" json:"channel" yaml:"channel"`
+}
+
+// matches reports whether every matcher of r matches labels.
+func (r Route) matches(labels map[string]string) bool {
+	if len(r.Match) == 0 {
+		return false
+	}
+	for k, pat := range r.Match {
+		v, ok := labels[k]
+		if !ok {
+			return false
+		}
+		if ok, err := path.Match(pat, v); err != nil || !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// Bot keeps one incident per thread key and mirrors each to a Slack thread
+// through a durable outbox. It implements Sink.
+type Bot struct {
+	opt     Options
+	store   Store
+	poster  Poster
+	linker  Linker
+	log     *slog.Logger
+	now     func() time.Time
+	slots   chan struct{}
+	wake    chan struct{}
+	pending atomic.Int64 // approximate outbox depth (pending + sending)
+	rnd     func() float64
+}
+
+var _ Sink = (*Bot)(nil)
+
+// New returns a Bot. Call Run to start the outbox worker.
+func New(opt Options) (*Bot, error) {
+	if opt.Store == nil {
+		return nil, errors.New("bot: no store")
+	}
+	if opt.Poster == nil {
+		return nil, errors.New("bot: no poster")
+	}
+	for i, r := range opt.Routes {
+		if r.Channel == "" {
+			return nil, fmt.Errorf("bot: route %d has no channel", i+1)
+		}
+		for k, pat := range r.Match {
+			if _, err := path.Match(pat, ""); err != nil {
+				return nil, fmt.Errorf("bot: route %d: label %s: bad pattern %q: %w", i+1, k, pat, err)
+			}
+		}
+	}
+	setDefault(&opt.ReopenWindow, 4*time.Hour)
+	if opt.ChannelRate <= 0 {
+		opt.ChannelRate = 1
+	}
+	setDefault(&opt.ChannelBurst, 1)
+	setDefault(&opt.Senders, 4)
+	setDefault(&opt.MaxAttempts, 10)
+	setDefault(&opt.BackoffBase, time.Second)
+	setDefault(&opt.BackoffMax, 5*time.Minute)
+	setDefault(&opt.CallTimeout, 15*time.Second)
+	setDefault(&opt.MaxPending, 100000)
+	setDefault(&opt.MaxInFlight, 64)
+	setDefault(&opt.AcceptTimeout, 3*time.Second)
+	setDefault(&opt.Retention, 7*24*time.Hour)
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	b := &Bot{
+		opt: opt, store: opt.Store, poster: opt.Poster, linker: opt.Linker,
+		log: opt.Logger, now: opt.Now,
+		slots: make(chan struct{}, opt.MaxInFlight),
+		wake:  make(chan struct{}, 1),
+		rnd:   rand.Float64,
+	}
+	return b, nil
+}
+
+func setDefault[T comparable](p *T, v T) {
+	var zero T
+	if *p == zero {
+		*p = v
+	}
+}
+
+// Ready reports whether the store is reachable.
+func (b *Bot) Ready(ctx context.Context) error { return b.store.Ping(ctx) }
+
+// Accept applies a delivery's events in one store transaction and queues the
+// Slack operations they call for. It returns after the commit, or with
+// ErrOverloaded when the bot cannot take the delivery now (the sender should
+// retry), or another error when the store failed.
+func (b *Bot) Accept(ctx context.Context, d Delivery) error {
+	keys := deliveryKeys(d)
+	noteKeys(ctx, keys)
+	log := b.log.With("source", d.Source, "delivery_id", d.ID)
+	if len(keys) == 1 {
+		log = log.With("incident_key", keys[0])
+	} else if len(keys) > 1 {
+		log = log.With("incident_keys", keys)
+	}
+	if n := b.pending.Load(); n >= int64(b.opt.MaxPending) {
+		log.Warn("overloaded: outbox too deep", "outbox_pending", n)
+		return ErrOverloaded
+	}
+	ctx, cancel := context.WithTimeout(ctx, b.opt.AcceptTimeout)
+	defer cancel()
+	select {
+	case b.slots <- struct{}{}:
+		defer func() { <-b.slots }()
+	case <-ctx.Done():
+		log.Warn("overloaded: no accept slot")
+		return ErrOverloaded
+	}
+
+	var dup bool
+	var enqueued int
+	err := b.store.Update(ctx, func(tx Tx) error {
+		dup, enqueued = false, 0
+		seen, err := tx.SeenDelivery(ctx, d.Source, d.ID, d.ContentKey)
+		if err != nil {
+			return err
+		}
+		if seen {
+			dup = true
+			return nil
+		}
+		n, err := b.applyDelivery(ctx, tx, d, log)
+		if err != nil {
+			return err
+		}
+		enqueued = n
+		if d.ID == "" && d.ContentKey == "" {
+			return nil
+		}
+		return tx.RecordDelivery(ctx, d.Source, d.ID, d.ContentKey, b.now())
+	})
+	if err != nil {
+		if errors.Is(err, ErrBusy) || errors.Is(err, context.DeadlineExceeded) {
+			log.Warn("overloaded: store busy", "err", err)
+			return ErrOverloaded
+		}
+		log.Error("accept delivery", "err", err)
+		return fmt.Errorf("accept delivery: %w", err)
+	}
+	if dup {
+		log.Info("duplicate delivery ignored", "content_key", d.ContentKey)
+		return nil
+	}
+	log.Info("delivery accepted", "events", len(d.Events), "ops_enqueued", enqueued)
+	if enqueued > 0 {
+		b.pending.Add(int64(enqueued))
+		b.Wake()
+	}
+	return nil
+}
+
+// Wake nudges the outbox worker to look for work now.
+func (b *Bot) Wake() {
+	select {
+	case b.wake <- struct{}{}:
+	default:
+	}
+}
+
+func deliveryKeys(d Delivery) []string {
+	var keys []string
+	seen := map[string]bool{}
+	for _, ev := range d.Events {
+		if !seen[ev.Key] {
+			seen[ev.Key] = true
+			keys = append(keys, ev.Key)
+		}
+	}
+	return keys
+}
+
+// working is an incident being changed by one delivery.
+type working struct {
+	inc     *Incident
+	fresh   bool // created by this delivery: CreateIncident, post the parent
+	changes []Change
+}
+
+// applyDelivery folds the delivery's events into their incidents and queues
+// Slack ops; it returns how many ops it queued.
+func (b *Bot) applyDelivery(ctx context.Context, tx Tx, d Delivery, log *slog.Logger) (int, error) {
+	now := b.now()
+	work := map[string]*working{}
+	var order []string
+	enqueued := 0
+	for _, ev := range d.Events {
+		if ev.Key == "" {
+			log.Warn("event without thread key ignored", "kind", ev.Kind)
+			continue
+		}
+		if ev.Source == "" {
+			ev.Source = d.Source
+		}
+		w, ok := work[ev.Key]
+		if !ok {
+			inc, err := tx.FindIncident(ctx, ev.Key)
+			if err != nil && !errors.Is(err, ErrNotFound) {
+				return 0, fmt.Errorf("find incident %s: %w", ev.Key, err)
+			}
+			w = &working{inc: inc}
+			work[ev.Key] = w
+			order = append(order, ev.Key)
+		}
+		inc, changes, fresh := apply(w.inc, ev, now, b.opt.ReopenWindow)
+		if fresh {
+			if w.inc != nil && (w.fresh || len(w.changes) > 0) {
+				// The previous generation changed earlier in this delivery:
+				// save it before starting the next.
+				n, err := b.flush(ctx, tx, w, log)
+				if err != nil {
+					return 0, err
+				}
+				enqueued += n
+			}
+			if inc.Generation > 1 {
+				log.Info("incident recurred after the reopen window: new generation", "incident_key", ev.Key, "generation", inc.Generation)
+			}
+			w.inc, w.fresh, w.changes = inc, true, changes
+			continue
+		}
+		w.inc = inc
+		w.changes = append(w.changes, changes...)
+	}
+	for _, key := range order {
+		n, err := b.flush(ctx, tx, work[key], log)
+		if err != nil {
+			return 0, err
+		}
+		enqueued += n
+	}
+	return enqueued, nil
+}
+
+// maxChanges caps the changes one pending reply keeps; beyond it they are
+// counted, so a storm cannot grow a reply without bound.
+const maxChanges = 200
+
+// flush saves one incident and queues its Slack ops.
+func (b *Bot) flush(ctx context.Context, tx Tx, w *working, log *slog.Logger) (int, error) {
+	inc := w.inc
+	log = log.With("incident_key", inc.Key, "generation", inc.Generation)
+	if w.fresh {
+		if inc.Thread.Channel == "" || inc.Generation == 1 {
+			inc.Thread.Channel = b.route(inc)
+		}
+		inc.Thread.TS = ""
+		if err := tx.CreateIncident(ctx, inc); err != nil {
+			return 0, fmt.Errorf("create incident %s: %w", inc.Key, err)
+		}
+		op := &Op{IncidentKey: inc.Key, Generation: inc.Generation, Kind: OpPostParent, Channel: inc.Thread.Channel}
+		if err := b.enqueue(ctx, tx, op); err != nil {
+			return 0, err
+		}
+		log.Info("incident opened", "channel", inc.Thread.Channel, "status", inc.Status, "alerts_firing", inc.Firing())
+		w.fresh, w.changes = false, nil
+		return 1, nil
+	}
+	if len(w.changes) == 0 {
+		// Nothing worth a message (a repeat notification); still keep the
+		// latest alert details.
+		if err := tx.UpdateIncident(ctx, inc); err != nil {
+			return 0, fmt.Errorf("update incident %s: %w", inc.Key, err)
+		}
+		return 0, nil
+	}
+	changes := w.changes
+	w.changes = nil
+	var broadcast bool
+	for _, c := range changes {
+		if c.Kind == ChangeResolved && !inc.Broadcast {
+			broadcast = true
+			inc.Broadcast = true
+		}
+	}
+	if err := tx.UpdateIncident(ctx, inc); err != nil {
+		return 0, fmt.Errorf("update incident %s: %w", inc.Key, err)
+	}
+	log.Info("incident changed", "status", inc.Status, "changes", changeKinds(changes), "alerts_firing", inc.Firing())
+
+	// While the parent has not been posted, it will show the latest state
+	// when it is: no reply, no update needed.
+	if _, err := tx.FindPendingOp(ctx, inc.Key, inc.Generation, OpPostParent); err == nil {
+		return 0, nil
+	} else if !errors.Is(err, ErrNotFound) {
+		return 0, fmt.Errorf("find pending post: %w", err)
+	}
+	n := 0
+	reply, err := tx.FindPendingOp(ctx, inc.Key, inc.Generation, OpReply)
+	switch {
+	case err == nil:
+		var p ReplyPayload
+		if err := json.Unmarshal(reply.Payload, &p); err != nil {
+			return 0, fmt.Errorf("decode pending reply %d: %w", reply.ID, err)
+		}
+		p.add(changes)
+		p.Broadcast = p.Broadcast || broadcast
+		if reply.Payload, err = json.Marshal(p); err != nil {
+			return 0, fmt.Errorf("encode reply: %w", err)
+		}
+		if err := tx.UpdateOp(ctx, reply); err != nil {
+			return 0, fmt.Errorf("merge reply %d: %w", reply.ID, err)
+		}
+	case errors.Is(err, ErrNotFound):
+		p := ReplyPayload{Broadcast: broadcast}
+		p.add(changes)
+		payload, err := json.Marshal(p)
+		if err != nil {
+			return 0, fmt.Errorf("encode reply: %w", err)
+		}
+		op := &Op{IncidentKey: inc.Key, Generation: inc.Generation, Kind: OpReply, Channel: inc.Thread.Channel, Payload: payload}
+		if err := b.enqueue(ctx, tx, op); err != nil {
+			return 0, err
+		}
+		n++
+	default:
+		return 0, fmt.Errorf("find pending reply: %w", err)
+	}
+	if _, err := tx.FindPendingOp(ctx, inc.Key, inc.Generation, OpUpdateParent); errors.Is(err, ErrNotFound) {
+		op := &Op{IncidentKey: inc.Key, Generation: inc.Generation, Kind: OpUpdateParent, Channel: inc.Thread.Channel}
+		if err := b.enqueue(ctx, tx, op); err != nil {
+			return 0, err
+		}
+		n++
+	} else if err != nil {
+		return 0, fmt.Errorf("find pending update: %w", err)
+	}
+	return n, nil
+}
+
+func (p *ReplyPayload) add(changes []Change) {
+	for _, c := range changes {
+		if len(p.Changes) >= maxChanges {
+			p.Dropped++
+			continue
+		}
+		p.Changes = append(p.Changes, c)
+	}
+}
+
+func changeKinds(cs []Change) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = string(c.Kind)
+	}
+	return out
+}
+
+func (b *Bot) enqueue(ctx context.Context, tx Tx, op *Op) error {
+	now := b.now()
+	op.State = OpPending
+	op.CreatedAt = now
+	op.NextAttemptAt = now
+	if err := tx.EnqueueOp(ctx, op); err != nil {
+		return fmt.Errorf("enqueue %s for %s: %w", op.Kind, op.IncidentKey, err)
+	}
+	return nil
+}
+
+// route picks the channel for a new incident: the first matching route, else
+// the owning team's channel, else the default channel.
+func (b *Bot) route(inc *Incident) string {
+	labels := routeLabels(inc)
+	for _, r := range b.opt.Routes {
+		if r.matches(labels) {
+			return r.Channel
+		}
+	}
+	if b.linker != nil {
+		if ch := b.linker.TeamChannel(labels, inc.AlertNames()); ch != "" {
+			return ch
+		}
+	}
+	return b.opt.Channel
+}
+
+// routeLabels are the labels routes match against: the group's common labels,
+// plus severity, plus labels every alert agrees on.
+func routeLabels(inc *Incident) map[string]string {
+	labels := cloneMap(inc.Labels)
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	if _, ok := labels["severity"]; !ok && inc.Severity != "" {
+		labels["severity"] = string(inc.Severity)
+	}
+	if len(inc.Alerts) > 0 {
+		keys := make([]string, 0, len(inc.Alerts[0].Labels))
+		for k := range inc.Alerts[0].Labels {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+	next:
+		for _, k := range keys {
+			if _, ok := labels[k]; ok {
+				continue
+			}
+			v := inc.Alerts[0].Labels[k]
+			for _, a := range inc.Alerts[1:] {
+				if a.Labels[k] != v {
+					continue next
+				}
+			}
+			labels[k] = v
+		}
+	}
+	return labels
+}

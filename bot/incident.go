@@ -1,0 +1,325 @@
+package bot
+
+import (
+	"sort"
+	"time"
+)
+
+// Incident is one alert group or page, mirrored by one Slack thread. A key
+// can have several generations: when an incident fires again long after it
+// resolved (beyond the reopen window) it becomes a new incident with a new
+// thread, so old threads are not resurrected by unrelated recurrences.
+type Incident struct {
+	Key        string // thread key, as Event.Key
+	Generation int    // 1 for the first incident with this key, +1 for each later one
+	Source     string
+	Status     Status
+	Severity   Severity
+	Title      string
+	URL        string            // link back to the incident in the source
+	Labels     map[string]string // common labels of the group or page
+	Alerts     []Alert           // the alert set with each alert's current status, sorted by fingerprint
+	Owner      string            // who acknowledged; "" while nobody has
+	Assignee   string            // who the source says it is assigned to
+	Priority   string            // the source's priority, if any
+	OpenedAt   time.Time
+	UpdatedAt  time.Time
+	ResolvedAt time.Time // zero unless resolved
+	// Broadcast is set once the resolution has been broadcast to the channel,
+	// so a flapping incident does not shout more than once per generation.
+	Broadcast bool
+	Thread    Thread
+	Version   int64 // bumped by every UpdateIncident; optimistic concurrency for stores shared by replicas
+}
+
+// Thread is where an incident lives in Slack: the routed channel and the
+// parent message's timestamp, which is "" until the parent has been posted.
+type Thread struct {
+	Channel string
+	TS      string
+}
+
+// Firing counts the alerts that are currently firing.
+func (inc *Incident) Firing() int {
+	n := 0
+	for _, a := range inc.Alerts {
+		if a.Status == StatusFiring {
+			n++
+		}
+	}
+	return n
+}
+
+// AlertNames returns the distinct alert names in the incident, sorted.
+func (inc *Incident) AlertNames() []string {
+	seen := map[string]bool{}
+	var names []string
+	for _, a := range inc.Alerts {
+		if a.Name != "" && !seen[a.Name] {
+			seen[a.Name] = true
+			names = append(names, a.Name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ChangeKind names one kind of change that a threaded reply reports.
+type ChangeKind string
+
+// Change kinds.
+const (
+	ChangeOpened         ChangeKind = "opened"
+	ChangeAlertsFiring   ChangeKind = "alerts_firing"   // alerts started (or restarted) firing
+	ChangeAlertsResolved ChangeKind = "alerts_resolved" // alerts stopped firing
+	ChangeAcknowledged   ChangeKind = "acknowledged"
+	ChangeUnacknowledged ChangeKind = "unacknowledged"
+	ChangeEscalated      ChangeKind = "escalated"
+	ChangeReassigned     ChangeKind = "reassigned"
+	ChangeNote           ChangeKind = "note"
+	ChangePriority       ChangeKind = "priority"
+	ChangeResolved       ChangeKind = "resolved"
+	ChangeReopened       ChangeKind = "reopened"
+	ChangeSeverity       ChangeKind = "severity"
+)
+
+// Change is one thing that happened to an incident, as a reply reports it.
+type Change struct {
+	Kind   ChangeKind `json:"kind"`
+	Actor  string     `json:"actor,omitempty"`
+	Note   string     `json:"note,omitempty"`
+	Alerts []string   `json:"alerts,omitempty"` // alert names (with a distinguishing label) for alert changes
+	At     time.Time  `json:"at"`
+}
+
+// apply folds one event into inc and reports what changed. inc is nil when
+// the key has never been seen. When the event reopens an incident that has
+// been resolved for longer than reopenWindow, apply returns a new incident
+// (the next generation) and fresh reports true: the caller keeps the old one
+// as it was and starts a new thread.
+func apply(inc *Incident, ev Event, now time.Time, reopenWindow time.Duration) (out *Incident, changes []Change, fresh bool) {
+	at := ev.At
+	if at.IsZero() {
+		at = now
+	}
+	opening := ev.Status != StatusResolved && ev.Kind != KindUnacknowledged
+	if inc == nil || (inc.Status == StatusResolved && opening && now.Sub(inc.ResolvedAt) > reopenWindow) {
+		gen := 1
+		if inc != nil {
+			gen = inc.Generation + 1
+		}
+		out = &Incident{
+			Key: ev.Key, Generation: gen, Source: ev.Source, Status: StatusFiring,
+			OpenedAt: at, UpdatedAt: at,
+		}
+		if inc != nil {
+			out.Thread.Channel = inc.Thread.Channel
+		}
+		fresh = true
+	} else {
+		out = inc.clone()
+	}
+	changes = out.applyEvent(ev, at)
+	if fresh {
+		// A fresh incident's first message shows its whole state; the
+		// changes that created it need no separate reply.
+		changes = []Change{{Kind: ChangeOpened, At: at}}
+	}
+	return out, changes, fresh
+}
+
+func (inc *Incident) clone() *Incident {
+	c := *inc
+	c.Labels = cloneMap(inc.Labels)
+	c.Alerts = make([]Alert, len(inc.Alerts))
+	copy(c.Alerts, inc.Alerts)
+	return &c
+}
+
+func cloneMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	c := make(map[string]string, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}
+
+// applyEvent mutates inc and returns the changes worth telling people about.
+func (inc *Incident) applyEvent(ev Event, at time.Time) []Change {
+	var changes []Change
+	add := func(c Change) {
+		c.At = at
+		changes = append(changes, c)
+	}
+	if ev.Title != "" {
+		inc.Title = ev.Title
+	}
+	if ev.URL != "" {
+		inc.URL = ev.URL
+	}
+	if len(ev.Labels) > 0 {
+		inc.Labels = cloneMap(ev.Labels)
+	}
+	if ev.Severity != "" && ev.Severity != inc.Severity {
+		if inc.Severity != "" {
+			add(Change{Kind: ChangeSeverity, Note: string(ev.Severity)})
+		}
+		inc.Severity = ev.Severity
+	}
+	if at.After(inc.UpdatedAt) {
+		inc.UpdatedAt = at
+	}
+	wasResolved := inc.Status == StatusResolved
+
+	switch ev.Kind {
+	case KindAlerts:
+		started, stopped := inc.mergeAlerts(ev.Alerts)
+		if len(started) > 0 {
+			add(Change{Kind: ChangeAlertsFiring, Alerts: started})
+		}
+		if len(stopped) > 0 {
+			add(Change{Kind: ChangeAlertsResolved, Alerts: stopped})
+		}
+		if inc.Firing() > 0 || (len(inc.Alerts) == 0 && ev.Status != StatusResolved) {
+			if wasResolved {
+				inc.reopen()
+				add(Change{Kind: ChangeReopened})
+			}
+		} else if !wasResolved {
+			inc.resolve(at)
+			add(Change{Kind: ChangeResolved})
+		}
+	case KindTriggered, KindReopened:
+		if wasResolved {
+			inc.reopen()
+			add(Change{Kind: ChangeReopened, Actor: ev.Actor})
+		}
+	case KindAcknowledged:
+		if wasResolved {
+			inc.reopen()
+			add(Change{Kind: ChangeReopened})
+		}
+		if inc.Status != StatusAcknowledged || inc.Owner != ev.Actor {
+			inc.Status = StatusAcknowledged
+			inc.Owner = ev.Actor
+			add(Change{Kind: ChangeAcknowledged, Actor: ev.Actor})
+		}
+	case KindUnacknowledged:
+		if inc.Status == StatusAcknowledged {
+			inc.Status = StatusFiring
+			inc.Owner = ""
+			add(Change{Kind: ChangeUnacknowledged, Actor: ev.Actor})
+		}
+	case KindEscalated:
+		add(Change{Kind: ChangeEscalated, Actor: ev.Actor, Note: ev.Note})
+	case KindReassigned:
+		inc.Assignee = ev.Note
+		add(Change{Kind: ChangeReassigned, Actor: ev.Actor, Note: ev.Note})
+	case KindAnnotated:
+		if ev.Note != "" {
+			add(Change{Kind: ChangeNote, Actor: ev.Actor, Note: ev.Note})
+		}
+	case KindPriorityUpdated:
+		if ev.Note != inc.Priority {
+			inc.Priority = ev.Note
+			add(Change{Kind: ChangePriority, Actor: ev.Actor, Note: ev.Note})
+		}
+	case KindResolved:
+		if !wasResolved {
+			inc.resolve(at)
+			add(Change{Kind: ChangeResolved, Actor: ev.Actor})
+		}
+	}
+	// A source that reports a status without a dedicated kind (or a page
+	// source resolving through a status field) still moves the state.
+	if ev.Kind != KindAlerts && ev.Status == StatusResolved && inc.Status != StatusResolved {
+		inc.resolve(at)
+		add(Change{Kind: ChangeResolved, Actor: ev.Actor})
+	}
+	return changes
+}
+
+func (inc *Incident) reopen() {
+	inc.Status = StatusFiring
+	inc.ResolvedAt = time.Time{}
+	inc.Owner = ""
+}
+
+func (inc *Incident) resolve(at time.Time) {
+	inc.Status = StatusResolved
+	inc.ResolvedAt = at
+}
+
+// mergeAlerts folds a group's current alerts into the incident's alert set by
+// fingerprint and returns the display names of alerts that started and
+// stopped firing. Alerts missing from the notification keep their status: an
+// Alertmanager group notification lists resolved alerts only once.
+func (inc *Incident) mergeAlerts(alerts []Alert) (started, stopped []string) {
+	idx := make(map[string]int, len(inc.Alerts))
+	for i, a := range inc.Alerts {
+		idx[alertID(a)] = i
+	}
+	for _, a := range alerts {
+		a.Labels = cloneMap(a.Labels)
+		a.Annotations = cloneMap(a.Annotations)
+		if a.Status == "" {
+			a.Status = StatusFiring
+		}
+		id := alertID(a)
+		i, ok := idx[id]
+		if !ok {
+			inc.Alerts = append(inc.Alerts, a)
+			idx[id] = len(inc.Alerts) - 1
+			if a.Status == StatusFiring {
+				started = append(started, alertLabel(a))
+			}
+			continue
+		}
+		old := inc.Alerts[i]
+		// A notification older than what we know (HA replicas, retries
+		// arriving late) must not move an alert back in time.
+		if !a.StartsAt.IsZero() && a.StartsAt.Before(old.StartsAt) {
+			continue
+		}
+		if old.Status == a.Status && !a.StartsAt.After(old.StartsAt) {
+			inc.Alerts[i] = a
+			continue
+		}
+		if old.Status == StatusResolved && a.Status == StatusResolved {
+			inc.Alerts[i] = a
+			continue
+		}
+		inc.Alerts[i] = a
+		switch {
+		case a.Status == StatusFiring && (old.Status != StatusFiring || a.StartsAt.After(old.StartsAt)):
+			if old.Status != StatusFiring {
+				started = append(started, alertLabel(a))
+			}
+		case a.Status == StatusResolved && old.Status == StatusFiring:
+			stopped = append(stopped, alertLabel(a))
+		}
+	}
+	sort.Slice(inc.Alerts, func(i, j int) bool { return alertID(inc.Alerts[i]) < alertID(inc.Alerts[j]) })
+	return started, stopped
+}
+
+func alertID(a Alert) string {
+	if a.Fingerprint != "" {
+		return a.Fingerprint
+	}
+	return a.Name + "\x00" + a.Summary
+}
+
+// alertLabel names an alert for a human: its name plus the label that tells
+// alerts of the same name apart, when there is one.
+func alertLabel(a Alert) string {
+	for _, k := range []string{"instance", "node", "pod", "persistentvolumeclaim", "device", "mountpoint", "namespace", "cluster"} {
+		if v := a.Labels[k]; v != "" {
+			return a.Name + " (" + k + "=" + v + ")"
+		}
+	}
+	return a.Name
+}

@@ -1,0 +1,194 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// requestInfo travels in a request's context so that the request log line can
+// name the incidents the request touched.
+type requestInfo struct {
+	mu   sync.Mutex
+	keys []string
+}
+
+type requestInfoKey struct{}
+
+// noteKeys records incident keys on the request in ctx, if any.
+func noteKeys(ctx context.Context, keys []string) {
+	if ri, ok := ctx.Value(requestInfoKey{}).(*requestInfo); ok {
+		ri.mu.Lock()
+		ri.keys = append(ri.keys, keys...)
+		ri.mu.Unlock()
+	}
+}
+
+// ServerOptions configure the bot's HTTP server.
+type ServerOptions struct {
+	Addr   string // listen address, "127.0.0.1:8080"; port 0 picks a free port
+	Logger *slog.Logger
+	// Ready reports whether the bot can take work (store reachable,
+	// handbook map loaded); /readyz answers 503 with its error otherwise.
+	Ready func(ctx context.Context) error
+	// ShutdownTimeout bounds the graceful shutdown; default 10s.
+	ShutdownTimeout time.Duration
+}
+
+// Server is the bot's HTTP front: webhook adapters, Slack endpoints, health.
+// It logs every request with slog, with the incident keys it touched.
+type Server struct {
+	opt ServerOptions
+	mux *http.ServeMux
+	log *slog.Logger
+
+	mu   sync.Mutex
+	addr net.Addr
+}
+
+// NewServer returns a Server with /healthz, /readyz and 501 answers for the
+// Slack endpoints that are not built yet; add the webhook adapters with Handle.
+func NewServer(opt ServerOptions) *Server {
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.ShutdownTimeout == 0 {
+		opt.ShutdownTimeout = 10 * time.Second
+	}
+	s := &Server{opt: opt, mux: http.NewServeMux(), log: opt.Logger}
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	notYet := func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "not implemented: Slack slash commands and interactivity arrive with issue 7", http.StatusNotImplemented)
+	}
+	s.mux.HandleFunc("POST /slack/commands", notYet)
+	s.mux.HandleFunc("POST /slack/interactions", notYet)
+	return s
+}
+
+// Handle registers h for pattern (net/http ServeMux syntax, "POST /hooks/x").
+// A later registration of the Slack endpoints replaces the 501 answers only
+// if the caller builds a new Server; patterns must not repeat.
+func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if s.opt.Ready != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.opt.Ready(ctx); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, "not ready:", err)
+			return
+		}
+	}
+	fmt.Fprintln(w, "ready")
+}
+
+// ServeHTTP serves the mux with request logging.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	ri := &requestInfo{}
+	r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, ri))
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	s.mux.ServeHTTP(rec, r)
+	attrs := []any{
+		"method", r.Method, "path", r.URL.Path, "status", rec.status,
+		"bytes", rec.bytes, "duration_ms", float64(time.Since(start).Microseconds()) / 1000,
+		"remote", r.RemoteAddr,
+	}
+	ri.mu.Lock()
+	switch len(ri.keys) {
+	case 0:
+	case 1:
+		attrs = append(attrs, "incident_key", ri.keys[0])
+	default:
+		attrs = append(attrs, "incident_keys", ri.keys)
+	}
+	ri.mu.Unlock()
+	level := slog.LevelInfo
+	if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+		level = slog.LevelDebug
+	}
+	if rec.status >= 500 {
+		level = slog.LevelWarn
+	}
+	s.log.Log(r.Context(), level, "http request", attrs...)
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+	wrote  bool
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status = code
+		r.wrote = true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(p []byte) (int, error) {
+	r.wrote = true
+	n, err := r.ResponseWriter.Write(p)
+	r.bytes += n
+	return n, err
+}
+
+// Addr returns the bound address once Serve is listening, else nil.
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.addr
+}
+
+// ListenAndServe listens on opt.Addr and serves until ctx ends, then shuts
+// down gracefully within ShutdownTimeout. ready, if not nil, is called with
+// the bound address once listening (tests listen on port 0).
+func (s *Server) ListenAndServe(ctx context.Context, ready func(net.Addr)) error {
+	ln, err := net.Listen("tcp", s.opt.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.opt.Addr, err)
+	}
+	s.mu.Lock()
+	s.addr = ln.Addr()
+	s.mu.Unlock()
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	srv := &http.Server{
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opt.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}

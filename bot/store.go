@@ -1,0 +1,142 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Store errors. Implementations return these (possibly wrapped) so the bot can
+// tell "not there" and "try again later" from real failures.
+var (
+	// ErrNotFound: no incident, generation or op matches.
+	ErrNotFound = errors.New("bot: not found")
+	// ErrConflict: a create met an existing row, or an update carried a stale
+	// Version (another replica changed the incident first).
+	ErrConflict = errors.New("bot: conflict")
+	// ErrBusy: the store could not take the write lock in time; the bot
+	// answers ErrOverloaded so the sender retries.
+	ErrBusy = errors.New("bot: store busy")
+)
+
+// Store persists incidents, thread mapping, processed deliveries and the
+// outbox of Slack operations. Every change goes through Update, so that a
+// webhook's whole effect (incident state, outbox ops, delivery record) commits
+// or fails as one.
+type Store interface {
+	// Update runs fn in one write transaction and commits if fn returns nil.
+	// It returns fn's error, or ErrBusy when the write lock could not be taken
+	// before ctx ended.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// Ping reports whether the store is reachable; /readyz uses it.
+	Ping(ctx context.Context) error
+	// Close releases the store. Pending Update calls fail.
+	Close() error
+}
+
+// Tx is the view of the store inside one Update transaction.
+type Tx interface {
+	// SeenDelivery reports whether a delivery from source was already
+	// recorded with the same id (when id != "") or the same content key
+	// (when contentKey != "").
+	SeenDelivery(ctx context.Context, source, id, contentKey string) (bool, error)
+	// RecordDelivery remembers a processed delivery. It returns ErrConflict
+	// when SeenDelivery would have reported it.
+	RecordDelivery(ctx context.Context, source, id, contentKey string, at time.Time) error
+	// PruneDeliveries forgets deliveries received before before, and done or
+	// failed ops created before it; it returns how many rows went.
+	PruneDeliveries(ctx context.Context, before time.Time) (int, error)
+
+	// FindIncident returns the latest generation of the incident with key,
+	// or ErrNotFound.
+	FindIncident(ctx context.Context, key string) (*Incident, error)
+	// FindGeneration returns one generation of an incident, or ErrNotFound.
+	FindGeneration(ctx context.Context, key string, generation int) (*Incident, error)
+	// CreateIncident stores a new incident generation with its thread
+	// mapping (channel, TS possibly ""), with Version 1. It returns
+	// ErrConflict if key and generation exist.
+	CreateIncident(ctx context.Context, inc *Incident) error
+	// UpdateIncident stores inc if the stored Version equals inc.Version,
+	// and bumps inc.Version. ErrConflict on a stale version, ErrNotFound if
+	// the generation does not exist.
+	UpdateIncident(ctx context.Context, inc *Incident) error
+	// SetThreadTS records the parent message's timestamp for a generation.
+	SetThreadTS(ctx context.Context, key string, generation int, ts string) error
+	// ListIncidents returns incidents not resolved (all if open is false),
+	// newest first, at most limit.
+	ListIncidents(ctx context.Context, open bool, limit int) ([]*Incident, error)
+
+	// EnqueueOp appends op to the outbox and sets op.ID.
+	EnqueueOp(ctx context.Context, op *Op) error
+	// FindPendingOp returns the newest op of kind for the incident generation
+	// in state OpPending (not OpSending), or ErrNotFound. The bot merges new
+	// changes into it instead of queueing another.
+	FindPendingOp(ctx context.Context, key string, generation int, kind OpKind) (*Op, error)
+	// UpdateOp stores op's state, payload, attempts, next attempt, error and
+	// MaybeSent.
+	UpdateOp(ctx context.Context, op *Op) error
+	// ReadyOps returns pending ops due at or before now that are at the head
+	// of their incident generation's queue (no earlier op is pending or
+	// sending), oldest due first, at most limit.
+	ReadyOps(ctx context.Context, now time.Time, limit int) ([]*Op, error)
+	// NextDue returns the earliest NextAttemptAt among head-of-queue pending
+	// ops, or false when there is none.
+	NextDue(ctx context.Context) (time.Time, bool, error)
+	// CountOps counts ops in a state.
+	CountOps(ctx context.Context, state OpState) (int, error)
+	// ListOps returns every op of an incident key, oldest first (tests,
+	// debugging).
+	ListOps(ctx context.Context, key string) ([]*Op, error)
+	// RecoverOps moves ops left in OpSending by a stopped process back to
+	// OpPending with MaybeSent set, and returns how many.
+	RecoverOps(ctx context.Context) (int, error)
+}
+
+// OpKind is what an outbox op does in Slack.
+type OpKind string
+
+// Outbox op kinds.
+const (
+	OpPostParent   OpKind = "post_parent"   // chat.postMessage: the incident's parent message
+	OpReply        OpKind = "reply"         // chat.postMessage in the thread: what changed
+	OpUpdateParent OpKind = "update_parent" // chat.update of the parent to the current state
+)
+
+// OpState is where an op is in its life.
+type OpState string
+
+// Outbox op states.
+const (
+	OpPending OpState = "pending" // waiting to be sent (maybe after a retry delay)
+	OpSending OpState = "sending" // claimed by a worker; the Slack call may be in flight
+	OpDone    OpState = "done"
+	OpFailed  OpState = "failed" // permanent error or attempts exhausted; kept for inspection
+)
+
+// Op is one durable Slack operation for an incident generation.
+type Op struct {
+	ID            int64
+	IncidentKey   string
+	Generation    int
+	Kind          OpKind
+	Channel       string
+	Payload       []byte // JSON ReplyPayload for OpReply; empty otherwise (parents render the latest state)
+	State         OpState
+	Attempts      int
+	NextAttemptAt time.Time
+	CreatedAt     time.Time
+	// MaybeSent says an earlier attempt may have reached Slack (the process
+	// stopped or the call timed out mid-flight), so the worker looks for the
+	// message before posting again.
+	MaybeSent bool
+	LastError string
+	SlackTS   string // the ts Slack gave the message, once done
+}
+
+// ReplyPayload is the content of an OpReply: the changes it reports, merged
+// while the op waits.
+type ReplyPayload struct {
+	Changes   []Change `json:"changes"`
+	Dropped   int      `json:"dropped,omitempty"` // changes beyond the cap, counted not kept
+	Broadcast bool     `json:"broadcast,omitempty"`
+}

@@ -1,0 +1,435 @@
+// Package storetest is the behaviour every bot.Store must have, as one suite
+// that the SQLite and Postgres stores both run against real databases.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/compasshq/compass/bot"
+)
+
+// Run runs the suite; open returns a fresh, empty store for each subtest.
+func Run(t *testing.T, open func(t *testing.T) bot.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s bot.Store)
+	}{
+		{"deliveries", testDeliveries},
+		{"incident round trip", testIncidentRoundTrip},
+		{"generations", testGenerations},
+		{"optimistic version", testVersion},
+		{"rollback on error", testRollback},
+		{"outbox head of queue", testOutboxOrder},
+		{"outbox pending merge and recovery", testOutboxPending},
+		{"prune", testPrune},
+		{"busy when context ends", testBusy},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := open(t)
+			tt.fn(t, s)
+		})
+	}
+}
+
+var t0 = time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
+
+func update(t *testing.T, s bot.Store, fn func(tx bot.Tx) error) {
+	t.Helper()
+	if err := s.Update(context.Background(), fn); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testDeliveries(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	update(t, s, func(tx bot.Tx) error {
+		if err := tx.RecordDelivery(ctx, "pagerduty", "d1", "c1", t0); err != nil {
+			return err
+		}
+		return tx.RecordDelivery(ctx, "alertmanager", "", "c2", t0)
+	})
+	tests := []struct {
+		name                string
+		source, id, content string
+		want                bool
+	}{
+		{"same id", "pagerduty", "d1", "other", true},
+		{"same content", "pagerduty", "other", "c1", true},
+		{"content only", "alertmanager", "", "c2", true},
+		{"other source", "grafana", "d1", "c1", false},
+		{"new", "pagerduty", "d2", "c3", false},
+		{"empty id does not match empty id", "alertmanager", "", "c9", false},
+		{"nothing to match", "alertmanager", "", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			update(t, s, func(tx bot.Tx) error {
+				got, err := tx.SeenDelivery(ctx, tt.source, tt.id, tt.content)
+				if err != nil {
+					return err
+				}
+				if got != tt.want {
+					t.Errorf("SeenDelivery(%q, %q, %q) = %v, want %v", tt.source, tt.id, tt.content, got, tt.want)
+				}
+				return nil
+			})
+		})
+	}
+	err := s.Update(ctx, func(tx bot.Tx) error {
+		return tx.RecordDelivery(ctx, "pagerduty", "d1", "c-new", t0)
+	})
+	if !errors.Is(err, bot.ErrConflict) {
+		t.Errorf("recording a delivery id twice: err = %v, want ErrConflict", err)
+	}
+}
+
+func sample(key string, gen int) *bot.Incident {
+	return &bot.Incident{
+		Key: key, Generation: gen, Source: "alertmanager", Status: bot.StatusFiring,
+		Severity: bot.SeverityCritical, Title: "KubeCPUOvercommit", URL: "http://am/#/alerts",
+		Labels: map[string]string{"cluster": "prod-eu", "team": "platform"},
+		Alerts: []bot.Alert{{
+			Name: "KubeCPUOvercommit", Fingerprint: "fp1", Status: bot.StatusFiring,
+			Labels:      map[string]string{"alertname": "KubeCPUOvercommit", "cluster": "prod-eu"},
+			Annotations: map[string]string{"summary": "CPU overcommitted"}, Summary: "CPU overcommitted",
+			StartsAt: t0,
+		}},
+		Owner: "ana", Priority: "P2", OpenedAt: t0, UpdatedAt: t0.Add(time.Minute),
+		Thread: bot.Thread{Channel: "#ops"},
+	}
+}
+
+func testIncidentRoundTrip(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	in := sample("alertmanager/web/{}:{alertname=\"KubeCPUOvercommit\"}", 1)
+	update(t, s, func(tx bot.Tx) error {
+		if _, err := tx.FindIncident(ctx, in.Key); !errors.Is(err, bot.ErrNotFound) {
+			t.Errorf("FindIncident before create: err = %v, want ErrNotFound", err)
+		}
+		return tx.CreateIncident(ctx, in)
+	})
+	if in.Version != 1 {
+		t.Errorf("Version after create = %d, want 1", in.Version)
+	}
+	var got *bot.Incident
+	update(t, s, func(tx bot.Tx) (err error) {
+		got, err = tx.FindIncident(ctx, in.Key)
+		return err
+	})
+	if !reflect.DeepEqual(got, in) {
+		t.Errorf("round trip:\n got %+v\nwant %+v", got, in)
+	}
+	update(t, s, func(tx bot.Tx) error {
+		if err := tx.SetThreadTS(ctx, in.Key, 1, "1700000000.000100"); err != nil {
+			return err
+		}
+		got, err := tx.FindGeneration(ctx, in.Key, 1)
+		if err != nil {
+			return err
+		}
+		if got.Thread != (bot.Thread{Channel: "#ops", TS: "1700000000.000100"}) {
+			t.Errorf("thread after SetThreadTS = %+v", got.Thread)
+		}
+		if err := tx.SetThreadTS(ctx, "nope", 1, "x"); !errors.Is(err, bot.ErrNotFound) {
+			t.Errorf("SetThreadTS on missing incident: err = %v, want ErrNotFound", err)
+		}
+		if _, err := tx.FindGeneration(ctx, in.Key, 2); !errors.Is(err, bot.ErrNotFound) {
+			t.Errorf("FindGeneration(2): err = %v, want ErrNotFound", err)
+		}
+		return nil
+	})
+	err := s.Update(ctx, func(tx bot.Tx) error { return tx.CreateIncident(ctx, sample(in.Key, 1)) })
+	if !errors.Is(err, bot.ErrConflict) {
+		t.Errorf("creating the same generation twice: err = %v, want ErrConflict", err)
+	}
+}
+
+func testGenerations(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	old := sample("k", 1)
+	old.Status, old.ResolvedAt = bot.StatusResolved, t0.Add(time.Hour)
+	next := sample("k", 2)
+	next.OpenedAt, next.UpdatedAt = t0.Add(10*time.Hour), t0.Add(10*time.Hour)
+	other := sample("other", 1)
+	other.UpdatedAt = t0.Add(20 * time.Hour)
+	update(t, s, func(tx bot.Tx) error {
+		for _, inc := range []*bot.Incident{old, next, other} {
+			if err := tx.CreateIncident(ctx, inc); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	update(t, s, func(tx bot.Tx) error {
+		got, err := tx.FindIncident(ctx, "k")
+		if err != nil {
+			return err
+		}
+		if got.Generation != 2 {
+			t.Errorf("FindIncident returned generation %d, want the latest, 2", got.Generation)
+		}
+		open, err := tx.ListIncidents(ctx, true, 10)
+		if err != nil {
+			return err
+		}
+		if keys := incidentKeys(open); !reflect.DeepEqual(keys, []string{"other/1", "k/2"}) {
+			t.Errorf("open incidents = %v, want [other/1 k/2]", keys)
+		}
+		all, err := tx.ListIncidents(ctx, false, 2)
+		if err != nil {
+			return err
+		}
+		if len(all) != 2 {
+			t.Errorf("ListIncidents limit 2 returned %d", len(all))
+		}
+		return nil
+	})
+}
+
+func incidentKeys(incs []*bot.Incident) []string {
+	var out []string
+	for _, inc := range incs {
+		out = append(out, inc.Key+"/"+string(rune('0'+inc.Generation)))
+	}
+	return out
+}
+
+func testVersion(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	inc := sample("k", 1)
+	update(t, s, func(tx bot.Tx) error { return tx.CreateIncident(ctx, inc) })
+	stale := *inc
+	inc.Status = bot.StatusAcknowledged
+	update(t, s, func(tx bot.Tx) error { return tx.UpdateIncident(ctx, inc) })
+	if inc.Version != 2 {
+		t.Errorf("Version after update = %d, want 2", inc.Version)
+	}
+	err := s.Update(ctx, func(tx bot.Tx) error { return tx.UpdateIncident(ctx, &stale) })
+	if !errors.Is(err, bot.ErrConflict) {
+		t.Errorf("stale update: err = %v, want ErrConflict", err)
+	}
+	missing := sample("missing", 1)
+	err = s.Update(ctx, func(tx bot.Tx) error { return tx.UpdateIncident(ctx, missing) })
+	if !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("update of missing incident: err = %v, want ErrNotFound", err)
+	}
+}
+
+func testRollback(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	boom := errors.New("boom")
+	err := s.Update(ctx, func(tx bot.Tx) error {
+		if err := tx.CreateIncident(ctx, sample("k", 1)); err != nil {
+			return err
+		}
+		if err := tx.RecordDelivery(ctx, "x", "1", "", t0); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Update returned %v, want fn's error", err)
+	}
+	update(t, s, func(tx bot.Tx) error {
+		if _, err := tx.FindIncident(ctx, "k"); !errors.Is(err, bot.ErrNotFound) {
+			t.Errorf("incident survived a rolled back transaction: err = %v", err)
+		}
+		if seen, _ := tx.SeenDelivery(ctx, "x", "1", ""); seen {
+			t.Error("delivery survived a rolled back transaction")
+		}
+		return nil
+	})
+}
+
+func enqueue(t *testing.T, s bot.Store, ops ...*bot.Op) {
+	t.Helper()
+	update(t, s, func(tx bot.Tx) error {
+		for _, op := range ops {
+			if op.State == "" {
+				op.State = bot.OpPending
+			}
+			if op.CreatedAt.IsZero() {
+				op.CreatedAt = t0
+			}
+			if op.NextAttemptAt.IsZero() {
+				op.NextAttemptAt = t0
+			}
+			if err := tx.EnqueueOp(ctx0, op); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+var ctx0 = context.Background()
+
+func readyIDs(t *testing.T, s bot.Store, now time.Time) []int64 {
+	t.Helper()
+	var ids []int64
+	update(t, s, func(tx bot.Tx) error {
+		ops, err := tx.ReadyOps(ctx0, now, 100)
+		for _, op := range ops {
+			ids = append(ids, op.ID)
+		}
+		return err
+	})
+	return ids
+}
+
+func testOutboxOrder(t *testing.T, s bot.Store) {
+	a1 := &bot.Op{IncidentKey: "a", Generation: 1, Kind: bot.OpPostParent, Channel: "#a"}
+	a2 := &bot.Op{IncidentKey: "a", Generation: 1, Kind: bot.OpReply, Channel: "#a", Payload: []byte(`{"changes":[]}`)}
+	b1 := &bot.Op{IncidentKey: "b", Generation: 1, Kind: bot.OpPostParent, Channel: "#b", NextAttemptAt: t0.Add(time.Minute)}
+	a3 := &bot.Op{IncidentKey: "a", Generation: 2, Kind: bot.OpPostParent, Channel: "#a"}
+	enqueue(t, s, a1, a2, b1, a3)
+	if a1.ID == 0 || a2.ID <= a1.ID {
+		t.Fatalf("EnqueueOp ids not increasing: %d, %d", a1.ID, a2.ID)
+	}
+	if got, want := readyIDs(t, s, t0), []int64{a1.ID, a3.ID}; !reflect.DeepEqual(got, want) {
+		t.Errorf("ready at t0 = %v, want %v (heads of queue only, b1 not due)", got, want)
+	}
+	update(t, s, func(tx bot.Tx) error {
+		next, ok, err := tx.NextDue(ctx0)
+		if err != nil {
+			return err
+		}
+		if !ok || !next.Equal(t0) {
+			t.Errorf("NextDue = %v %v, want %v", next, ok, t0)
+		}
+		a1.State = bot.OpSending
+		return tx.UpdateOp(ctx0, a1)
+	})
+	if got, want := readyIDs(t, s, t0.Add(time.Hour)), []int64{a3.ID, b1.ID}; !reflect.DeepEqual(got, want) {
+		t.Errorf("ready while a1 is sending = %v, want %v (a2 waits for a1)", got, want)
+	}
+	update(t, s, func(tx bot.Tx) error {
+		a1.State, a1.SlackTS = bot.OpDone, "1.0"
+		return tx.UpdateOp(ctx0, a1)
+	})
+	if got, want := readyIDs(t, s, t0.Add(time.Hour)), []int64{a2.ID, a3.ID, b1.ID}; !reflect.DeepEqual(got, want) {
+		t.Errorf("ready after a1 done = %v, want %v", got, want)
+	}
+	update(t, s, func(tx bot.Tx) error {
+		n, err := tx.CountOps(ctx0, bot.OpPending)
+		if err != nil {
+			return err
+		}
+		if n != 3 {
+			t.Errorf("CountOps(pending) = %d, want 3", n)
+		}
+		ops, err := tx.ListOps(ctx0, "a")
+		if err != nil {
+			return err
+		}
+		if len(ops) != 3 || ops[0].SlackTS != "1.0" || ops[0].State != bot.OpDone || string(ops[1].Payload) != `{"changes":[]}` {
+			t.Errorf("ListOps(a) = %+v", ops)
+		}
+		return nil
+	})
+}
+
+func testOutboxPending(t *testing.T, s bot.Store) {
+	r1 := &bot.Op{IncidentKey: "a", Generation: 1, Kind: bot.OpReply, Channel: "#a", Payload: []byte("1")}
+	r2 := &bot.Op{IncidentKey: "a", Generation: 1, Kind: bot.OpReply, Channel: "#a", Payload: []byte("2")}
+	enqueue(t, s, r1, r2)
+	update(t, s, func(tx bot.Tx) error {
+		op, err := tx.FindPendingOp(ctx0, "a", 1, bot.OpReply)
+		if err != nil {
+			return err
+		}
+		if op.ID != r2.ID {
+			t.Errorf("FindPendingOp = op %d, want the newest, %d", op.ID, r2.ID)
+		}
+		if _, err := tx.FindPendingOp(ctx0, "a", 1, bot.OpUpdateParent); !errors.Is(err, bot.ErrNotFound) {
+			t.Errorf("FindPendingOp(update): err = %v, want ErrNotFound", err)
+		}
+		r2.State = bot.OpSending
+		if err := tx.UpdateOp(ctx0, r2); err != nil {
+			return err
+		}
+		op, err = tx.FindPendingOp(ctx0, "a", 1, bot.OpReply)
+		if err != nil {
+			return err
+		}
+		if op.ID != r1.ID {
+			t.Errorf("FindPendingOp skipped sending op: got %d, want %d", op.ID, r1.ID)
+		}
+		n, err := tx.RecoverOps(ctx0)
+		if err != nil {
+			return err
+		}
+		if n != 1 {
+			t.Errorf("RecoverOps = %d, want 1", n)
+		}
+		ops, err := tx.ListOps(ctx0, "a")
+		if err != nil {
+			return err
+		}
+		if ops[1].State != bot.OpPending || !ops[1].MaybeSent {
+			t.Errorf("recovered op = %+v, want pending and MaybeSent", ops[1])
+		}
+		if err := tx.UpdateOp(ctx0, &bot.Op{ID: 9999, State: bot.OpDone}); !errors.Is(err, bot.ErrNotFound) {
+			t.Errorf("UpdateOp of missing op: err = %v, want ErrNotFound", err)
+		}
+		return nil
+	})
+}
+
+func testPrune(t *testing.T, s bot.Store) {
+	old := &bot.Op{IncidentKey: "a", Generation: 1, Kind: bot.OpPostParent, Channel: "#a", State: bot.OpDone, CreatedAt: t0}
+	oldPending := &bot.Op{IncidentKey: "b", Generation: 1, Kind: bot.OpPostParent, Channel: "#a", CreatedAt: t0}
+	fresh := &bot.Op{IncidentKey: "c", Generation: 1, Kind: bot.OpPostParent, Channel: "#a", State: bot.OpDone, CreatedAt: t0.Add(48 * time.Hour)}
+	enqueue(t, s, old, oldPending, fresh)
+	update(t, s, func(tx bot.Tx) error {
+		if err := tx.RecordDelivery(ctx0, "x", "old", "", t0); err != nil {
+			return err
+		}
+		if err := tx.RecordDelivery(ctx0, "x", "new", "", t0.Add(48*time.Hour)); err != nil {
+			return err
+		}
+		n, err := tx.PruneDeliveries(ctx0, t0.Add(24*time.Hour))
+		if err != nil {
+			return err
+		}
+		if n != 2 {
+			t.Errorf("PruneDeliveries removed %d rows, want 2 (old delivery, old done op)", n)
+		}
+		if seen, _ := tx.SeenDelivery(ctx0, "x", "new", ""); !seen {
+			t.Error("fresh delivery pruned")
+		}
+		if n, _ := tx.CountOps(ctx0, bot.OpPending); n != 1 {
+			t.Errorf("pending ops after prune = %d, want 1: pending ops are never pruned", n)
+		}
+		return nil
+	})
+}
+
+func testBusy(t *testing.T, s bot.Store) {
+	hold := make(chan struct{})
+	held := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- s.Update(context.Background(), func(tx bot.Tx) error {
+			close(held)
+			<-hold
+			return nil
+		})
+	}()
+	<-held
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	err := s.Update(ctx, func(tx bot.Tx) error { return nil })
+	close(hold)
+	if !errors.Is(err, bot.ErrBusy) {
+		t.Errorf("Update while another write holds the lock past the deadline: err = %v, want ErrBusy", err)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("holding Update: %v", err)
+	}
+}
