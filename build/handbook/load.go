@@ -133,12 +133,16 @@ type Source struct {
 	sum      [sha256.Size]byte // hash of the last body seen
 	haveSum  bool
 	lastErr  string // the last reload error logged, to log each failure once
+
+	indexRetry   bool   // the last index load failed for a reason other than absence
+	lastIndexErr string // the last index error logged
 }
 
-// snapshot is one consistent view: a map and what was loaded with it.
+// snapshot is one consistent view: a map and the search index of the same
+// build.
 type snapshot struct {
-	m        *Map
-	loadedAt time.Time
+	m   *Map
+	idx *Index // nil when the site has no search index
 }
 
 // emptyMap is what Map returns before the first load, so readers never see nil.
@@ -186,6 +190,16 @@ func (s *Source) Map() *Map {
 	return emptyMap
 }
 
+// Index returns the search index that was built with the current map, or nil
+// when there is none (the site was built without one, or it has never
+// loaded). Like the map, it is swapped, never changed, on reload.
+func (s *Source) Index() *Index {
+	if snap := s.cur.Load(); snap != nil {
+		return snap.idx
+	}
+	return nil
+}
+
 // Loaded reports whether a map has been loaded, for readiness checks.
 func (s *Source) Loaded() bool { return s.cur.Load() != nil }
 
@@ -210,6 +224,11 @@ func (s *Source) Reload(ctx context.Context) (changed bool, err error) {
 		data, err = s.readFile()
 	}
 	if err != nil || data == nil {
+		if s.indexRetry {
+			if snap := s.cur.Load(); snap != nil {
+				s.cur.Store(&snapshot{m: snap.m, idx: s.loadIndex(snap.idx)})
+			}
+		}
 		return false, err
 	}
 	sum := sha256.Sum256(data)
@@ -225,8 +244,41 @@ func (s *Source) Reload(ctx context.Context) (changed bool, err error) {
 		}
 		return false, fmt.Errorf("%s: %w", s.location, err)
 	}
-	s.cur.Store(&snapshot{m: m, loadedAt: time.Now()})
+	var prev *Index
+	if snap := s.cur.Load(); snap != nil {
+		prev = snap.idx
+	}
+	s.cur.Store(&snapshot{m: m, idx: s.loadIndex(prev)})
 	return true, nil
+}
+
+// IndexDir is the folder next to compass.json that holds the search index.
+const IndexDir = "search"
+
+// loadIndex loads the search index beside the map. An absent index gives nil
+// (a site may be built without search); any other failure keeps prev, logs
+// a warning once and retries on every later Reload until it succeeds, since a
+// deploy may write search/ after compass.json.
+func (s *Source) loadIndex(prev *Index) *Index {
+	idx, err := LoadIndex(s.siblingFetcher(IndexDir))
+	switch {
+	case err == nil:
+		if s.lastIndexErr != "" {
+			s.log.Info("search index loaded")
+		}
+		s.indexRetry, s.lastIndexErr = false, ""
+		return idx
+	case errors.Is(err, fs.ErrNotExist):
+		s.indexRetry, s.lastIndexErr = false, ""
+		return nil
+	default:
+		if msg := err.Error(); msg != s.lastIndexErr {
+			s.lastIndexErr = msg
+			s.log.Warn("search index load failed; keeping the previous index", "error", err, "have_index", prev != nil)
+		}
+		s.indexRetry = true
+		return prev
+	}
 }
 
 // readFile returns the file's content, or nil when a map is loaded and the
@@ -347,7 +399,7 @@ func (s *Source) reloadAndLog(ctx context.Context) {
 	}
 }
 
-// siblingFetcher returns a function that reads files under dir ("search")
+// siblingFetcher returns a function that reads files under dir (IndexDir)
 // next to compass.json, from disk or over HTTP like the map itself. Names are
 // kept inside that folder: "..", absolute paths and URLs are refused.
 func (s *Source) siblingFetcher(dir string) func(name string) ([]byte, error) {

@@ -219,8 +219,9 @@ type mapServer struct {
 	mu       sync.Mutex
 	body     []byte
 	version  int
-	status   int // when non-zero, answer this instead
-	requests []string
+	status   int               // when non-zero, answer this instead
+	files    map[string]string // other paths served as is
+	requests []string          // requests for compass.json, with their validators
 }
 
 func (ms *mapServer) set(body []byte) {
@@ -239,18 +240,17 @@ func (ms *mapServer) fail(status int) {
 func (ms *mapServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ms.mu.Lock()
 	defer ms.mu.Unlock()
+	if body, ok := ms.files[r.URL.Path]; ok {
+		fmt.Fprint(w, body)
+		return
+	}
+	if r.URL.Path != "/site/compass.json" {
+		http.NotFound(w, r)
+		return
+	}
 	ms.requests = append(ms.requests, r.URL.Path+" inm="+r.Header.Get("If-None-Match")+" ims="+r.Header.Get("If-Modified-Since"))
 	if ms.status != 0 {
 		http.Error(w, "nope", ms.status)
-		return
-	}
-	switch r.URL.Path {
-	case "/site/compass.json":
-	case "/site/search/manifest.json":
-		fmt.Fprint(w, `{"shards":1}`)
-		return
-	default:
-		http.NotFound(w, r)
 		return
 	}
 	etag := fmt.Sprintf(`"v%d"`, ms.version)
@@ -356,7 +356,7 @@ func TestSiblingFetcher(t *testing.T) {
 	}
 	writeFile(t, filepath.Join(dir, "search", "manifest.json"), []byte(`{"shards":1}`))
 	writeFile(t, filepath.Join(dir, "secret.txt"), []byte("no"))
-	ms := &mapServer{}
+	ms := &mapServer{files: map[string]string{"/site/search/manifest.json": `{"shards":1}`}}
 	ms.set(mapJSON(t, "x"))
 	srv := httptest.NewServer(ms)
 	defer srv.Close()
