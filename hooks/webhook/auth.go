@@ -7,10 +7,10 @@ import (
 	"strings"
 )
 
-// Auth is the shared-secret authentication senders without request signing
-// support: a bearer token (Alertmanager's http_config.authorization), HTTP
-// basic auth (http_config.basic_auth, Grafana's webhook user/password), or the
-// token in a custom header (Opsgenie's outgoing webhook custom headers).
+// Auth is shared-secret authentication for senders that don't sign
+// requests: a bearer token (Alertmanager's http_config.authorization), HTTP
+// basic auth (http_config.basic_auth, Grafana's webhook user and password), or
+// the token in a custom header (Opsgenie's outgoing webhook custom headers).
 type Auth struct {
 	Token    string // accepted as "Authorization: Bearer <Token>" or in Header
 	Username string // basic auth; both Username and Password must match
