@@ -1,43 +1,108 @@
 // Package markdown turns handbook Markdown into HTML plus the facts the build
 // needs from it (title, headings, links, warnings). It is the only importer of
-// goldmark so the rest of the build does not depend on a Markdown library.
+// goldmark, so the rest of the build does not depend on a Markdown library.
+//
+// Beyond CommonMark it understands GFM (tables, task lists, strikethrough,
+// autolinks), footnotes, definition lists, typographic quotes, heading
+// attributes ("## Title {#id}") and callouts written for GitHub, MkDocs,
+// MyST/Sphinx and Docusaurus, so handbooks moved from those tools render
+// without edits.
+//
+// Every callout renders the same way, whichever syntax produced it:
+//
+//	<aside class="callout callout-{class}" data-kind="{kind}" role="note" aria-label="{Title}">
+//	<p class="callout-title">{Title}</p>
+//	…content…
+//	</aside>
+//
+// and collapsible ones (MkDocs "???", Obsidian "[!tip]-", MyST dropdown):
+//
+//	<details class="callout callout-{class}" data-kind="{kind}" [open]>
+//	<summary class="callout-title">{Title}</summary>
+//	…content…
+//	</details>
+//
+// {kind} is the name as written ("danger"); {class} is one of note, tip,
+// important, warning or caution, so a theme styles five boxes.
+//
+// Constructs of other tools that we cannot render (unknown directives and
+// roles, Hugo shortcodes, Jinja/Liquid tags) are never dropped: they render
+// as escaped text and add a Diagnostic at their position.
 package markdown
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
+	"slices"
+	"sync"
 
 	"github.com/yuin/goldmark"
+	highlighting "github.com/yuin/goldmark-highlighting/v2"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
+
+	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
 )
 
 // Options configure a Renderer.
 type Options struct {
 	// UnsafeHTML passes raw HTML through; by default raw HTML is escaped
-	// (shown as text) so content cannot inject markup into the site.
+	// (shown as text) so page content cannot inject markup or scripts into
+	// the site.
 	UnsafeHTML bool
 }
 
-// Renderer renders Markdown bodies. It is configured once and safe for
-// concurrent use by many goroutines, so a build shares one across workers.
+// Renderer renders Markdown bodies. goldmark is configured once in New; each
+// Render call only parses and renders, so a build shares one Renderer
+// between all its workers. It is safe for concurrent use.
 type Renderer struct {
 	opts Options
 	md   goldmark.Markdown
+	bufs sync.Pool // *bytes.Buffer for rendering
 }
 
 // New returns a Renderer configured with opts.
 func New(opts Options) *Renderer {
-	ro := []goldmark.Option{
-		goldmark.WithExtensions(extension.GFM, extension.Footnote, extension.DefinitionList, extension.Typographer),
-		goldmark.WithParserOptions(parser.WithAttribute(), parser.WithAutoHeadingID()),
+	rendererOpts := []renderer.Option{
+		renderer.WithNodeRenderers(util.Prioritized(&htmlRenderer{unsafe: opts.UnsafeHTML, writer: html.DefaultWriter}, 100)),
 	}
 	if opts.UnsafeHTML {
-		ro = append(ro, goldmark.WithRendererOptions(html.WithUnsafe()))
+		rendererOpts = append(rendererOpts, html.WithUnsafe())
 	}
-	return &Renderer{opts: opts, md: goldmark.New(ro...)}
+	md := goldmark.New(
+		goldmark.WithExtensions(
+			extension.GFM,
+			extension.Footnote,
+			extension.DefinitionList,
+			extension.Typographer,
+			highlighting.NewHighlighting(
+				// Classes, not inline styles: the site's Content-Security-Policy
+				// forbids style attributes. HighlightCSS supplies the colours.
+				highlighting.WithFormatOptions(chromahtml.WithClasses(true)),
+				highlighting.WithGuessLanguage(false),
+			),
+		),
+		goldmark.WithParserOptions(
+			parser.WithAttribute(),
+			parser.WithBlockParsers(
+				util.Prioritized(directiveFenceParser{}, 650),
+				util.Prioritized(colonFenceParser{}, 660),
+				util.Prioritized(admonitionParser{}, 670),
+			),
+			parser.WithInlineParsers(util.Prioritized(braceParser{}, 90)),
+			parser.WithASTTransformers(
+				util.Prioritized(alertTransformer{}, 500),
+				util.Prioritized(collector{unsafeHTML: opts.UnsafeHTML}, 10000),
+			),
+		),
+		goldmark.WithRendererOptions(rendererOpts...),
+	)
+	return &Renderer{opts: opts, md: md, bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }}}
 }
 
 // Result is what Render learns from one page body.
@@ -47,7 +112,7 @@ type Result struct {
 	Intro       string       // plain text before the first heading (for search)
 	Headings    []Heading    // every heading, document order
 	Links       []Link       // every link/image destination passed to resolve, with position
-	Diagnostics []Diagnostic // warnings found while rendering
+	Diagnostics []Diagnostic // warnings found while rendering, in file order
 }
 
 // Heading is one heading of a page; the build turns these into section
@@ -55,37 +120,66 @@ type Result struct {
 type Heading struct {
 	Level int
 	Text  string // plain text
-	ID    string // stable anchor id
+	ID    string // stable anchor id, unique within the page
 	Line  int    // file line
-	Body  string // plain text of the content under this heading up to the next heading
+	// Body is the plain text of the content under this heading up to the
+	// next heading (any level), for the search index.
+	Body string
 }
 
-// Link is one internal link or image destination, reported so the caller can
-// flag the ones that match nothing at their file position.
+// Link is one internal link or image destination (including MyST {ref} and
+// {doc} roles), reported so the caller can flag the ones that match nothing
+// at their file position. When Render got a nil resolve, Resolved is Dest
+// and OK is true.
 type Link struct {
 	Dest, Resolved string
 	OK             bool
 	Image          bool
-	Line, Col      int
+	Line, Col      int // Col counts characters, 1-based
 }
 
-// Diagnostic is a warning about the content at a file position.
+// Diagnostic is a warning about the content at a file position; Col counts
+// characters, 1-based.
 type Diagnostic struct {
 	Line, Col int
 	Message   string
 }
 
-// Render renders body (Markdown without front matter). firstLine is the
-// 1-based file line where body starts. resolve rewrites internal link
-// destinations; it may be nil.
+// Render renders body: Markdown with the front matter already removed.
+// firstLine is the 1-based line of the file where body starts, so every
+// reported line is a file line.
+//
+// resolve is called for every link and image destination that is not
+// external (no URL scheme, not starting with "//"), such as
+// "../policies/oncall.md#escalation", "#local-anchor" or "/abs/path/". It
+// returns the rewritten destination, and ok=false when the destination is
+// internal but matches nothing; the destination is then kept as written and
+// the Link has OK=false for the caller to report. resolve may be nil.
 func (r *Renderer) Render(body []byte, firstLine int, resolve func(dest string) (string, bool)) (*Result, error) {
-	doc := r.md.Parser().Parse(text.NewReader(body))
-	var buf bytes.Buffer
-	if err := r.md.Renderer().Render(&buf, body, doc); err != nil {
+	if firstLine < 1 {
+		firstLine = 1
+	}
+	st := &renderState{source: body, firstLine: firstLine, resolve: resolve}
+	pc := parser.NewContext()
+	pc.Set(stateKey, st)
+	doc := r.md.Parser().Parse(text.NewReader(body), parser.WithContext(pc))
+
+	buf := r.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer r.bufs.Put(buf)
+	if err := r.md.Renderer().Render(buf, body, doc); err != nil {
 		return nil, fmt.Errorf("render markdown: %w", err)
 	}
-	return &Result{HTML: buf.Bytes()}, nil
+	res := &Result{
+		HTML:        bytes.Clone(buf.Bytes()),
+		Links:       st.links,
+		Diagnostics: st.diags,
+	}
+	if c, ok := pc.Get(collectedKey).(*collected); ok {
+		res.Title, res.Intro, res.Headings = c.title, c.intro, c.headings
+	}
+	slices.SortStableFunc(res.Diagnostics, func(a, b Diagnostic) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))
+	})
+	return res, nil
 }
-
-// HighlightCSS returns the stylesheet for highlighted code.
-func HighlightCSS() []byte { return nil }

@@ -1,0 +1,370 @@
+package markdown
+
+import (
+	"bytes"
+	"html"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/parser"
+	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
+)
+
+// collector is the last AST transformer: it assigns heading ids, rewrites
+// link destinations through resolve and extracts the plain text the search
+// index needs, all in one walk of the finished tree.
+type collector struct {
+	unsafeHTML bool
+}
+
+// collected is what the collector hands back to Render.
+type collected struct {
+	title    string
+	intro    string
+	headings []Heading
+}
+
+var collectedKey = parser.NewContextKey()
+
+func (c collector) Transform(doc *ast.Document, reader text.Reader, pc parser.Context) {
+	st := getState(pc)
+	source := reader.Source()
+	out := &collected{}
+	pc.Set(collectedKey, out)
+
+	ids := newIDSet()
+	var heads []*ast.Heading
+	// Pass 1: explicit ids ({#id}, :name:) are reserved first, so they win
+	// over generated ones wherever they appear on the page.
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			return ast.WalkContinue, nil
+		}
+		switch n := n.(type) {
+		case *ast.Heading:
+			heads = append(heads, n)
+			if v, ok := n.AttributeString("id"); ok {
+				id := attrString(v)
+				if id == "" {
+					n.RemoveAttributes()
+					break
+				}
+				if got := ids.claim(id); got != id {
+					st.warn(n.Pos(), "duplicate heading id %q; using %q", id, got)
+					n.SetAttributeString("id", []byte(got))
+				}
+			}
+		case *calloutNode:
+			if n.id != "" {
+				if got := ids.claim(n.id); got != n.id {
+					st.warn(n.Pos(), "duplicate id %q; using %q", n.id, got)
+					n.id = got
+				}
+			}
+		}
+		return ast.WalkContinue, nil
+	})
+
+	// Pass 2: generated ids, links, plain text and escaped-HTML warnings.
+	var buf strings.Builder // plain text of the current part of the page
+	flush := func() string {
+		s := collapse(buf.String())
+		buf.Reset()
+		return s
+	}
+	current := -1 // index in out.headings of the section being collected
+	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
+		if !entering {
+			if n.Type() == ast.TypeBlock {
+				buf.WriteByte(' ')
+			}
+			return ast.WalkContinue, nil
+		}
+		switch n := n.(type) {
+		case *ast.Heading:
+			if current < 0 {
+				out.intro = flush()
+			} else {
+				out.headings[current].Body = flush()
+			}
+			var hb strings.Builder
+			writePlain(&hb, n, source)
+			h := Heading{Level: n.Level, Text: collapse(hb.String())}
+			h.Line, _ = st.position(headingPos(n, source))
+			if v, ok := n.AttributeString("id"); ok {
+				h.ID = attrString(v)
+			} else {
+				h.ID = ids.claim(slug(h.Text))
+				n.SetAttributeString("id", []byte(h.ID))
+			}
+			if h.Level == 1 && out.title == "" {
+				out.title = h.Text
+			}
+			out.headings = append(out.headings, h)
+			current = len(out.headings) - 1
+			resolveInside(n, st)
+			return ast.WalkSkipChildren, nil
+		case *ast.Link, *ast.Image, *roleNode:
+			resolveLink(n, st)
+		case *ast.RawHTML:
+			if !c.unsafeHTML && !isComment(n.Segments, source) && !isClosingTag(n.Segments, source) {
+				st.warn(n.Segments.At(0).Start, "raw HTML escaped; set unsafe HTML to render it")
+			}
+			return ast.WalkSkipChildren, nil
+		case *ast.HTMLBlock:
+			if !c.unsafeHTML && n.HTMLBlockType != ast.HTMLBlockType2 && n.Lines().Len() > 0 {
+				st.warn(n.Lines().At(0).Start, "raw HTML escaped; set unsafe HTML to render it")
+			}
+			return ast.WalkSkipChildren, nil
+		}
+		if n.Type() == ast.TypeInline {
+			// Inline nodes are written with their descendants by writePlain;
+			// links inside still need resolving.
+			writePlain(&buf, n, source)
+			resolveInside(n, st)
+			return ast.WalkSkipChildren, nil
+		}
+		buf.WriteByte(' ')
+		writePlainNode(&buf, n, source)
+		if n.IsRaw() {
+			return ast.WalkSkipChildren, nil
+		}
+		return ast.WalkContinue, nil
+	})
+	if current < 0 {
+		out.intro = flush()
+	} else {
+		out.headings[current].Body = flush()
+	}
+}
+
+// headingPos returns the offset of a heading's first line (setext headings
+// report their underline position otherwise).
+func headingPos(n *ast.Heading, source []byte) int {
+	if n.Lines().Len() > 0 {
+		off := n.Lines().At(0).Start
+		// Walk back to the '#' markers so the line is the heading's line.
+		for off > 0 && source[off-1] != '\n' {
+			off--
+		}
+		return off
+	}
+	return max(n.Pos(), 0)
+}
+
+// resolveInside resolves links nested in an inline subtree.
+func resolveInside(n ast.Node, st *renderState) {
+	_ = ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
+		if entering && c != n {
+			switch c.(type) {
+			case *ast.Link, *ast.Image, *roleNode:
+				resolveLink(c, st)
+			}
+		}
+		return ast.WalkContinue, nil
+	})
+}
+
+// scheme matches the start of an absolute URL ("https:", "mailto:").
+var scheme = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*:`)
+
+// isExternal reports whether a destination leaves the site, so it is not
+// offered to resolve.
+func isExternal(dest string) bool {
+	return scheme.MatchString(dest) || strings.HasPrefix(dest, "//")
+}
+
+// resolveLink passes an internal destination to resolve, rewrites it when it
+// matches, and records it with its position.
+func resolveLink(n ast.Node, st *renderState) {
+	var dest string
+	pos := n.Pos()
+	image := false
+	switch n := n.(type) {
+	case *ast.Link:
+		dest = string(n.Destination)
+	case *ast.Image:
+		dest, image = string(n.Destination), true // goldmark places an image at its '!'
+	case *roleNode:
+		if n.name != "ref" && n.name != "doc" {
+			return
+		}
+		dest = n.dest
+	}
+	if dest == "" || isExternal(dest) {
+		return
+	}
+	l := Link{Dest: dest, Resolved: dest, OK: true, Image: image}
+	l.Line, l.Col = st.position(pos)
+	if st.resolve != nil {
+		if r, ok := st.resolve(dest); ok {
+			l.Resolved = r
+			switch n := n.(type) {
+			case *ast.Link:
+				n.Destination = []byte(r)
+			case *ast.Image:
+				n.Destination = []byte(r)
+			case *roleNode:
+				n.dest = r
+			}
+		} else {
+			l.OK = false
+		}
+	}
+	st.links = append(st.links, l)
+}
+
+func isComment(segs *text.Segments, source []byte) bool {
+	if segs.Len() == 0 {
+		return false
+	}
+	seg := segs.At(0)
+	return bytes.HasPrefix(seg.Value(source), []byte("<!--"))
+}
+
+func isClosingTag(segs *text.Segments, source []byte) bool {
+	if segs.Len() == 0 {
+		return false
+	}
+	seg := segs.At(0)
+	return bytes.HasPrefix(seg.Value(source), []byte("</"))
+}
+
+func attrString(v any) string {
+	switch v := v.(type) {
+	case []byte:
+		return string(v)
+	case string:
+		return v
+	}
+	return ""
+}
+
+// writePlain writes the plain text of n and its descendants.
+func writePlain(b *strings.Builder, n ast.Node, source []byte) {
+	writePlainNode(b, n, source)
+	if n.IsRaw() {
+		return
+	}
+	if _, ok := n.(*ast.CodeSpan); ok {
+		for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+			if t, ok := c.(*ast.Text); ok {
+				b.Write(t.Segment.Value(source))
+			}
+		}
+		return
+	}
+	for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+		writePlain(b, c, source)
+	}
+}
+
+// writePlainNode writes the text a node contributes by itself (not its
+// children): text, code lines, callout titles, unknown directive lines.
+func writePlainNode(b *strings.Builder, n ast.Node, source []byte) {
+	switch n := n.(type) {
+	case *ast.Text:
+		b.WriteString(html.UnescapeString(string(util.UnescapePunctuations(n.Segment.Value(source)))))
+		if n.SoftLineBreak() || n.HardLineBreak() {
+			b.WriteByte(' ')
+		}
+	case *ast.String:
+		if n.IsCode() { // HTML written as is, such as the typographer's "&ldquo;"
+			b.WriteString(html.UnescapeString(string(n.Value)))
+		} else {
+			b.Write(n.Value)
+		}
+	case *ast.AutoLink:
+		b.Write(n.Label(source))
+	case *roleNode:
+		switch {
+		case n.label != "":
+			b.WriteString(n.label)
+		case n.name == "abbr":
+			abbr, _ := splitAbbr(n.content)
+			b.WriteString(abbr)
+		case n.known:
+			b.WriteString(n.content)
+		default:
+			b.WriteString(n.raw)
+		}
+	case *calloutNode:
+		b.WriteString(n.title)
+		b.WriteByte(' ')
+	case *unknownDirective:
+		b.WriteString(n.opening)
+		b.WriteByte(' ')
+		writeLines(b, n, source)
+	case *ast.FencedCodeBlock, *ast.CodeBlock:
+		writeLines(b, n, source)
+	}
+}
+
+func writeLines(b *strings.Builder, n ast.Node, source []byte) {
+	for i := 0; i < n.Lines().Len(); i++ {
+		b.Write(lineValue(n, i, source))
+	}
+	b.WriteByte(' ')
+}
+
+// collapse trims and collapses runs of white space into single spaces.
+func collapse(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// slug turns heading text into an anchor id: lower case letters and digits
+// (any script, so "Übersicht" stays readable), words joined by '-'.
+func slug(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+		case r == '_' || r == '-' || unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsSymbol(r):
+			dash = true
+		}
+	}
+	if b.Len() == 0 {
+		return "section"
+	}
+	return b.String()
+}
+
+// idSet hands out ids unique within one page.
+type idSet struct {
+	used map[string]bool
+	next map[string]int
+}
+
+func newIDSet() *idSet { return &idSet{used: map[string]bool{}, next: map[string]int{}} }
+
+// claim returns id, or id with the lowest free "-N" suffix when id is taken.
+func (s *idSet) claim(id string) string {
+	if !s.used[id] {
+		s.used[id] = true
+		return id
+	}
+	for i := s.next[id] + 1; ; i++ {
+		c := id + "-" + strconv.Itoa(i)
+		if !s.used[c] {
+			s.used[c] = true
+			s.next[id] = i
+			return c
+		}
+	}
+}
+
+// lineValue returns line i of a block node.
+func lineValue(n ast.Node, i int, source []byte) []byte {
+	seg := n.Lines().At(i)
+	return seg.Value(source)
+}
