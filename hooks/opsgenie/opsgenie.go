@@ -169,9 +169,7 @@ func Decode(body []byte, now time.Time) (bot.Delivery, error) {
 	case bot.KindAnnotated:
 		e.Note = a.Note
 	case bot.KindReassigned:
-		if a.Owner != "" {
-			e.Note = "assigned to " + a.Owner
-		}
+		e.Note = a.Owner // bare: the bot renders "Reassigned to <Note>"
 	case bot.KindPriorityUpdated:
 		e.Note = a.Priority
 	default:

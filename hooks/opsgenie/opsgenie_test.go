@@ -43,7 +43,7 @@ func TestDecodeEvents(t *testing.T) {
 		{"create", "create.json", bot.KindTriggered, bot.StatusFiring, bot.SeverityCritical, "System", "", time.UnixMilli(1741060800123)},
 		{"acknowledge", "acknowledge.json", bot.KindAcknowledged, bot.StatusAcknowledged, bot.SeverityCritical, "oncall@lattice.example", "", time.Unix(0, 1741061100456000000)},
 		{"add note keeps status", "addnote.json", bot.KindAnnotated, "", bot.SeverityCritical, "oncall@lattice.example", "Defragmented etcd-2; latency back to 40ms. @here not needed.", time.Unix(1741061400, 0)},
-		{"assign ownership", "assignownership.json", bot.KindReassigned, "", bot.SeverityCritical, "lead@lattice.example", "assigned to dba@lattice.example", time.Unix(1741061460, 0)},
+		{"assign ownership", "assignownership.json", bot.KindReassigned, "", bot.SeverityCritical, "lead@lattice.example", "dba@lattice.example", time.Unix(1741061460, 0)},
 		{"update priority with RFC 3339 times", "updatepriority_rfc3339.json", bot.KindPriorityUpdated, "", bot.SeverityInfo, "lead@lattice.example", "P4", time.Date(2025, 3, 4, 4, 12, 0, 0, time.UTC)},
 		{"close with note", "close.json", bot.KindResolved, bot.StatusResolved, bot.SeverityCritical, "oncall@lattice.example", "Resolved by defrag", time.Unix(1741062000, 0)},
 		{"add tags ignored", "ignored_addtags.json", "", "", "", "", "", time.Time{}},

@@ -341,6 +341,8 @@ func labels(d *data) map[string]string {
 	return l
 }
 
+// assigneeNote names who the incident went to, bare, as the bot renders
+// "Reassigned to <Note>": the assignees, else the escalation policy.
 func assigneeNote(d *data) string {
 	var names []string
 	for _, a := range d.Assignees {
@@ -348,11 +350,11 @@ func assigneeNote(d *data) string {
 	}
 	if len(names) == 0 {
 		if d.EscalationPolicy != nil {
-			return "escalation policy " + d.EscalationPolicy.Summary
+			return d.EscalationPolicy.Summary
 		}
 		return ""
 	}
-	return "assigned to " + strings.Join(names, ", ")
+	return strings.Join(names, ", ")
 }
 
 // ignoredReason says why a delivery produced no events, for the log line.
