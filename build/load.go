@@ -1,0 +1,479 @@
+package build
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/compasshq/compass/build/markdown"
+)
+
+// Load reads, validates and renders the site under opts.Source, in memory.
+//
+// It returns an error without a Site when the site cannot be read at all (no
+// content/ folder, a broken theme). When only the content has problems it
+// returns the Site and a ContentErrors holding every one of them, so a
+// caller such as `compass check` can still report warnings; the Site must
+// not be written then.
+func Load(ctx context.Context, opts Options) (*Site, error) {
+	opts = opts.withDefaults()
+	s := &Site{
+		Title:   opts.Title,
+		BaseURL: opts.BaseURL,
+		opts:    opts,
+		byPath:  map[string]*Page{},
+		byURL:   map[string]*Page{},
+		aliases: map[string]*Page{},
+		fileSet: map[string]bool{},
+		static:  map[string]bool{},
+		teams:   map[string]*Page{},
+	}
+	if opts.BaseURL != "" {
+		u, err := url.Parse(opts.BaseURL)
+		if err != nil || (u.Scheme != "" && u.Host == "") {
+			return nil, fmt.Errorf("base URL %q is not a URL like https://handbook.example.com/", opts.BaseURL)
+		}
+		s.basePath = strings.TrimRight(u.Path, "/")
+	}
+	contentDir := filepath.Join(opts.Source, "content")
+	if fi, err := os.Stat(contentDir); err != nil || !fi.IsDir() {
+		if err == nil || errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%w: %s does not exist; run compass in the site root or pass --source", ErrNoContent, contentDir)
+		}
+		return nil, fmt.Errorf("read %s: %w", contentDir, err)
+	}
+	th, err := loadTheme(opts, s.funcs())
+	if err != nil {
+		return nil, err
+	}
+	s.theme = th
+
+	if err := s.listStatic(); err != nil {
+		return nil, err
+	}
+	var all problems
+	srcs, err := s.walk(contentDir)
+	if err != nil {
+		return nil, err
+	}
+	pages := make([]*Page, len(srcs))
+	perPage := make([]problems, len(srcs))
+	parallel(ctx, len(srcs), func(i int) {
+		pages[i] = readPage(opts.Source, srcs[i], &perPage[i])
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	drafts := map[string]bool{}
+	for i, p := range pages {
+		all.merge(&perPage[i])
+		perPage[i] = problems{}
+		if p == nil {
+			continue
+		}
+		if p.Meta.Draft && !opts.Drafts {
+			drafts[p.Path] = true
+			continue
+		}
+		if other, ok := s.byURL[p.URL]; ok {
+			all.errorf(Position{File: p.File, Line: 1, Col: 1}, "page has the same URL %s as %s", p.URL, other.File)
+			continue
+		}
+		s.byURL[p.URL] = p
+		s.byPath[p.Path] = p
+		s.Pages = append(s.Pages, p)
+	}
+	slices.SortFunc(s.Pages, func(a, b *Page) int { return strings.Compare(a.URL, b.URL) })
+	s.registerAliases(&all)
+
+	// Render every page on every core. Links resolve against the page
+	// paths known now; anchors are checked once every page has headings.
+	md := markdown.New(markdown.Options{UnsafeHTML: opts.UnsafeHTML})
+	targets := make([]map[string]linkTarget, len(s.Pages))
+	parallel(ctx, len(s.Pages), func(i int) {
+		targets[i] = s.render(md, s.Pages[i], drafts, &perPage[i])
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for i := range s.Pages {
+		all.merge(&perPage[i])
+	}
+
+	s.buildTree()
+	s.buildLists()
+	s.checkLinks(targets, &all)
+	s.checkRefs(&all)
+
+	all.sort()
+	s.Warnings = all.warnings
+	for _, p := range s.Pages {
+		s.headings += len(p.Headings)
+	}
+	opts.Logger.Debug("site loaded", "pages", len(s.Pages), "errors", len(all.errs), "warnings", len(all.warnings))
+	return s, all.err()
+}
+
+func (o Options) withDefaults() Options {
+	if o.Source == "" {
+		o.Source = "."
+	}
+	if o.Out == "" {
+		o.Out = filepath.Join(o.Source, "public")
+	}
+	if o.Title == "" {
+		o.Title = "Handbook"
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// source is one Markdown file found under content/.
+type source struct {
+	abs string // path on disk
+	rel string // slash path relative to content/
+}
+
+// walk lists content/'s Markdown files and remembers the other files, which
+// are copied through. Hidden files and folders (".git", ".obsidian") are
+// skipped.
+func (s *Site) walk(contentDir string) ([]source, error) {
+	var out []source
+	err := filepath.WalkDir(contentDir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("read %s: %w", p, err)
+		}
+		if strings.HasPrefix(d.Name(), ".") && p != contentDir {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		rel, err := filepath.Rel(contentDir, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		if strings.EqualFold(path.Ext(rel), ".md") {
+			out = append(out, source{abs: p, rel: rel})
+		} else {
+			s.files = append(s.files, rel)
+			s.fileSet[rel] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list content: %w", err)
+	}
+	return out, nil
+}
+
+// listStatic remembers the files under static/, so links to them resolve.
+func (s *Site) listStatic() error {
+	dir := filepath.Join(s.opts.Source, "static")
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && p == dir {
+				return fs.SkipDir
+			}
+			return err
+		}
+		if !d.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			s.static[filepath.ToSlash(rel)] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("list static files: %w", err)
+	}
+	return nil
+}
+
+// readPage reads one file and decodes its front matter. It returns nil when
+// the file cannot be used at all; the reason is in p.
+func readPage(root string, src source, p *problems) *Page {
+	file := path.Join("content", src.rel)
+	pos := Position{File: file}
+	b, err := os.ReadFile(src.abs)
+	if err != nil {
+		p.errorf(pos, "cannot read: %v", unwrapPathError(err))
+		return nil
+	}
+	page := &Page{File: file, Path: src.rel, URL: urlFor(src.rel)}
+	fm, body, line, has, err := splitFrontMatter(b)
+	if err != nil {
+		p.errorf(Position{File: file, Line: 1, Col: 1}, "%v", err)
+	}
+	page.body, page.bodyLine, page.hasFM = body, line, has
+	page.Meta.pos = map[string]Position{}
+	if has {
+		page.Meta = decodeFrontMatter(file, fm, p)
+	}
+	return page
+}
+
+// unwrapPathError drops the path from an *fs.PathError; the caller already
+// prints it.
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// linkTarget is where one link destination of a page points.
+type linkTarget struct {
+	page  *Page  // nil for files and unknown targets
+	frag  string // anchor, without "#"
+	draft bool   // points at a draft page left out of this build
+}
+
+// render renders p's Markdown and returns where each link points.
+func (s *Site) render(md *markdown.Renderer, p *Page, drafts map[string]bool, pr *problems) map[string]linkTarget {
+	targets := map[string]linkTarget{}
+	resolve := func(dest string) (string, bool) {
+		t, href, ok := s.resolve(p, dest, drafts)
+		targets[dest] = t
+		return href, ok
+	}
+	res, err := md.Render(p.body, p.bodyLine, resolve)
+	if err != nil {
+		pr.errorf(Position{File: p.File, Line: p.bodyLine}, "%v", err)
+		return targets
+	}
+	p.HTML = template.HTML(res.HTML) // #nosec: produced by our Markdown renderer, raw HTML escaped unless the site opts in
+	p.Intro = res.Intro
+	p.Headings = res.Headings
+	p.links = res.Links
+	p.body = nil
+	p.Title = p.Meta.Title
+	if p.Title == "" && !p.hasFM {
+		p.Title = res.Title
+	}
+	if p.Title == "" {
+		if p.IsIndexFile() {
+			p.Title = humanize(path.Base(path.Dir(p.Path)))
+		} else {
+			p.Title = humanize(path.Base(p.Path))
+		}
+	}
+	for _, d := range res.Diagnostics {
+		pr.warnf(Position{File: p.File, Line: d.Line, Col: d.Col}, "%s", d.Message)
+	}
+	return targets
+}
+
+// IsIndexFile reports whether the page is a folder's _index.md or index.md.
+func (p *Page) IsIndexFile() bool {
+	b := path.Base(p.Path)
+	return strings.EqualFold(b, "_index.md") || strings.EqualFold(b, "index.md")
+}
+
+// resolve maps one link destination written on page p to a site URL.
+// Relative .md paths are resolved against p's folder under content/, paths
+// starting with / against the site root; "#x" stays on the page.
+func (s *Site) resolve(p *Page, dest string, drafts map[string]bool) (linkTarget, string, bool) {
+	raw, frag, _ := strings.Cut(dest, "#")
+	raw, _, _ = strings.Cut(raw, "?")
+	var t linkTarget
+	t.frag = frag
+	suffix := ""
+	if frag != "" {
+		suffix = "#" + frag
+	}
+	if raw == "" {
+		t.page = p
+		return t, suffix, true
+	}
+	if un, err := url.PathUnescape(raw); err == nil {
+		raw = un
+	}
+	var rel string
+	if strings.HasPrefix(raw, "/") {
+		rel = strings.TrimPrefix(path.Clean(raw), "/")
+		// Repository-rooted links (/content/x.md) work on GitHub; keep them working.
+		rel = strings.TrimPrefix(rel, "content/")
+		if !strings.EqualFold(path.Ext(rel), ".md") {
+			u := path.Clean(raw)
+			if u != "/" {
+				u += "/"
+			}
+			if tp := s.byURL[u]; tp != nil {
+				t.page = tp
+				return t, s.basePath + tp.URL + suffix, true
+			}
+			if tp := s.aliases[u]; tp != nil {
+				t.page = tp
+				return t, s.basePath + tp.URL + suffix, true
+			}
+			if s.static[strings.TrimPrefix(path.Clean(raw), "/")] || s.fileSet[rel] {
+				return t, s.basePath + path.Clean(raw) + suffix, true
+			}
+			if isGeneratedURL(u) {
+				return t, s.basePath + u + suffix, true
+			}
+		}
+	} else {
+		rel = path.Join(path.Dir(p.Path), raw)
+		if rel == ".." || strings.HasPrefix(rel, "../") {
+			return t, "", false
+		}
+	}
+	candidates := []string{rel}
+	if !strings.EqualFold(path.Ext(rel), ".md") {
+		if s.fileSet[rel] {
+			return t, s.basePath + "/" + rel + suffix, true
+		}
+		candidates = []string{rel + ".md", path.Join(rel, "_index.md"), path.Join(rel, "index.md")}
+	}
+	for _, c := range candidates {
+		if tp := s.byPath[c]; tp != nil {
+			t.page = tp
+			return t, s.basePath + tp.URL + suffix, true
+		}
+		if drafts[c] {
+			t.draft = true
+			return t, "", false
+		}
+	}
+	return t, "", false
+}
+
+// checkLinks reports links that match nothing and anchors that match no
+// heading of their target page.
+func (s *Site) checkLinks(targets []map[string]linkTarget, pr *problems) {
+	for i, p := range s.Pages {
+		ids := map[*Page]map[string]bool{}
+		for _, l := range p.links {
+			pos := Position{File: p.File, Line: l.Line, Col: l.Col}
+			what := "link"
+			if l.Image {
+				what = "image"
+			}
+			t := targets[i][l.Dest]
+			if !l.OK {
+				switch {
+				case t.draft:
+					pr.errorf(pos, "%s to %q points at a draft page, which is not built without --drafts", what, l.Dest)
+				case l.Image:
+					pr.errorf(pos, "image %q matches no file", l.Dest)
+				default:
+					pr.errorf(pos, "link to %q matches no page", l.Dest)
+				}
+				continue
+			}
+			if t.page == nil || t.frag == "" || t.page.generated {
+				continue
+			}
+			set := ids[t.page]
+			if set == nil {
+				set = map[string]bool{}
+				for _, h := range t.page.Headings {
+					set[h.ID] = true
+				}
+				ids[t.page] = set
+			}
+			if !set[t.frag] {
+				if t.page == p {
+					pr.errorf(pos, "link to %q: this page has no heading with id %q", l.Dest, t.frag)
+				} else {
+					pr.errorf(pos, "link to %q: %s has no heading with id %q", l.Dest, t.page.File, t.frag)
+				}
+			}
+		}
+		p.links = nil
+	}
+}
+
+// checkRefs runs the checks that need the whole site: owners name a team,
+// aliases don't clash, team ids are unique.
+func (s *Site) checkRefs(pr *problems) {
+	teams := map[string]*Page{}
+	s.teams = teams
+	for _, p := range s.Pages {
+		if c := p.Meta.Charter; c != nil && c.Team != "" {
+			if other := teams[c.Team]; other != nil {
+				pr.errorf(p.Meta.pos["team"], "team %q is already defined by %s", c.Team, other.File)
+				continue
+			}
+			teams[c.Team] = p
+		}
+	}
+	for _, p := range s.Pages {
+		if o := p.Meta.Owner; o != "" && len(teams) > 0 && teams[o] == nil {
+			pr.warnf(p.Meta.pos["owner"], "owner %q is not the team of any charter", o)
+		}
+		for _, a := range p.Meta.Aliases {
+			if g := s.byURL[aliasURL(a)]; g != nil && g.generated {
+				pr.errorf(p.Meta.pos["aliases"], "alias %s is the URL of a generated page", a)
+			}
+		}
+	}
+}
+
+// registerAliases records every alias before rendering, so links to an old
+// URL resolve, and reports aliases that clash with pages or each other.
+func (s *Site) registerAliases(pr *problems) {
+	for _, p := range s.Pages {
+		for _, a := range p.Meta.Aliases {
+			u := aliasURL(a)
+			pos := p.Meta.pos["aliases"]
+			switch {
+			case s.byURL[u] != nil:
+				pr.errorf(pos, "alias %s is the URL of %s", a, s.byURL[u].File)
+			case s.aliases[u] != nil && s.aliases[u] != p:
+				pr.errorf(pos, "alias %s is also an alias of %s", a, s.aliases[u].File)
+			default:
+				s.aliases[u] = p
+			}
+		}
+	}
+}
+
+// aliasURL normalises an alias to a URL with a trailing slash.
+func aliasURL(a string) string {
+	u := path.Clean("/" + a)
+	if u != "/" && path.Ext(u) != ".html" {
+		u += "/"
+	}
+	return u
+}
+
+// parallel calls f(0..n-1) on GOMAXPROCS workers and returns when all are
+// done or ctx is cancelled.
+func parallel(ctx context.Context, n int, f func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
+}

@@ -1,0 +1,169 @@
+package build
+
+import (
+	"html/template"
+	"log/slog"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/compasshq/compass/build/markdown"
+)
+
+// Options configure a build. cmd/compass fills them from flags, COMPASS_*
+// environment variables and compass.yaml; the build reads no configuration
+// itself.
+type Options struct {
+	Source     string       // site root holding content/, optional layouts/ and static/; "" means "."
+	Out        string       // output folder; "" means <Source>/public
+	BaseURL    string       // "https://handbook.example.com/" or ""; its path prefixes every link
+	Title      string       // site title; "" means "Handbook"
+	Theme      string       // a theme folder (layouts/, assets/) over the embedded theme; relative to Source
+	UnsafeHTML bool         // pass raw HTML in Markdown through instead of escaping it
+	RepoURL    string       // where the content lives, for "edit this page" links; "" hides them
+	Drafts     bool         // build pages with draft: true
+	Strict     bool         // fail on warnings too
+	Now        time.Time    // the build's notion of today, for overdue reviews; zero means time.Now()
+	Logger     *slog.Logger // nil discards logs
+}
+
+// Site is a loaded, validated and rendered handbook held in memory. Load
+// makes one; Write turns it into files. `compass serve` keeps a Site to
+// answer requests, `compass check` loads one and writes nothing.
+type Site struct {
+	Title   string
+	BaseURL string   // as configured, "" for relative
+	Pages   []*Page  // every content page that is built, sorted by URL
+	Root    *Section // the home section, content/
+	Tags    []*Tag   // sorted by name
+
+	// Warnings are the problems that do not stop the build.
+	Warnings []Warning
+
+	opts     Options
+	basePath string           // path of BaseURL without trailing slash: "" or "/handbook"
+	byPath   map[string]*Page // content-relative source path → page
+	byURL    map[string]*Page // every page with a URL, including generated lists
+	extra    []*Page          // generated pages: section lists, kind and tag indexes
+	files    []string         // non-Markdown files under content/, copied as they are
+	fileSet  map[string]bool  // the same, for lookups
+	static   map[string]bool  // files under static/, slash paths, copied to the site root
+	aliases  map[string]*Page // alias URL → target
+	theme    *theme
+	teams    map[string]*Page // team id → charter page
+	headings int
+}
+
+// Page is one page of the site: a Markdown file, or a list Compass
+// generates (a folder without _index.md, /teams/, /tags/oncall/).
+type Page struct {
+	File string // source path relative to the site root, "content/policies/oncall.md"; "" when generated
+	Path string // source path relative to content/, "policies/oncall.md"; "" when generated
+	URL  string // site-relative URL, "/policies/oncall/"
+	Meta Meta   // front matter
+	// Title is Meta.Title, else the first # heading, else the file name.
+	Title string
+
+	HTML     template.HTML      // rendered body
+	Intro    string             // plain text before the first heading
+	Headings []markdown.Heading // every heading in the body
+
+	// Section is the folder the page lives in; for a folder's own page
+	// (_index.md) it is that folder.
+	Section *Section
+	// Prev and Next walk the site in reading order (the sidebar order).
+	Prev, Next *Page
+	// List is set on index pages: what they list under their own text.
+	List *List
+
+	generated bool
+	hasFM     bool
+	body      []byte
+	bodyLine  int
+	links     []markdown.Link
+	diags     []markdown.Diagnostic
+}
+
+// IsSection reports whether the page is a folder's own page.
+func (p *Page) IsSection() bool { return p.Section != nil && p.Section.Page == p }
+
+// Kind is the page's kind, "" for plain pages.
+func (p *Page) Kind() string { return p.Meta.Kind }
+
+// Section is a folder of content/. Its page is the folder's _index.md (or
+// index.md), or a generated list when the folder has none.
+type Section struct {
+	Dir      string // content-relative folder, "" for the home section
+	Page     *Page
+	Parent   *Section
+	Children []*Page // pages and sub-sections' pages, in reading order
+	sub      map[string]*Section
+}
+
+// List is what an index page lists: pages (a kind or a tag), or tags.
+type List struct {
+	Kind  string // "section", a page kind, "tags" or "tag"
+	Pages []*Page
+	Tags  []*Tag
+}
+
+// Tag groups the pages that carry it.
+type Tag struct {
+	Name  string
+	URL   string
+	Pages []*Page
+}
+
+// urlFor maps a content-relative source path to its site URL:
+// "policies/oncall.md" → "/policies/oncall/", "policies/_index.md" →
+// "/policies/", "_index.md" → "/".
+func urlFor(rel string) string {
+	dir, file := path.Split(rel)
+	name := strings.TrimSuffix(file, path.Ext(file))
+	var segs []string
+	for _, s := range strings.Split(strings.Trim(dir, "/"), "/") {
+		if s != "" {
+			segs = append(segs, urlize(s))
+		}
+	}
+	if name != "_index" && name != "index" {
+		segs = append(segs, urlize(name))
+	}
+	if len(segs) == 0 {
+		return "/"
+	}
+	return "/" + strings.Join(segs, "/") + "/"
+}
+
+// urlize makes a file or folder name into a URL segment: lowercase, spaces
+// as hyphens, so "On Call.md" and links to it agree.
+func urlize(s string) string {
+	return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), " ", "-")
+}
+
+// tagSlug makes a tag into its URL segment.
+func tagSlug(t string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(strings.TrimSpace(t)) {
+		switch {
+		case r == ' ' || r == '/' || r == '_':
+			b.WriteByte('-')
+		case r == '#' || r == '?' || r == '%' || r == '.':
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// humanize turns a file or folder name into a fallback title:
+// "incident-response" → "Incident response".
+func humanize(name string) string {
+	name = strings.TrimSuffix(name, path.Ext(name))
+	name = strings.NewReplacer("-", " ", "_", " ").Replace(name)
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return "Home"
+	}
+	return strings.ToUpper(name[:1]) + name[1:]
+}

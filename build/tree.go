@@ -1,0 +1,274 @@
+package build
+
+import (
+	"cmp"
+	"path"
+	"slices"
+	"strings"
+)
+
+// buildTree arranges the pages into the folder tree, gives folders without
+// an _index.md a generated page, sorts every folder and links prev/next.
+func (s *Site) buildTree() {
+	s.Root = &Section{sub: map[string]*Section{}}
+	sections := map[string]*Section{"": s.Root}
+	var get func(dir string) *Section
+	get = func(dir string) *Section {
+		if sec := sections[dir]; sec != nil {
+			return sec
+		}
+		parent := get(parentDir(dir))
+		sec := &Section{Dir: dir, Parent: parent, sub: map[string]*Section{}}
+		parent.sub[dir] = sec
+		sections[dir] = sec
+		return sec
+	}
+	// Folder pages first, so "policies.md" next to a policies/ folder can
+	// become that folder's page rather than clash with it.
+	for _, p := range s.Pages {
+		sec := get(parentDir(p.Path))
+		if p.IsIndexFile() {
+			sec.Page, p.Section = p, sec
+		}
+	}
+	for _, p := range s.Pages {
+		if p.IsIndexFile() {
+			continue
+		}
+		dir := strings.TrimSuffix(p.Path, path.Ext(p.Path))
+		if sec := sections[dir]; sec != nil && sec.Page == nil {
+			sec.Page, p.Section = p, sec
+			continue
+		}
+		sec := get(parentDir(p.Path))
+		p.Section = sec
+		sec.Children = append(sec.Children, p)
+	}
+	dirs := make([]string, 0, len(sections))
+	for d := range sections {
+		dirs = append(dirs, d)
+	}
+	slices.Sort(dirs)
+	for _, d := range dirs {
+		sec := sections[d]
+		if sec.Page == nil {
+			p := &Page{URL: urlFor(path.Join(d, "_index.md")), Title: humanize(path.Base(d)), Section: sec, generated: true}
+			if d == "" {
+				p.Title = s.Title
+			}
+			sec.Page = p
+			s.addGenerated(p)
+		}
+		if sec.Parent != nil {
+			sec.Parent.Children = append(sec.Parent.Children, sec.Page)
+		}
+	}
+	for _, sec := range sections {
+		slices.SortFunc(sec.Children, byWeightTitle)
+		sec.Page.List = &List{Kind: "section", Pages: sec.Children}
+	}
+	var prev *Page
+	var walk func(p *Page)
+	walk = func(p *Page) {
+		if prev != nil {
+			prev.Next, p.Prev = p, prev
+		}
+		prev = p
+		if p.IsSection() {
+			for _, c := range p.Section.Children {
+				walk(c)
+			}
+		}
+	}
+	walk(s.Root.Page)
+}
+
+// addGenerated registers a page Compass made up, unless a content page
+// already has its URL.
+func (s *Site) addGenerated(p *Page) {
+	if s.byURL[p.URL] != nil {
+		return
+	}
+	p.generated = true
+	s.byURL[p.URL] = p
+	s.extra = append(s.extra, p)
+}
+
+// parentDir is path.Dir for content paths, with "" for the top.
+func parentDir(p string) string {
+	d := path.Dir(p)
+	if d == "." || d == "/" {
+		return ""
+	}
+	return d
+}
+
+// byWeightTitle orders siblings: pages with a weight first, lower first;
+// then pages without a weight (0); ties by title, then URL.
+func byWeightTitle(a, b *Page) int {
+	wa, wb := a.Meta.Weight, b.Meta.Weight
+	if (wa == 0) != (wb == 0) {
+		if wa == 0 {
+			return 1
+		}
+		return -1
+	}
+	return cmp.Or(cmp.Compare(wa, wb),
+		strings.Compare(strings.ToLower(a.Title), strings.ToLower(b.Title)),
+		strings.Compare(a.URL, b.URL))
+}
+
+// kindIndexes are the generated index pages, one per kind.
+var kindIndexes = []struct{ kind, url, title string }{
+	{KindCharter, "/teams/", "Teams"},
+	{KindMeeting, "/meetings/", "Meetings"},
+	{KindPolicy, "/policies/", "Policies"},
+	{KindRunbook, "/runbooks/", "Runbooks"},
+}
+
+// isGeneratedURL reports whether u is (or may be) a generated index.
+func isGeneratedURL(u string) bool {
+	for _, k := range kindIndexes {
+		if u == k.url {
+			return true
+		}
+	}
+	return u == "/tags/" || u == "/search/"
+}
+
+// buildLists fills the kind and tag indexes. An index whose URL is also a
+// content section (content/policies/_index.md) keeps that page's text and
+// lists below it.
+func (s *Site) buildLists() {
+	byKind := map[string][]*Page{}
+	tags := map[string]*Tag{}
+	for _, p := range s.Pages {
+		if k := p.Meta.Kind; k != "" {
+			byKind[k] = append(byKind[k], p)
+		}
+		for _, t := range p.Meta.Tags {
+			slug := tagSlug(t)
+			if slug == "" {
+				continue
+			}
+			tag := tags[slug]
+			if tag == nil {
+				tag = &Tag{Name: slug, URL: "/tags/" + slug + "/"}
+				tags[slug] = tag
+			}
+			if len(tag.Pages) == 0 || tag.Pages[len(tag.Pages)-1] != p {
+				tag.Pages = append(tag.Pages, p)
+			}
+		}
+	}
+	byTitle := func(a, b *Page) int {
+		return cmp.Or(strings.Compare(strings.ToLower(a.Title), strings.ToLower(b.Title)), strings.Compare(a.URL, b.URL))
+	}
+	for _, k := range kindIndexes {
+		pages := byKind[k.kind]
+		slices.SortFunc(pages, byTitle)
+		idx := s.byURL[k.url]
+		if idx == nil {
+			if len(pages) == 0 {
+				continue
+			}
+			idx = &Page{URL: k.url, Title: k.title}
+			s.addGenerated(idx)
+		}
+		idx.List = &List{Kind: k.kind, Pages: pages}
+	}
+	for _, t := range tags {
+		slices.SortFunc(t.Pages, byTitle)
+		s.Tags = append(s.Tags, t)
+	}
+	slices.SortFunc(s.Tags, func(a, b *Tag) int { return strings.Compare(a.Name, b.Name) })
+	if len(s.Tags) > 0 {
+		idx := s.byURL["/tags/"]
+		if idx == nil {
+			idx = &Page{URL: "/tags/", Title: "Tags"}
+			s.addGenerated(idx)
+		}
+		idx.List = &List{Kind: "tags", Tags: s.Tags}
+		for _, t := range s.Tags {
+			tp := s.byURL[t.URL]
+			if tp == nil {
+				tp = &Page{URL: t.URL, Title: "Tagged “" + t.Name + "”"}
+				s.addGenerated(tp)
+			}
+			tp.List = &List{Kind: "tag", Pages: t.Pages}
+		}
+	}
+	slices.SortFunc(s.extra, func(a, b *Page) int { return strings.Compare(a.URL, b.URL) })
+}
+
+// NavItem is one entry of a page's sidebar.
+type NavItem struct {
+	Title    string
+	URL      string
+	Current  bool      // the page being shown
+	Open     bool      // on the path to the current page: its children are shown
+	Section  bool      // a folder, which may have children
+	Children []NavItem // only for open items
+}
+
+// chain returns the sections from the home section down to p's own.
+func (p *Page) chain(root *Section) []*Section {
+	var out []*Section
+	for sec := p.Section; sec != nil; sec = sec.Parent {
+		out = append(out, sec)
+	}
+	if len(out) == 0 {
+		out = append(out, root)
+	}
+	slices.Reverse(out)
+	return out
+}
+
+// Nav returns p's sidebar: the top level, and under each folder on the
+// path to p that folder's entries. Its size is the sum of the siblings
+// along one path, never the whole tree, so the cost of navigation does not
+// grow with the site.
+func (s *Site) Nav(p *Page) []NavItem {
+	chain := p.chain(s.Root)
+	var level func(sec *Section, depth int) []NavItem
+	level = func(sec *Section, depth int) []NavItem {
+		items := make([]NavItem, 0, len(sec.Children))
+		for _, c := range sec.Children {
+			it := NavItem{Title: c.Title, URL: c.URL, Current: c == p, Section: c.IsSection()}
+			if it.Section && depth+1 < len(chain) && chain[depth+1] == c.Section {
+				it.Open = true
+				it.Children = level(c.Section, depth+1)
+			}
+			items = append(items, it)
+		}
+		return items
+	}
+	return level(chain[0], 0)
+}
+
+// Breadcrumbs returns the folder pages above p, home first, without p.
+func (s *Site) Breadcrumbs(p *Page) []*Page {
+	var out []*Page
+	for _, sec := range p.chain(s.Root) {
+		if sec.Page != p {
+			out = append(out, sec.Page)
+		}
+	}
+	return out
+}
+
+// Indexes returns links to the generated kind and tag indexes that exist,
+// for the header. Titles are the index names ("Meetings"), even when a
+// content page at that URL has a longer title of its own.
+func (s *Site) Indexes() []NavItem {
+	var out []NavItem
+	for _, k := range append(kindIndexes[:len(kindIndexes):len(kindIndexes)], struct{ kind, url, title string }{"tags", "/tags/", "Tags"}) {
+		if p := s.byURL[k.url]; p != nil && p.List != nil && p.List.Kind != "section" {
+			out = append(out, NavItem{Title: k.title, URL: k.url})
+		}
+	}
+	return out
+}
+
+// PageByURL returns the page with the site-relative URL u, or nil.
+func (s *Site) PageByURL(u string) *Page { return s.byURL[u] }

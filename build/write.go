@@ -1,0 +1,412 @@
+package build
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/compasshq/compass/build/handbook"
+	"github.com/compasshq/compass/build/search"
+)
+
+// Result summarises a build for the one-line report.
+type Result struct {
+	Pages     int           // content pages built
+	Sections  int           // headings across all pages (sections in compass.json)
+	Generated int           // generated list and index pages
+	Redirects int           // alias redirect pages
+	Duration  time.Duration // wall time of the whole build
+	Out       string        // where the site was written
+	Warnings  []Warning     // sorted by position
+}
+
+// StrictError is returned by Build when the build is strict and the content
+// has warnings; nothing is written.
+type StrictError struct{ Warnings int }
+
+func (e *StrictError) Error() string {
+	return fmt.Sprintf("%d warning(s), and the build is strict", e.Warnings)
+}
+
+// Build loads, validates and renders the site and writes it to opts.Out.
+//
+// Content problems come back as ContentErrors (every one of them, sorted by
+// position) with a Result holding the warnings; nothing is written then, so
+// a broken change never replaces a working site.
+func Build(ctx context.Context, opts Options) (*Result, error) {
+	start := time.Now()
+	opts = opts.withDefaults()
+	s, err := Load(ctx, opts)
+	if s == nil {
+		return nil, err
+	}
+	res := &Result{Warnings: s.Warnings, Out: opts.Out}
+	if err != nil {
+		return res, err
+	}
+	if opts.Strict && len(s.Warnings) > 0 {
+		return res, &StrictError{Warnings: len(s.Warnings)}
+	}
+	if err := s.Write(ctx, opts.Out); err != nil {
+		return res, err
+	}
+	res.Pages = len(s.Pages)
+	res.Sections = s.headings
+	res.Generated = len(s.extra)
+	res.Redirects = len(s.aliases)
+	res.Duration = time.Since(start)
+	opts.Logger.Info("site built", "pages", res.Pages, "sections", res.Sections, "out", opts.Out, "duration", res.Duration)
+	return res, nil
+}
+
+// PageData is what a page layout sees as ".": theme authors can rely on
+// these fields.
+type PageData struct {
+	Site        *Site
+	Page        *Page
+	Nav         []NavItem // the sidebar, only along this page's path
+	Breadcrumbs []*Page   // folder pages above this one, home first
+	TOC         []TOCItem // h2 headings, each with its h3s
+	Overdue     bool      // review_by is in the past
+	TitleInBody bool      // the body starts with the page's # title, so the layout should not repeat it
+	Canonical   string    // absolute URL when base_url has a host, else ""
+	EditURL     string    // repo_url + source path, "" when unknown
+}
+
+// TOCItem is one entry of a page's table of contents.
+type TOCItem struct {
+	Text     string
+	ID       string
+	Children []TOCItem
+}
+
+// Data returns what the layout of p is executed with.
+func (s *Site) Data(p *Page) *PageData {
+	d := &PageData{Site: s, Page: p, Nav: s.Nav(p), Breadcrumbs: s.Breadcrumbs(p)}
+	d.TitleInBody = !p.hasFM && len(p.Headings) > 0 && p.Headings[0].Level == 1 && p.Headings[0].Text == p.Title
+	for _, h := range p.Headings {
+		switch {
+		case h.Level == 2:
+			d.TOC = append(d.TOC, TOCItem{Text: h.Text, ID: h.ID})
+		case h.Level == 3 && len(d.TOC) > 0:
+			last := &d.TOC[len(d.TOC)-1]
+			last.Children = append(last.Children, TOCItem{Text: h.Text, ID: h.ID})
+		}
+	}
+	if len(d.TOC) < 2 && (len(d.TOC) == 0 || len(d.TOC[0].Children) == 0) {
+		d.TOC = nil // a contents list of one entry helps nobody
+	}
+	if rb := p.Meta.ReviewBy; rb != "" {
+		d.Overdue = rb < s.today()
+	}
+	if s.BaseURL != "" && strings.Contains(s.BaseURL, "://") {
+		d.Canonical = strings.TrimRight(s.BaseURL, "/") + p.URL
+	}
+	if s.opts.RepoURL != "" && p.File != "" {
+		d.EditURL = strings.TrimRight(s.opts.RepoURL, "/") + "/" + p.File
+	}
+	return d
+}
+
+func (s *Site) today() string {
+	now := s.opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	return now.Format(time.DateOnly)
+}
+
+// Render returns the HTML of the page at site URL u (as in PageByURL), for
+// servers that keep the site in memory.
+func (s *Site) Render(p *Page) ([]byte, error) {
+	return s.theme.execute("page.html", s.Data(p))
+}
+
+// Write writes the whole site to out: pages, generated indexes, redirects,
+// the theme's hashed assets, static/ and content files, 404.html,
+// compass.json and the search index. Files of an earlier build that this
+// build did not write are removed, but only when out holds a compass.json
+// (so a mistaken --out never deletes someone's files).
+func (s *Site) Write(ctx context.Context, out string) error {
+	w := &writer{out: out, written: map[string]bool{}}
+	_, statErr := os.Stat(filepath.Join(out, "compass.json"))
+	previous := statErr == nil
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return fmt.Errorf("create output folder: %w", err)
+	}
+	for _, a := range s.theme.assets {
+		w.write(path.Join("assets", a.Name), a.Data)
+	}
+	if err := s.copyTree(w, filepath.Join(s.opts.Source, "static"), ""); err != nil {
+		return err
+	}
+	for _, f := range s.files {
+		b, err := os.ReadFile(filepath.Join(s.opts.Source, "content", filepath.FromSlash(f)))
+		if err != nil {
+			return fmt.Errorf("copy content file: %w", err)
+		}
+		w.write(f, b)
+	}
+
+	pages := slices.Concat(s.Pages, s.extra)
+	errs := make([]error, len(pages))
+	parallel(ctx, len(pages), func(i int) {
+		b, err := s.Render(pages[i])
+		if err != nil {
+			errs[i] = fmt.Errorf("%s: %w", pages[i].URL, err)
+			return
+		}
+		w.write(urlFile(pages[i].URL), b)
+	})
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+
+	notFound := &Page{URL: "/404.html", Title: "Page not found", generated: true}
+	b, err := s.theme.execute("404.html", s.Data(notFound))
+	if err != nil {
+		return err
+	}
+	w.write("404.html", b)
+	searchPage := &Page{URL: "/search/", Title: "Search", generated: true}
+	if s.byURL["/search/"] == nil {
+		b, err := s.theme.execute("search.html", s.Data(searchPage))
+		if err != nil {
+			return err
+		}
+		w.write("search/index.html", b)
+	}
+
+	for a, p := range s.aliases {
+		target := s.basePath + p.URL
+		if d := s.Data(p); d.Canonical != "" {
+			target = d.Canonical
+		}
+		b, err := s.theme.execute("redirect.html", struct{ Target string }{target})
+		if err != nil {
+			return err
+		}
+		w.write(urlFile(a), b)
+	}
+
+	m, err := json.MarshalIndent(s.Map(), "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode compass.json: %w", err)
+	}
+	w.write("compass.json", append(m, '\n'))
+	if err := w.err(); err != nil {
+		return err
+	}
+	if err := search.Write(filepath.Join(out, "search"), s.SearchDocuments()); err != nil {
+		return fmt.Errorf("write search index: %w", err)
+	}
+	if previous {
+		if err := w.removeStale(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// urlFile is the file that serves site URL u: "/a/b/" → "a/b/index.html".
+func urlFile(u string) string {
+	if strings.HasSuffix(u, ".html") {
+		return strings.TrimPrefix(u, "/")
+	}
+	return path.Join(strings.TrimPrefix(u, "/"), "index.html")
+}
+
+// writer writes files under out from many goroutines and remembers which.
+type writer struct {
+	out     string
+	mu      sync.Mutex
+	written map[string]bool
+	errs    []error
+}
+
+func (w *writer) write(rel string, data []byte) {
+	p := filepath.Join(w.out, filepath.FromSlash(rel))
+	err := os.MkdirAll(filepath.Dir(p), 0o755)
+	if err == nil {
+		err = os.WriteFile(p, data, 0o644)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.written[rel] = true
+	if err != nil {
+		w.errs = append(w.errs, fmt.Errorf("write %s: %w", p, err))
+	}
+}
+
+func (w *writer) err() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return errors.Join(w.errs...)
+}
+
+// removeStale deletes files of an earlier build that this one did not
+// write (a deleted page, a renamed tag, an old hashed asset), and the
+// folders left empty. The search index manages its own folder.
+func (w *writer) removeStale() error {
+	var dirs []string
+	err := filepath.WalkDir(w.out, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(w.out, p)
+		rel = filepath.ToSlash(rel)
+		if rel == "search" && d.IsDir() {
+			return fs.SkipDir
+		}
+		if d.IsDir() {
+			if rel != "." {
+				dirs = append(dirs, p)
+			}
+			return nil
+		}
+		if !w.written[rel] {
+			return os.Remove(p)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("remove stale output: %w", err)
+	}
+	slices.Reverse(dirs)
+	for _, d := range dirs {
+		_ = os.Remove(d) // fails, as wanted, unless empty
+	}
+	return nil
+}
+
+// copyTree copies the files under dir to prefix in the output.
+func (s *Site) copyTree(w *writer, dir, prefix string) error {
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && p == dir {
+				return fs.SkipDir
+			}
+			return err
+		}
+		if d.IsDir() || strings.HasPrefix(d.Name(), ".") {
+			return nil
+		}
+		rel, _ := filepath.Rel(dir, p)
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		b, err := io.ReadAll(f)
+		f.Close()
+		if err != nil {
+			return err
+		}
+		w.write(path.Join(prefix, filepath.ToSlash(rel)), b)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("copy %s: %w", dir, err)
+	}
+	return nil
+}
+
+// Map returns the handbook map written to compass.json: sorted, so the
+// same content always gives the same bytes.
+func (s *Site) Map() *handbook.Map {
+	m := &handbook.Map{
+		Version:  handbook.Version,
+		BaseURL:  s.BaseURL,
+		Title:    s.Title,
+		Pages:    []handbook.Page{},
+		Teams:    []handbook.Team{},
+		Runbooks: []handbook.Runbook{},
+		Meetings: []handbook.Meeting{},
+	}
+	services := map[string][]string{}
+	for _, p := range s.Pages {
+		hp := handbook.Page{
+			URL: p.URL, Path: p.Path, Title: p.Title, Description: p.Meta.Description,
+			Kind: p.Meta.Kind, Owner: p.Meta.Owner, Tags: p.Meta.Tags, ReviewBy: p.Meta.ReviewBy,
+			Sections: make([]handbook.Section, 0, len(p.Headings)),
+		}
+		for _, h := range p.Headings {
+			hp.Sections = append(hp.Sections, handbook.Section{Heading: h.Text, Level: h.Level, Anchor: h.ID, URL: p.URL + "#" + h.ID})
+		}
+		m.Pages = append(m.Pages, hp)
+		if rb := p.Meta.Runbook; rb != nil {
+			alerts := rb.Alerts
+			if alerts == nil {
+				alerts = []string{}
+			}
+			m.Runbooks = append(m.Runbooks, handbook.Runbook{
+				URL: p.URL, Title: p.Title, Owner: p.Meta.Owner,
+				Alerts: alerts, Services: rb.Services, Severity: rb.Severity,
+			})
+			if p.Meta.Owner != "" {
+				services[p.Meta.Owner] = append(services[p.Meta.Owner], rb.Services...)
+			}
+		}
+		if mt := p.Meta.Meeting; mt != nil {
+			m.Meetings = append(m.Meetings, handbook.Meeting{
+				URL: p.URL, Title: p.Title, Owner: p.Meta.Owner, Cadence: mt.Cadence,
+				Duration: mt.Duration, Attendees: mt.Attendees, Agenda: mt.Agenda,
+			})
+		}
+	}
+	for _, p := range s.Pages {
+		c := p.Meta.Charter
+		if c == nil || c.Team == "" {
+			continue
+		}
+		svc := services[c.Team]
+		slices.Sort(svc)
+		m.Teams = append(m.Teams, handbook.Team{
+			ID: c.Team, Name: p.Title, URL: p.URL, Channel: c.Channel, Mission: c.Mission,
+			Goals: c.Goals, Roles: c.Roles, Systems: c.Systems, People: c.People, Oncall: c.Oncall,
+			Services: slices.Compact(svc),
+		})
+	}
+	slices.SortFunc(m.Teams, func(a, b handbook.Team) int { return strings.Compare(a.ID, b.ID) })
+	return m
+}
+
+// SearchDocuments returns the search index entries of the site: one for
+// each page's text before its first heading and one per heading.
+func (s *Site) SearchDocuments() []search.Document {
+	docs := make([]search.Document, 0, len(s.Pages)+s.headings)
+	for _, p := range s.Pages {
+		team := p.Meta.Owner
+		if c := p.Meta.Charter; c != nil && team == "" {
+			team = c.Team
+		}
+		doc := search.Document{Page: p.URL, Title: p.Title, Kind: p.Meta.Kind, Team: team, Tags: p.Meta.Tags}
+		intro := doc
+		intro.URL = p.URL
+		intro.Text = strings.TrimSpace(p.Meta.Description + "\n" + p.Intro)
+		docs = append(docs, intro)
+		for _, h := range p.Headings {
+			if h.Level == 1 && h.Text == p.Title {
+				continue
+			}
+			d := doc
+			d.URL = p.URL + "#" + h.ID
+			d.Section = h.Text
+			d.Text = h.Body
+			docs = append(docs, d)
+		}
+	}
+	return docs
+}
