@@ -76,7 +76,12 @@ func New(opts Options) *Renderer {
 	}
 	md := goldmark.New(
 		goldmark.WithExtensions(
-			extension.GFM,
+			// GFM, with table alignment as an align attribute: goldmark's
+			// default is a style attribute, which the site's CSP blocks.
+			extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
+			extension.Strikethrough,
+			extension.Linkify,
+			extension.TaskList,
 			extension.Footnote,
 			extension.DefinitionList,
 			extension.Typographer,
@@ -85,6 +90,7 @@ func New(opts Options) *Renderer {
 				// forbids style attributes. HighlightCSS supplies the colours.
 				highlighting.WithFormatOptions(chromahtml.WithClasses(true)),
 				highlighting.WithGuessLanguage(false),
+				highlighting.WithWrapperRenderer(codeWrapper),
 			),
 		),
 		goldmark.WithParserOptions(
@@ -103,6 +109,29 @@ func New(opts Options) *Renderer {
 		goldmark.WithRendererOptions(rendererOpts...),
 	)
 	return &Renderer{opts: opts, md: md, bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }}}
+}
+
+// codeWrapper writes the frame of code blocks: chroma writes its own <pre>
+// for highlighted code; plain code (unknown or no language) gets
+// <pre><code class="language-x"> with the text escaped.
+func codeWrapper(w util.BufWriter, c highlighting.CodeBlockContext, entering bool) {
+	if c.Highlighted() {
+		if !entering {
+			_ = w.WriteByte('\n')
+		}
+		return
+	}
+	if !entering {
+		_, _ = w.WriteString("</code></pre>\n")
+		return
+	}
+	_, _ = w.WriteString("<pre><code")
+	if lang, ok := c.Language(); ok && len(lang) > 0 {
+		_, _ = w.WriteString(` class="language-`)
+		_, _ = w.Write(util.EscapeHTML(lang))
+		_ = w.WriteByte('"')
+	}
+	_ = w.WriteByte('>')
 }
 
 // Result is what Render learns from one page body.

@@ -1,0 +1,27 @@
+package markdown
+
+import (
+	"os"
+	"testing"
+)
+
+// BenchmarkRender renders a realistic runbook (headings, tables, code in
+// several languages, links, callouts, footnotes) with one shared Renderer
+// from all Ps, the way the build renders pages in parallel.
+func BenchmarkRender(b *testing.B) {
+	src, err := os.ReadFile("testdata/page.md")
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := New(Options{})
+	b.SetBytes(int64(len(src)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := r.Render(src, 8, fakeResolve); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -1,0 +1,365 @@
+package markdown
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// testFirstLine pretends every body follows a two-line front matter block,
+// so the goldens prove that positions are file lines, not body lines.
+const testFirstLine = 3
+
+// fakeResolve stands in for the build's link resolver: ".md" paths become
+// page URLs, anything mentioning "missing" matches nothing.
+func fakeResolve(dest string) (string, bool) {
+	if strings.Contains(dest, "missing") {
+		return "", false
+	}
+	path, frag, _ := strings.Cut(dest, "#")
+	if strings.HasSuffix(path, ".md") {
+		path = "/" + strings.TrimPrefix(strings.TrimSuffix(path, ".md"), "../") + "/"
+	}
+	if frag != "" {
+		return path + "#" + frag, true
+	}
+	return path, true
+}
+
+// summary renders everything in a Result except the HTML as stable text.
+func summary(res *Result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "title: %q\nintro: %q\n", res.Title, res.Intro)
+	for _, h := range res.Headings {
+		fmt.Fprintf(&b, "heading: h%d line %d id=%q text=%q\n  body: %q\n", h.Level, h.Line, h.ID, h.Text, h.Body)
+	}
+	for _, l := range res.Links {
+		fmt.Fprintf(&b, "link: %d:%d %q -> %q ok=%v image=%v\n", l.Line, l.Col, l.Dest, l.Resolved, l.OK, l.Image)
+	}
+	for _, d := range res.Diagnostics {
+		fmt.Fprintf(&b, "warning: %d:%d: %s\n", d.Line, d.Col, d.Message)
+	}
+	return b.String()
+}
+
+// TestGolden renders testdata/*.md and compares the HTML with *.html and
+// the rest of the Result with *.txt. Files named *unsafe*.md render with
+// UnsafeHTML. Run `go test ./build/markdown -update` to rewrite.
+func TestGolden(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no testdata/*.md files")
+	}
+	safe, unsafe := New(Options{}), New(Options{UnsafeHTML: true})
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".md")
+		t.Run(name, func(t *testing.T) {
+			src, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := safe
+			if strings.Contains(name, "unsafe") {
+				r = unsafe
+			}
+			res, err := r.Render(src, testFirstLine, fakeResolve)
+			if err != nil {
+				t.Fatal(err)
+			}
+			compareGolden(t, strings.TrimSuffix(file, ".md")+".html", res.HTML)
+			compareGolden(t, strings.TrimSuffix(file, ".md")+".txt", []byte(summary(res)))
+		})
+	}
+}
+
+func compareGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden (run with -update to create): %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs (run with -update to accept):\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
+	}
+}
+
+func TestDiagnosticPositions(t *testing.T) {
+	tests := []struct {
+		name      string
+		body      string
+		firstLine int
+		want      []Diagnostic
+	}{
+		{
+			name:      "unknown colon directive",
+			body:      "text\n\n:::{foo} arg\nbody\n:::\n",
+			firstLine: 10,
+			want:      []Diagnostic{{12, 1, `unknown MyST directive "foo"; rendered as text`}},
+		},
+		{
+			name:      "unknown backtick directive inside list",
+			body:      "- item\n\n  ```{mermaid}\n  graph\n  ```\n",
+			firstLine: 1,
+			want:      []Diagnostic{{3, 3, `unknown MyST directive "mermaid"; rendered as text`}},
+		},
+		{
+			name:      "role column counts characters not bytes",
+			body:      "Grüße {foo}`x`\n",
+			firstLine: 1,
+			want:      []Diagnostic{{1, 7, `unknown MyST role "foo"; rendered as text`}},
+		},
+		{
+			name:      "shortcodes and liquid on one line",
+			body:      "a {{< x >}} b {% include y %} c {{< /x >}}\n",
+			firstLine: 4,
+			want: []Diagnostic{
+				{4, 3, `Hugo shortcode "x" is not supported; rendered as text`},
+				{4, 15, `Jinja/Liquid tag "include" is not supported; rendered as text`},
+			},
+		},
+		{
+			name:      "unknown mkdocs admonition in blockquote",
+			body:      "> !!! weird \"T\"\n>     body\n",
+			firstLine: 2,
+			want:      []Diagnostic{{2, 3, `unknown admonition "weird"; rendered as text`}},
+		},
+		{
+			name:      "unknown github alert",
+			body:      "> [!FOO]\n> text\n",
+			firstLine: 1,
+			want:      []Diagnostic{{1, 3, `unknown callout type "foo"; rendered as a blockquote`}},
+		},
+		{
+			name:      "duplicate explicit ids",
+			body:      "## A {#x}\n\n## B {#x}\n",
+			firstLine: 1,
+			want:      []Diagnostic{{3, 1, `duplicate heading id "x"; using "x-1"`}},
+		},
+		{
+			name:      "unsupported option",
+			body:      ":::{note}\n:class: dropdown\n:width: 3\ntext\n:::\n",
+			firstLine: 1,
+			want:      []Diagnostic{{3, 1, `unsupported directive option "width" ignored`}},
+		},
+		{
+			name:      "diagnostics sorted by position",
+			body:      "{foo}`a`\n\n:::{bar}\nx\n:::\n",
+			firstLine: 1,
+			want: []Diagnostic{
+				{1, 1, `unknown MyST role "foo"; rendered as text`},
+				{3, 1, `unknown MyST directive "bar"; rendered as text`},
+			},
+		},
+	}
+	r := New(Options{})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := r.Render([]byte(tt.body), tt.firstLine, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(res.Diagnostics) != fmt.Sprint(tt.want) {
+				t.Errorf("diagnostics\n got %v\nwant %v", res.Diagnostics, tt.want)
+			}
+		})
+	}
+}
+
+func TestLinkPositions(t *testing.T) {
+	body := "# T\n\nSee [the policy](../policies/oncall.md#escalation), ![chart](img/missing.png)\nand [ext](https://example.com), [top](#t), <https://x.y>, {doc}`guide`.\n\n[ref]: ../missing.md\n\nA [ref] link.\n"
+	res, err := New(Options{}).Render([]byte(body), 5, fakeResolve)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Link{
+		{Dest: "../policies/oncall.md#escalation", Resolved: "/policies/oncall/#escalation", OK: true, Line: 7, Col: 5},
+		{Dest: "img/missing.png", Resolved: "img/missing.png", OK: false, Image: true, Line: 7, Col: 53},
+		{Dest: "#t", Resolved: "#t", OK: true, Line: 8, Col: 33},
+		{Dest: "guide.md", Resolved: "/guide/", OK: true, Line: 8, Col: 59},
+		{Dest: "../missing.md", Resolved: "../missing.md", OK: false, Line: 12, Col: 3},
+	}
+	if fmt.Sprint(res.Links) != fmt.Sprint(want) {
+		t.Errorf("links\n got %+v\nwant %+v", res.Links, want)
+	}
+	html := string(res.HTML)
+	for _, s := range []string{`href="/policies/oncall/#escalation"`, `src="img/missing.png"`, `href="https://example.com"`, `href="/guide/"`, `href="../missing.md"`} {
+		if !strings.Contains(html, s) {
+			t.Errorf("HTML lacks %s:\n%s", s, html)
+		}
+	}
+}
+
+func TestNilResolveKeepsDestinations(t *testing.T) {
+	res, err := New(Options{}).Render([]byte("[a](x.md) [b](#c)\n"), 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(res.HTML), `href="x.md"`) || len(res.Links) != 2 || !res.Links[0].OK {
+		t.Errorf("got %s %+v", res.HTML, res.Links)
+	}
+}
+
+func TestSlug(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"ascii", "Escalation Policy", "escalation-policy"},
+		{"punctuation collapses", "What's new?  (2024) -- notes", "what-s-new-2024-notes"},
+		{"unicode letters kept", "Übersicht & Größe", "übersicht-größe"},
+		{"cjk", "日本語 ガイド", "日本語-ガイド"},
+		{"only symbols", "!!!", "section"},
+		{"underscores and dashes", "snake_case-name", "snake-case-name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := slug(tt.in); got != tt.want {
+				t.Errorf("slug(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestHeadingIDs(t *testing.T) {
+	body := "# Intro\n\n## Setup\n\n## Setup\n\n## Setup-1\n\n## Other {#setup}\n\n### `code` and *em*\n"
+	res, err := New(Options{}).Render([]byte(body), 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, h := range res.Headings {
+		got = append(got, h.ID)
+	}
+	// The explicit {#setup} wins even though it comes last.
+	want := []string{"intro", "setup-1", "setup-2", "setup-1-1", "setup", "code-and-em"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("ids = %v, want %v", got, want)
+	}
+}
+
+func TestHighlightCSS(t *testing.T) {
+	css := string(HighlightCSS())
+	for _, s := range []string{".chroma", "@media (prefers-color-scheme: dark)", ".chroma .k "} {
+		if !strings.Contains(css, s) {
+			t.Errorf("CSS lacks %q", s)
+		}
+	}
+	// Callers may modify what they get without affecting the next caller.
+	b := HighlightCSS()
+	b[0] = 'X'
+	if HighlightCSS()[0] == 'X' {
+		t.Error("HighlightCSS returns shared memory")
+	}
+}
+
+// styleAttr finds a style attribute inside a tag (escaped text does not match).
+var styleAttr = regexp.MustCompile(`<[a-zA-Z][^<>]*\sstyle=`)
+
+// TestNoInlineStyles pins the Content-Security-Policy requirement: nothing we
+// render (highlighted code, tables, callouts) carries a style attribute.
+func TestNoInlineStyles(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := New(Options{})
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			src, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := r.Render(src, 1, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m := styleAttr.Find(res.HTML); m != nil {
+				t.Errorf("style attribute in output: %s", m)
+			}
+		})
+	}
+}
+
+func TestConcurrentRender(t *testing.T) {
+	r := New(Options{})
+	src, err := os.ReadFile("testdata/page.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := r.Render(src, 1, fakeResolve)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Go(func() {
+			for range 10 {
+				got, err := r.Render(src, 1, fakeResolve)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if !bytes.Equal(got.HTML, want.HTML) || summary(got) != summary(want) {
+					errs <- fmt.Errorf("concurrent render differs")
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+var scriptTag = regexp.MustCompile(`(?i)<script`)
+
+func FuzzRender(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.md")
+	for _, file := range files {
+		if b, err := os.ReadFile(file); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte("<script>alert(1)</script>\n\n<SCRIPT src=x>"))
+	f.Add([]byte("> [!NOTE]\n> ::: {note}\n> !!! tip\n>     ```{foo}\n"))
+	r := New(Options{})
+	f.Fuzz(func(t *testing.T, body []byte) {
+		res, err := r.Render(body, 1, fakeResolve)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if scriptTag.Match(res.HTML) {
+			t.Fatalf("raw <script in output:\n%s", res.HTML)
+		}
+		seen := map[string]bool{}
+		for _, h := range res.Headings {
+			if h.ID == "" || seen[h.ID] {
+				t.Fatalf("heading id %q empty or repeated in %+v", h.ID, res.Headings)
+			}
+			seen[h.ID] = true
+		}
+		lines := bytes.Count(body, []byte("\n")) + 1
+		for _, d := range res.Diagnostics {
+			if d.Line < 1 || d.Line > lines || d.Col < 1 {
+				t.Fatalf("diagnostic outside the body: %+v", d)
+			}
+		}
+	})
+}
