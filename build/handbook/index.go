@@ -88,11 +88,18 @@ func SplitWords(text string) []Word {
 
 func newWord(text string, start, end int) Word {
 	raw := text[start:end]
-	w := Word{Lower: strings.ToLower(raw), Start: start, End: end}
+	w := Word{Lower: lower(raw), Start: start, End: end}
 	if parts := camelParts(raw); len(parts) > 1 {
 		w.Parts = parts
 	}
 	return w
+}
+
+// lower lower-cases a word the way search.js does: JavaScript's
+// toLowerCase differs from Go's on the Greek final sigma (context dependent)
+// and on the dotted capital I, so both sides fold σ/ς together and map İ to i.
+func lower(s string) string {
+	return strings.ReplaceAll(strings.ToLower(s), "ς", "σ")
 }
 
 // charClass classifies ASCII letters for camelCase splitting: 'U' upper, 'L'

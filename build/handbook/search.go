@@ -648,7 +648,10 @@ func (ix *Index) scoreWord(c Clause, sc *scratch, terms map[string]bool, add fun
 				if sc.best[d] == 0 {
 					touched = append(touched, d)
 				}
-				sc.best[d] = max(sc.best[d], sc.sum[d], 1)
+				// The parts add to the whole word's score: a section about
+				// "memory overcommit" that names KubeMemoryOvercommit beats
+				// a list that only names it.
+				sc.best[d] = max(sc.best[d]+sc.sum[d], 1)
 			}
 			sc.cnt[d], sc.sum[d] = 0, 0
 		}
@@ -690,7 +693,10 @@ func (ix *Index) wordAlts(c Clause) ([]alt, error) {
 		}
 		used[exact] = true
 	}
-	if w.Parts != nil {
+	// The parts of a word still being typed are incomplete ("KubeMemoryOver"
+	// ends in "over"): unless the whole word is a known term, only its prefix
+	// expansion counts.
+	if w.Parts != nil && (!c.Prefix || exactFound) {
 		var es []*dictEntry
 		complete := true
 		for _, p := range w.Parts {

@@ -91,7 +91,7 @@ const (
 	fieldGap = 16
 
 	k1          = 1.2
-	boostTitle  = 1.5
+	boostTitle  = 1.0
 	boostHead   = 3.0
 	boostBody   = 1.0
 	bTitle      = 0.3
@@ -255,15 +255,19 @@ func Build(docs []Document) (map[string][]byte, error) {
 		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
 		raw[i] = make([]float64, len(td.postings))
 		for j, p := range td.postings {
-			w := 0.0
+			// Heading and body form one BM25F field; the page title is
+			// scored on its own and added, so a title match counts even
+			// when the body already saturates the term.
+			var w [3]float64
 			for f := range 3 {
 				if p.tf[f] == 0 {
 					continue
 				}
 				norm := 1 - bs[f] + bs[f]*float64(lens[p.doc][f])/avg[f]
-				w += boosts[f] * float64(p.tf[f]) / norm
+				w[f] = float64(p.tf[f]) / norm
 			}
-			s := idf * w * (k1 + 1) / (w + k1)
+			main := boosts[1]*w[1] + boosts[2]*w[2]
+			s := idf * (main*(k1+1)/(main+k1) + boosts[0]*w[0]*(k1+1)/(w[0]+k1))
 			raw[i][j] = s
 			maxImpact = max(maxImpact, s)
 		}

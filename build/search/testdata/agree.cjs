@@ -1,7 +1,7 @@
 // Runs themes/compass/assets/search.js under Node for the Go/JS agreement
 // tests. Usage:
-//   node agree.cjs stem   < words (one per line)     → stems, one per line
-//   node agree.cjs tokens < text                      → JSON tokens
+//   node agree.cjs stem SEARCH_JS   < words (one per line) → stems, one per line
+//   node agree.cjs tokens SEARCH_JS < text → JSON tokens
 //   node agree.cjs search SEARCH_JS INDEX_DIR LIMIT < queries (one per line) → JSON [[hit...]...]
 'use strict';
 const fs = require('fs');

@@ -153,13 +153,15 @@
     parts.push(w.slice(start).toLowerCase());
     return parts.length > 1 ? parts : null;
   }
+  // lower matches Go's lower (index.go): İ → i, final sigma folded.
+  function lower(s) { return s.replace(/\u0130/g, 'i').toLowerCase().replace(/\u03c2/g, '\u03c3'); }
   var WORD_RE = /[\p{L}\p{N}]+/gu;
   // splitWords returns {lower, parts, start, end} with offsets in UTF-16 units.
   function splitWords(text) {
     var out = [], m;
     WORD_RE.lastIndex = 0;
     while ((m = WORD_RE.exec(text)) !== null) {
-      out.push({ lower: m[0].toLowerCase(), parts: camelParts(m[0]), start: m.index, end: m.index + m[0].length });
+      out.push({ lower: lower(m[0]), parts: camelParts(m[0]), start: m.index, end: m.index + m[0].length });
     }
     return out;
   }
@@ -421,7 +423,7 @@
       if (e) { alts.push({ entries: [e], weight: WEIGHT_EXACT }); exactFound = true; }
       used.add(exact);
     }
-    if (w.parts) {
+    if (w.parts && (!c.prefix || exactFound)) {
       var es = [], complete = true;
       for (var i = 0; i < w.parts.length; i++) {
         var p = w.parts[i];
@@ -529,7 +531,7 @@
             if (cnt[d] === a.entries.length) {
               any = true;
               if (best[d] === 0) touched.push(d);
-              best[d] = Math.max(best[d], sum[d], 1);
+              best[d] = Math.max(best[d] + sum[d], 1);
             }
             cnt[d] = 0; sum[d] = 0;
           }
