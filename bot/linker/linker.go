@@ -525,7 +525,8 @@ func (t *tables) abs(rel string) string {
 	if rel == "" || t.base == "" {
 		return ""
 	}
-	if u, ok := externalURL(rel); ok {
+	if low := strings.ToLower(rel[:min(len(rel), 8)]); strings.HasPrefix(low, "http://") || strings.HasPrefix(low, "https://") {
+		u, _ := externalURL(rel)
 		return u
 	}
 	return safeURL(t.base + "/" + strings.TrimLeft(rel, "/"))
@@ -550,11 +551,19 @@ func externalURL(raw string) (string, bool) {
 // start an escape. Existing escapes are kept, so the URL means the same.
 func safeURL(s string) string {
 	const hex = "0123456789ABCDEF"
+	i := 0
+	for i < len(s) && !mustEscape(s, i) {
+		i++
+	}
+	if i == len(s) {
+		return s // the common case: a URL the build wrote
+	}
 	var b strings.Builder
-	for i := 0; i < len(s); i++ {
+	b.Grow(len(s) + 16)
+	b.WriteString(s[:i])
+	for ; i < len(s); i++ {
 		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte("<>|\"`{}\\^", c) >= 0 ||
-			c == '%' && !(i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2])) {
+		if mustEscape(s, i) {
 			b.WriteByte('%')
 			b.WriteByte(hex[c>>4])
 			b.WriteByte(hex[c&15])
@@ -563,6 +572,21 @@ func safeURL(s string) string {
 		b.WriteByte(c)
 	}
 	return b.String()
+}
+
+// unsafeByte marks the bytes safeURL escapes (besides a stray "%").
+var unsafeByte = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = c <= ' ' || c >= 0x7f || strings.IndexByte("<>|\"`{}\\^", byte(c)) >= 0
+	}
+	return t
+}()
+
+func mustEscape(s string, i int) bool {
+	if s[i] == '%' {
+		return !(i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]))
+	}
+	return unsafeByte[s[i]]
 }
 
 func isHex(c byte) bool {
