@@ -38,15 +38,12 @@ import (
 	"sync"
 
 	"github.com/yuin/goldmark"
-	highlighting "github.com/yuin/goldmark-highlighting/v2"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/renderer"
 	"github.com/yuin/goldmark/renderer/html"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
-
-	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
 )
 
 // Options configure a Renderer.
@@ -69,7 +66,10 @@ type Renderer struct {
 // New returns a Renderer configured with opts.
 func New(opts Options) *Renderer {
 	rendererOpts := []renderer.Option{
-		renderer.WithNodeRenderers(util.Prioritized(&htmlRenderer{unsafe: opts.UnsafeHTML, writer: html.DefaultWriter}, 100)),
+		renderer.WithNodeRenderers(
+			util.Prioritized(&htmlRenderer{unsafe: opts.UnsafeHTML, writer: html.DefaultWriter}, 100),
+			util.Prioritized(newCodeRenderer(), 100),
+		),
 	}
 	if opts.UnsafeHTML {
 		rendererOpts = append(rendererOpts, html.WithUnsafe())
@@ -85,13 +85,6 @@ func New(opts Options) *Renderer {
 			extension.Footnote,
 			extension.DefinitionList,
 			extension.Typographer,
-			highlighting.NewHighlighting(
-				// Classes, not inline styles: the site's Content-Security-Policy
-				// forbids style attributes. HighlightCSS supplies the colours.
-				highlighting.WithFormatOptions(chromahtml.WithClasses(true)),
-				highlighting.WithGuessLanguage(false),
-				highlighting.WithWrapperRenderer(codeWrapper),
-			),
 		),
 		goldmark.WithParserOptions(
 			parser.WithAttribute(),
@@ -109,29 +102,6 @@ func New(opts Options) *Renderer {
 		goldmark.WithRendererOptions(rendererOpts...),
 	)
 	return &Renderer{opts: opts, md: md, bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }}}
-}
-
-// codeWrapper writes the frame of code blocks: chroma writes its own <pre>
-// for highlighted code; plain code (unknown or no language) gets
-// <pre><code class="language-x"> with the text escaped.
-func codeWrapper(w util.BufWriter, c highlighting.CodeBlockContext, entering bool) {
-	if c.Highlighted() {
-		if !entering {
-			_ = w.WriteByte('\n')
-		}
-		return
-	}
-	if !entering {
-		_, _ = w.WriteString("</code></pre>\n")
-		return
-	}
-	_, _ = w.WriteString("<pre><code")
-	if lang, ok := c.Language(); ok && len(lang) > 0 {
-		_, _ = w.WriteString(` class="language-`)
-		_, _ = w.Write(util.EscapeHTML(lang))
-		_ = w.WriteByte('"')
-	}
-	_ = w.WriteByte('>')
 }
 
 // Result is what Render learns from one page body.
