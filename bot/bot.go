@@ -78,6 +78,7 @@ type Bot struct {
 	wake    chan struct{}
 	pending atomic.Int64 // approximate outbox depth (pending + sending)
 	rnd     func() float64
+	buckets map[string]*bucket // per-channel rate limits, owned by Run
 }
 
 var _ Sink = (*Bot)(nil)
@@ -147,7 +148,8 @@ func (b *Bot) Ready(ctx context.Context) error { return b.store.Ping(ctx) }
 func (b *Bot) Accept(ctx context.Context, d Delivery) error {
 	keys := deliveryKeys(d)
 	noteKeys(ctx, keys)
-	log := b.log.With("source", d.Source, "delivery_id", d.ID)
+	base := b.log.With("source", d.Source, "delivery_id", d.ID)
+	log := base
 	if len(keys) == 1 {
 		log = log.With("incident_key", keys[0])
 	} else if len(keys) > 1 {
@@ -179,7 +181,7 @@ func (b *Bot) Accept(ctx context.Context, d Delivery) error {
 			dup = true
 			return nil
 		}
-		n, err := b.applyDelivery(ctx, tx, d, log)
+		n, err := b.applyDelivery(ctx, tx, d, base)
 		if err != nil {
 			return err
 		}

@@ -10,17 +10,20 @@ import (
 // Poster sends messages to Slack. bot/slack implements it with slack-go; the
 // bot never sees slack-go's types.
 type Poster interface {
-	// PostMessage posts msg to channel (in msg.ThreadTS's thread when set)
-	// and returns the new message's ts.
-	PostMessage(ctx context.Context, channel string, msg Message) (ts string, err error)
-	// UpdateMessage replaces the message at ts with msg.
+	// PostMessage posts msg to channel (a name like "#ops" or an ID; in
+	// msg.ThreadTS's thread when set) and returns the channel ID and the new
+	// message's ts.
+	PostMessage(ctx context.Context, channel string, msg Message) (channelID, ts string, err error)
+	// UpdateMessage replaces the message at ts with msg; channel is the ID
+	// PostMessage returned.
 	UpdateMessage(ctx context.Context, channel, ts string, msg Message) error
 	// FindMessage looks for a message this bot posted with marker in its
 	// metadata, posted at or after oldest: in threadTS's replies when
-	// threadTS != "", else in the channel's history. It returns ErrNotFound
-	// when there is none. The outbox uses it to avoid posting twice after an
-	// attempt whose outcome is unknown.
-	FindMessage(ctx context.Context, channel, threadTS string, marker Marker, oldest time.Time) (ts string, err error)
+	// threadTS != "", else in the channel's history. It returns the channel
+	// ID and the message's ts, or ErrNotFound when there is none. The outbox
+	// uses it to avoid posting twice after an attempt whose outcome is
+	// unknown.
+	FindMessage(ctx context.Context, channel, threadTS string, marker Marker, oldest time.Time) (channelID, ts string, err error)
 }
 
 // Marker tags a posted message (Slack message metadata) so that it can be

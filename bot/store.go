@@ -60,8 +60,9 @@ type Tx interface {
 	// and bumps inc.Version. ErrConflict on a stale version, ErrNotFound if
 	// the generation does not exist.
 	UpdateIncident(ctx context.Context, inc *Incident) error
-	// SetThreadTS records the parent message's timestamp for a generation.
-	SetThreadTS(ctx context.Context, key string, generation int, ts string) error
+	// SetThreadTS records where the parent message landed: the channel ID
+	// Slack reported and the message's timestamp.
+	SetThreadTS(ctx context.Context, key string, generation int, channelID, ts string) error
 	// ListIncidents returns incidents not resolved (all if open is false),
 	// newest first, at most limit.
 	ListIncidents(ctx context.Context, open bool, limit int) ([]*Incident, error)

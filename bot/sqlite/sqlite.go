@@ -323,8 +323,9 @@ func (t *txn) UpdateIncident(ctx context.Context, inc *bot.Incident) error {
 	return nil
 }
 
-func (t *txn) SetThreadTS(ctx context.Context, key string, generation int, ts string) error {
-	res, err := t.tx.ExecContext(ctx, `UPDATE threads SET ts = ? WHERE key = ? AND generation = ?`, ts, key, generation)
+func (t *txn) SetThreadTS(ctx context.Context, key string, generation int, channelID, ts string) error {
+	res, err := t.tx.ExecContext(ctx, `UPDATE threads SET channel = ?, ts = ? WHERE key = ? AND generation = ?`,
+		channelID, ts, key, generation)
 	if err != nil {
 		return fmt.Errorf("set thread ts: %w", err)
 	}

@@ -125,17 +125,17 @@ func testIncidentRoundTrip(t *testing.T, s bot.Store) {
 		t.Errorf("round trip:\n got %+v\nwant %+v", got, in)
 	}
 	update(t, s, func(tx bot.Tx) error {
-		if err := tx.SetThreadTS(ctx, in.Key, 1, "1700000000.000100"); err != nil {
+		if err := tx.SetThreadTS(ctx, in.Key, 1, "C0001", "1700000000.000100"); err != nil {
 			return err
 		}
 		got, err := tx.FindGeneration(ctx, in.Key, 1)
 		if err != nil {
 			return err
 		}
-		if got.Thread != (bot.Thread{Channel: "#ops", TS: "1700000000.000100"}) {
+		if got.Thread != (bot.Thread{Channel: "C0001", TS: "1700000000.000100"}) {
 			t.Errorf("thread after SetThreadTS = %+v", got.Thread)
 		}
-		if err := tx.SetThreadTS(ctx, "nope", 1, "x"); !errors.Is(err, bot.ErrNotFound) {
+		if err := tx.SetThreadTS(ctx, "nope", 1, "C1", "x"); !errors.Is(err, bot.ErrNotFound) {
 			t.Errorf("SetThreadTS on missing incident: err = %v, want ErrNotFound", err)
 		}
 		if _, err := tx.FindGeneration(ctx, in.Key, 2); !errors.Is(err, bot.ErrNotFound) {

@@ -1,0 +1,402 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"strconv"
+	"time"
+)
+
+// Marker types: the metadata event types on messages the bot posts.
+const (
+	MarkerParent = "compass_incident" // ID: "{key}#{generation}"
+	MarkerReply  = "compass_reply"    // ID: "{key}#{generation}#{op id}"
+)
+
+// job is one claimed op with the message rendered for it.
+type job struct {
+	op       *Op
+	msg      Message
+	channel  string // where to send: the routed name for a parent post, the thread's channel ID after
+	parentTS string // for replies and updates
+	log      *slog.Logger
+}
+
+// result is what came back from Slack for a job.
+type result struct {
+	job   job
+	channel string
+	ts      string
+	found   bool // the message was already there (an earlier attempt had landed)
+	err   error
+}
+
+// bucket is a per-channel token bucket, with a pause for Retry-After.
+type bucket struct {
+	tokens float64
+	last   time.Time
+	until  time.Time // no calls before this (429 Retry-After)
+}
+
+// reserve takes a token if one is available now and returns 0, else returns
+// how long until one will be.
+func (b *Bot) reserve(bk *bucket, now time.Time) time.Duration {
+	if now.Before(bk.until) {
+		return bk.until.Sub(now)
+	}
+	if bk.last.IsZero() {
+		bk.tokens = float64(b.opt.ChannelBurst)
+	} else {
+		bk.tokens = math.Min(float64(b.opt.ChannelBurst), bk.tokens+now.Sub(bk.last).Seconds()*b.opt.ChannelRate)
+	}
+	bk.last = now
+	if bk.tokens >= 1 {
+		bk.tokens--
+		return 0
+	}
+	d := time.Duration((1 - bk.tokens) / b.opt.ChannelRate * float64(time.Second))
+	if d < time.Millisecond {
+		d = time.Millisecond
+	}
+	return d
+}
+
+// Run sends the outbox to Slack until ctx ends: ops in per-incident order,
+// at most ChannelRate messages per second per channel, Senders calls at a
+// time, retrying temporary failures with backoff. Ops interrupted by a stop
+// are resumed by the next Run on the same store.
+func (b *Bot) Run(ctx context.Context) error {
+	var pending int
+	err := b.store.Update(ctx, func(tx Tx) error {
+		n, err := tx.RecoverOps(ctx)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			b.log.Info("resuming ops interrupted by the last stop", "ops", n)
+		}
+		p, err := tx.CountOps(ctx, OpPending)
+		pending = p
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("start outbox: %w", err)
+	}
+	b.pending.Store(int64(pending))
+	b.log.Info("outbox worker started", "outbox_pending", pending)
+
+	b.buckets = map[string]*bucket{}
+	results := make(chan result, b.opt.Senders)
+	inflight := 0
+	var lastPrune time.Time
+	const idle = 30 * time.Second
+
+	for {
+		if ctx.Err() != nil {
+			// Let in-flight calls end (they see ctx too) and record them.
+			for inflight > 0 {
+				b.finish(<-results)
+				inflight--
+			}
+			b.log.Info("outbox worker stopped")
+			return nil
+		}
+		now := b.now()
+		if now.Sub(lastPrune) > time.Hour {
+			lastPrune = now
+			b.prune(ctx, now)
+		}
+		wait := idle
+		var ops []*Op
+		if inflight < b.opt.Senders {
+			err := b.store.Update(ctx, func(tx Tx) error {
+				var err error
+				ops, err = tx.ReadyOps(ctx, now, 256)
+				if err != nil || len(ops) > 0 {
+					return err
+				}
+				next, ok, err := tx.NextDue(ctx)
+				if err == nil && ok {
+					wait = min(wait, max(next.Sub(now), time.Millisecond))
+				}
+				return err
+			})
+			if err != nil && ctx.Err() == nil {
+				b.log.Error("outbox: read ready ops", "err", err)
+				wait = time.Second
+			}
+		}
+		for _, op := range ops {
+			if inflight >= b.opt.Senders {
+				break
+			}
+			bk := b.bucket(op.Channel)
+			if d := b.reserve(bk, now); d > 0 {
+				wait = min(wait, d)
+				continue
+			}
+			j, ok := b.claim(ctx, op)
+			if !ok {
+				// The op was dropped (or the claim failed): the next op of
+				// its incident may be ready now.
+				wait = min(wait, 10*time.Millisecond)
+				continue
+			}
+			inflight++
+			go func() { results <- b.send(ctx, j) }()
+		}
+		if inflight >= b.opt.Senders {
+			wait = idle
+		}
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+		case <-b.wake:
+		case r := <-results:
+			inflight--
+			b.finish(r)
+		case <-timer.C:
+		}
+		timer.Stop()
+	}
+}
+
+func (b *Bot) prune(ctx context.Context, now time.Time) {
+	err := b.store.Update(ctx, func(tx Tx) error {
+		n, err := tx.PruneDeliveries(ctx, now.Add(-b.opt.Retention))
+		if n > 0 {
+			b.log.Info("pruned old deliveries and finished ops", "rows", n)
+		}
+		return err
+	})
+	if err != nil && ctx.Err() == nil {
+		b.log.Warn("prune", "err", err)
+	}
+}
+
+// claim marks op as sending and renders its message from the incident's
+// current state. It returns false when the op cannot be sent (and has been
+// marked failed) or the claim failed.
+func (b *Bot) claim(ctx context.Context, op *Op) (job, bool) {
+	log := b.log.With("incident_key", op.IncidentKey, "generation", op.Generation, "op_id", op.ID, "op", op.Kind, "channel", op.Channel)
+	var j job
+	var inc *Incident
+	err := b.store.Update(ctx, func(tx Tx) error {
+		var err error
+		inc, err = tx.FindGeneration(ctx, op.IncidentKey, op.Generation)
+		if err != nil {
+			return err
+		}
+		op.State = OpSending
+		if op.Kind != OpPostParent && inc.Thread.TS == "" {
+			op.State = OpFailed
+			op.LastError = "parent message was never posted"
+		}
+		return tx.UpdateOp(ctx, op)
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			log.Error("outbox: claim op", "err", err)
+		}
+		return j, false
+	}
+	if op.State == OpFailed {
+		b.pending.Add(-1)
+		log.Error("outbox: op dropped", "err", op.LastError)
+		return j, false
+	}
+	j = job{op: op, channel: inc.Thread.Channel, parentTS: inc.Thread.TS, log: log}
+	if op.Kind == OpPostParent {
+		j.channel = op.Channel
+	}
+	now := b.now()
+	switch op.Kind {
+	case OpPostParent, OpUpdateParent:
+		j.msg = RenderParent(inc, b.links(inc), now)
+	case OpReply:
+		var p ReplyPayload
+		if err := json.Unmarshal(op.Payload, &p); err != nil {
+			log.Error("outbox: bad reply payload", "err", err)
+		}
+		j.msg = RenderReply(inc, p, b.links(inc), now)
+		j.msg.ThreadTS = inc.Thread.TS
+		j.msg.Marker = Marker{Type: MarkerReply, ID: inc.Key + "#" + strconv.Itoa(inc.Generation) + "#" + strconv.FormatInt(op.ID, 10)}
+	}
+	return j, true
+}
+
+func (b *Bot) links(inc *Incident) []Link {
+	if b.linker == nil {
+		return nil
+	}
+	q := LinkQuery{AlertNames: inc.AlertNames(), Labels: routeLabels(inc), Severity: string(inc.Severity), Title: inc.Title}
+	seen := map[string]bool{}
+	for _, a := range inc.Alerts {
+		if a.RunbookURL != "" && !seen[a.RunbookURL] {
+			seen[a.RunbookURL] = true
+			q.RunbookURLs = append(q.RunbookURLs, a.RunbookURL)
+		}
+	}
+	return b.linker.Links(q)
+}
+
+// send makes the Slack call for j. It runs on its own goroutine and touches
+// no shared state.
+func (b *Bot) send(ctx context.Context, j job) result {
+	cctx, cancel := context.WithTimeout(ctx, b.opt.CallTimeout)
+	defer cancel()
+	op := j.op
+	switch op.Kind {
+	case OpPostParent, OpReply:
+		if op.MaybeSent {
+			thread := ""
+			if op.Kind == OpReply {
+				thread = j.parentTS
+			}
+			ch, ts, err := b.poster.FindMessage(cctx, j.channel, thread, j.msg.Marker, op.CreatedAt.Add(-time.Minute))
+			switch {
+			case err == nil:
+				return result{job: j, channel: ch, ts: ts, found: true}
+			case errors.Is(err, ErrNotFound):
+			default:
+				pe := classify(err)
+				if pe.Temporary {
+					return result{job: j, err: err}
+				}
+				// We cannot look (missing scope, not in channel): post,
+				// accepting a possible duplicate over a lost message.
+				j.log.Warn("outbox: cannot check for an earlier post; posting again", "err", err)
+			}
+		}
+		ch, ts, err := b.poster.PostMessage(cctx, j.channel, j.msg)
+		return result{job: j, channel: ch, ts: ts, err: err}
+	case OpUpdateParent:
+		return result{job: j, channel: j.channel, ts: j.parentTS, err: b.poster.UpdateMessage(cctx, j.channel, j.parentTS, j.msg)}
+	}
+	return result{job: j, err: &PostError{Code: "unknown_op", Err: fmt.Errorf("unknown op kind %q", op.Kind)}}
+}
+
+// rerouteCodes are Slack errors after which a parent goes to the default
+// channel instead.
+var rerouteCodes = map[string]bool{"channel_not_found": true, "is_archived": true, "not_in_channel": true, "restricted_action": true}
+
+// finish records a job's outcome.
+func (b *Bot) finish(r result) {
+	op, log := r.job.op, r.job.log
+	now := b.now()
+	// Record the outcome even while stopping: a message that went out must
+	// not be sent again.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	done := false
+	if r.err == nil {
+		op.State, op.SlackTS, op.LastError = OpDone, r.ts, ""
+		done = true
+	} else {
+		pe := classify(r.err)
+		op.LastError = pe.Error()
+		switch {
+		case errors.Is(r.err, context.Canceled):
+			// Stopping mid-call: the call may have landed.
+			op.State, op.MaybeSent = OpPending, true
+		case pe.RetryAfter > 0:
+			op.State = OpPending
+			op.NextAttemptAt = now.Add(pe.RetryAfter)
+			b.pauseChannel(op.Channel, op.NextAttemptAt)
+			log.Warn("outbox: rate limited by Slack", "retry_after", pe.RetryAfter.String())
+		case pe.Temporary:
+			op.Attempts++
+			op.MaybeSent = op.MaybeSent || op.Kind != OpUpdateParent
+			if op.Attempts >= b.opt.MaxAttempts {
+				op.State = OpFailed
+				done = true
+				log.Error("outbox: giving up after repeated failures", "attempts", op.Attempts, "err", r.err)
+			} else {
+				op.State = OpPending
+				op.NextAttemptAt = now.Add(b.backoff(op.Attempts))
+				log.Warn("outbox: Slack call failed; will retry", "attempts", op.Attempts, "next_attempt_at", op.NextAttemptAt, "err", r.err)
+			}
+		case op.Kind == OpPostParent && rerouteCodes[pe.Code] && b.opt.Channel != "" && op.Channel != b.opt.Channel:
+			// The routed channel is gone or closed to us: better the
+			// default channel than no thread at all.
+			log.Error("outbox: cannot post to the routed channel; using the default channel", "default_channel", b.opt.Channel, "err", r.err)
+			op.Channel = b.opt.Channel
+			op.State = OpPending
+			op.NextAttemptAt = now
+		default:
+			op.State = OpFailed
+			done = true
+			log.Error("outbox: Slack refused the call; not retrying", "err", r.err)
+		}
+	}
+	enqueued := false
+	err := b.store.Update(ctx, func(tx Tx) error {
+		enqueued = false
+		if op.Kind == OpPostParent && op.State == OpDone {
+			if err := tx.SetThreadTS(ctx, op.IncidentKey, op.Generation, r.channel, r.ts); err != nil {
+				return err
+			}
+			if r.found {
+				// The parent found in Slack shows the state of an
+				// earlier attempt; changes since were folded into
+				// this op, so bring the message up to date.
+				if _, err := tx.FindPendingOp(ctx, op.IncidentKey, op.Generation, OpUpdateParent); errors.Is(err, ErrNotFound) {
+					up := &Op{IncidentKey: op.IncidentKey, Generation: op.Generation, Kind: OpUpdateParent, Channel: op.Channel,
+						State: OpPending, CreatedAt: now, NextAttemptAt: now}
+					if err := tx.EnqueueOp(ctx, up); err != nil {
+						return err
+					}
+					enqueued = true
+				} else if err != nil {
+					return err
+				}
+			}
+		}
+		return tx.UpdateOp(ctx, op)
+	})
+	if err != nil {
+		// The op stays "sending" in the store; the next start resumes it
+		// with MaybeSent, which looks before posting again.
+		log.Error("outbox: record op outcome", "err", err)
+		return
+	}
+	if done {
+		b.pending.Add(-1)
+	}
+	if enqueued {
+		b.pending.Add(1)
+	}
+	if op.State == OpDone {
+		log.Info("slack message sent", "slack_ts", r.ts, "already_there", r.found)
+	}
+}
+
+// bucket returns channel's token bucket. Buckets are only touched on the Run
+// goroutine (the loop and finish), so they need no lock.
+func (b *Bot) bucket(channel string) *bucket {
+	bk := b.buckets[channel]
+	if bk == nil {
+		bk = &bucket{}
+		b.buckets[channel] = bk
+	}
+	return bk
+}
+
+// pauseChannel holds every call to channel until until (429 Retry-After).
+func (b *Bot) pauseChannel(channel string, until time.Time) {
+	if bk := b.bucket(channel); until.After(bk.until) {
+		bk.until = until
+	}
+}
+
+// backoff is the delay before retry number attempts: exponential from
+// BackoffBase, capped at BackoffMax, with jitter between 50% and 100%.
+func (b *Bot) backoff(attempts int) time.Duration {
+	d := float64(b.opt.BackoffBase) * math.Pow(2, float64(attempts-1))
+	d = math.Min(d, float64(b.opt.BackoffMax))
+	return time.Duration(d * (0.5 + 0.5*b.rnd()))
+}
