@@ -28,11 +28,11 @@ type job struct {
 
 // result is what came back from Slack for a job.
 type result struct {
-	job   job
+	job     job
 	channel string
 	ts      string
 	found   bool // the message was already there (an earlier attempt had landed)
-	err   error
+	err     error
 }
 
 // bucket is a per-channel token bucket, with a pause for Retry-After.
