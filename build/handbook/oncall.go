@@ -368,3 +368,14 @@ func (s *schedule) firstStartAfter(t time.Time) time.Time {
 	}
 	return first
 }
+
+// Person returns the member of the team with the given ID, so that an on-call
+// answer can show a shift's name and Slack handle rather than a bare ID.
+func (t *Team) Person(id string) (*Person, bool) {
+	for i := range t.People {
+		if t.People[i].ID == id {
+			return &t.People[i], true
+		}
+	}
+	return nil, false
+}

@@ -328,3 +328,28 @@ func BenchmarkOnCall(b *testing.B) {
 		}
 	}
 }
+
+func TestTeamPerson(t *testing.T) {
+	tm := &Team{ID: "sre", People: []Person{{ID: "ana", Name: "Ana", Slack: "U01"}, {ID: "ben", Name: "Ben"}}}
+	tests := []struct {
+		name, id, want string
+	}{
+		{name: "first", id: "ana", want: "Ana"},
+		{name: "second", id: "ben", want: "Ben"},
+		{name: "missing", id: "zed", want: ""},
+		{name: "case matters", id: "Ana", want: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, ok := tm.Person(tt.id)
+			if got := ""; ok {
+				got = p.Name
+				if got != tt.want {
+					t.Errorf("Person(%q) = %q, want %q", tt.id, got, tt.want)
+				}
+			} else if tt.want != "" {
+				t.Errorf("Person(%q) not found, want %q", tt.id, tt.want)
+			}
+		})
+	}
+}
