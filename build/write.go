@@ -93,7 +93,9 @@ type TOCItem struct {
 // Data returns what the layout of p is executed with.
 func (s *Site) Data(p *Page) *PageData {
 	d := &PageData{Site: s, Page: p, Nav: s.Nav(p), Breadcrumbs: s.Breadcrumbs(p)}
-	d.TitleInBody = !p.hasFM && len(p.Headings) > 0 && p.Headings[0].Level == 1 && p.Headings[0].Text == p.Title
+	// A body that opens with "# Title" (common in files moved from other
+	// tools) already shows the title; a second <h1> would repeat it.
+	d.TitleInBody = len(p.Headings) > 0 && p.Headings[0].Level == 1 && strings.EqualFold(p.Headings[0].Text, p.Title)
 	for _, h := range p.Headings {
 		switch {
 		case h.Level == 2:

@@ -1,0 +1,201 @@
+package build
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+const treeSite = `
+-- content/_index.md --
+---
+title: Home
+---
+-- content/b.md --
+---
+title: Bravo
+---
+-- content/a.md --
+---
+title: Alpha
+weight: 2
+---
+-- content/guides/_index.md --
+---
+title: Guides
+weight: 1
+---
+-- content/guides/z.md --
+# Zulu
+-- content/guides/deep/x.md --
+---
+title: X-ray
+---
+-- content/guides/deep/y.md --
+---
+title: Yankee
+---
+-- content/other/o.md --
+---
+title: Oscar
+---
+`
+
+func loadSite(t *testing.T, archive string) *Site {
+	t.Helper()
+	s, err := Load(context.Background(), Options{Source: writeSite(t, archive)})
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	return s
+}
+
+// navString draws a sidebar compactly: "Title" per item, "*" marks the
+// current page, "[...]" an open folder's children.
+func navString(items []NavItem) string {
+	var parts []string
+	for _, it := range items {
+		s := it.Title
+		if it.Current {
+			s = "*" + s
+		}
+		if it.Open {
+			s += "[" + navString(it.Children) + "]"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, " ")
+}
+
+func TestNavBreadcrumbsPrevNext(t *testing.T) {
+	s := loadSite(t, treeSite)
+	tests := []struct {
+		name, url   string
+		nav, crumbs string
+		prev, next  string
+	}{
+		{"home", "/", "Guides Alpha Bravo Other", "", "", "Guides"},
+		{"weighted section first", "/guides/", "*Guides[Deep Zulu] Alpha Bravo Other", "Home", "Home", "Deep"},
+		{"generated folder page", "/guides/deep/", "Guides[*Deep[X-ray Yankee] Zulu] Alpha Bravo Other", "Home > Guides", "Guides", "X-ray"},
+		{"deep page", "/guides/deep/y/", "Guides[Deep[X-ray *Yankee] Zulu] Alpha Bravo Other", "Home > Guides > Deep", "X-ray", "Zulu"},
+		{"title from # heading", "/guides/z/", "Guides[Deep *Zulu] Alpha Bravo Other", "Home > Guides", "Yankee", "Alpha"},
+		{"last page", "/other/o/", "Guides Alpha Bravo Other[*Oscar]", "Home > Other", "Other", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := s.PageByURL(tt.url)
+			if p == nil {
+				t.Fatalf("no page at %s", tt.url)
+			}
+			if got := navString(s.Nav(p)); got != tt.nav {
+				t.Errorf("nav = %q, want %q", got, tt.nav)
+			}
+			var crumbs []string
+			for _, c := range s.Breadcrumbs(p) {
+				crumbs = append(crumbs, c.Title)
+			}
+			if got := strings.Join(crumbs, " > "); got != tt.crumbs {
+				t.Errorf("breadcrumbs = %q, want %q", got, tt.crumbs)
+			}
+			title := func(p *Page) string {
+				if p == nil {
+					return ""
+				}
+				return p.Title
+			}
+			if title(p.Prev) != tt.prev || title(p.Next) != tt.next {
+				t.Errorf("prev/next = %q/%q, want %q/%q", title(p.Prev), title(p.Next), tt.prev, tt.next)
+			}
+		})
+	}
+}
+
+// TestNavDoesNotGrowWithSite pins the design rule: a page's sidebar holds
+// its own path and the siblings along it, not the whole tree.
+func TestNavDoesNotGrowWithSite(t *testing.T) {
+	var b strings.Builder
+	for i := range 20 {
+		for j := range 20 {
+			fmt.Fprintf(&b, "-- content/s%02d/p%02d.md --\n# Page %d %d\n", i, j, i, j)
+		}
+	}
+	s := loadSite(t, b.String())
+	var count func([]NavItem) int
+	count = func(items []NavItem) int {
+		n := len(items)
+		for _, it := range items {
+			n += count(it.Children)
+		}
+		return n
+	}
+	if got := count(s.Nav(s.PageByURL("/s05/p07/"))); got != 40 {
+		t.Errorf("nav has %d items, want 40 (20 folders + 20 siblings) out of %d pages", got, len(s.Pages))
+	}
+}
+
+func TestLinkResolution(t *testing.T) {
+	site := `
+-- content/_index.md --
+# Home
+-- content/docs/a.md --
+---
+title: A
+aliases: [/old-a/]
+---
+## Part one
+-- content/docs/b.md --
+---
+title: B
+draft: true
+---
+-- content/docs/img.png --
+PNG
+-- static/logo.svg --
+<svg/>
+-- content/docs/_index.md --
+# Docs
+`
+	s := loadSite(t, site)
+	page := s.PageByURL("/docs/a/")
+	tests := []struct {
+		dest, want string
+		ok         bool
+	}{
+		{"#part-one", "#part-one", true},
+		{"a.md", "/docs/a/", true},
+		{"./a.md#part-one", "/docs/a/#part-one", true},
+		{"../_index.md", "/", true},
+		{"../docs/", "/docs/", true},
+		{"a", "/docs/a/", true},
+		{"/docs/a/", "/docs/a/", true},
+		{"/docs/a", "/docs/a/", true},
+		{"/content/docs/a.md", "/docs/a/", true},
+		{"/old-a/", "/docs/a/", true},
+		{"img.png", "/docs/img.png", true},
+		{"/logo.svg", "/logo.svg", true},
+		{"/teams/", "/teams/", true},
+		{"b.md", "", false},
+		{"missing.md", "", false},
+		{"../../outside.md", "", false},
+		{"/nowhere/", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.dest, func(t *testing.T) {
+			_, got, ok := s.resolve(page, tt.dest, map[string]bool{"docs/b.md": true})
+			if got != tt.want || ok != tt.ok {
+				t.Errorf("resolve(%q) = %q, %v; want %q, %v", tt.dest, got, ok, tt.want, tt.ok)
+			}
+		})
+	}
+	t.Run("base path", func(t *testing.T) {
+		s, err := Load(context.Background(), Options{Source: writeSite(t, site), BaseURL: "https://example.com/handbook/"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, got, _ := s.resolve(s.PageByURL("/docs/a/"), "a.md#x", nil)
+		if got != "/handbook/docs/a/#x" {
+			t.Errorf("got %q, want /handbook/docs/a/#x", got)
+		}
+	})
+}
