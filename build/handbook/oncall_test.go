@@ -341,14 +341,13 @@ func TestTeamPerson(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			got := ""
 			p, ok := tm.Person(tt.id)
-			if got := ""; ok {
+			if ok {
 				got = p.Name
-				if got != tt.want {
-					t.Errorf("Person(%q) = %q, want %q", tt.id, got, tt.want)
-				}
-			} else if tt.want != "" {
-				t.Errorf("Person(%q) not found, want %q", tt.id, tt.want)
+			}
+			if got != tt.want || ok != (tt.want != "") {
+				t.Errorf("Person(%q) = %q, %v; want %q", tt.id, got, ok, tt.want)
 			}
 		})
 	}
