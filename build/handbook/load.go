@@ -132,7 +132,9 @@ type Source struct {
 	modified string
 	sum      [sha256.Size]byte // hash of the last body seen
 	haveSum  bool
-	lastErr  string // the last reload error logged, to log each failure once
+
+	logMu   sync.Mutex // guards lastErr, so several Run loops stay race-free
+	lastErr string     // the last reload error logged, to log each failure once
 
 	indexRetry   bool   // the last index load failed for a reason other than absence
 	lastIndexErr string // the last index error logged
@@ -383,6 +385,8 @@ func (s *Source) reloadAndLog(ctx context.Context) {
 	if ctx.Err() != nil {
 		return
 	}
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
 	switch {
 	case err != nil:
 		if msg := err.Error(); msg != s.lastErr {
