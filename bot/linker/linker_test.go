@@ -419,3 +419,25 @@ func BenchmarkBuildTables(b *testing.B) {
 		build(m, base)
 	}
 }
+
+func TestAbs(t *testing.T) {
+	tb := build(&handbook.Map{}, "https://handbook.example.com/docs/")
+	tests := []struct {
+		name, rel, want string
+	}{
+		{name: "site-relative", rel: "/runbooks/cpu/#triage", want: "https://handbook.example.com/docs/runbooks/cpu/#triage"},
+		{name: "no leading slash", rel: "runbooks/cpu/", want: "https://handbook.example.com/docs/runbooks/cpu/"},
+		{name: "already absolute (a search hit's full URL)", rel: "HTTPS://other.example/x y", want: "https://other.example/x%20y"},
+		{name: "absolute without a host is dropped", rel: "https:///nohost", want: ""},
+		{name: "unicode anchor is escaped", rel: "/teams/sre/#équipe", want: "https://handbook.example.com/docs/teams/sre/#%C3%A9quipe"},
+		{name: "stray percent", rel: "/a%zz/%41", want: "https://handbook.example.com/docs/a%25zz/%41"},
+		{name: "empty", rel: "", want: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tb.abs(tt.rel); got != tt.want {
+				t.Errorf("abs(%q) = %q, want %q", tt.rel, got, tt.want)
+			}
+		})
+	}
+}
