@@ -2,6 +2,7 @@ package markdown
 
 import (
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -24,4 +25,17 @@ func BenchmarkRender(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkRenderPathological guards against quadratic scans: lines full of
+// unclosed "{{" and "{x}`" openers must stay linear.
+func BenchmarkRenderPathological(b *testing.B) {
+	body := []byte(strings.Repeat("{{ ", 20000) + "\n\n" + strings.Repeat("{x}`` ", 20000) + "\n")
+	r := New(Options{})
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := r.Render(body, 1, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -85,8 +85,12 @@ func parseTemplateTag(line []byte, seg text.Segment, block text.Reader, st *rend
 		if !bytes.HasPrefix(line, []byte(d.open)) {
 			continue
 		}
+		if st.noCloser(d.close, seg.Start) {
+			return nil
+		}
 		end := bytes.Index(line[len(d.open):], []byte(d.close))
 		if end < 0 {
+			st.failedCloser(d.close, seg.Stop)
 			return nil
 		}
 		end += len(d.open) + len(d.close)
@@ -113,7 +117,9 @@ func parseTemplateTag(line []byte, seg text.Segment, block text.Reader, st *rend
 }
 
 func parseRole(line []byte, seg text.Segment, block text.Reader, st *renderState) ast.Node {
-	end := bytes.IndexByte(line, '}')
+	// Role names are short; looking further would make a line of many
+	// '{' quadratic.
+	end := bytes.IndexByte(line[:min(len(line), maxRoleName+2)], '}')
 	if end < 2 || end+1 >= len(line) || line[end+1] != '`' {
 		return nil
 	}
@@ -127,6 +133,9 @@ func parseRole(line []byte, seg text.Segment, block text.Reader, st *renderState
 		i++
 	}
 	ticks := i - (end + 1)
+	if st.noCloser(string(line[end+1:i]), seg.Start) {
+		return nil
+	}
 	closeAt := -1
 	for j := i; j < len(line); {
 		if line[j] != '`' {
@@ -144,6 +153,7 @@ func parseRole(line []byte, seg text.Segment, block text.Reader, st *renderState
 		j = k
 	}
 	if closeAt < 0 {
+		st.failedCloser(strings.Repeat("`", ticks), seg.Stop)
 		return nil
 	}
 	content := string(line[i:closeAt])
@@ -168,6 +178,9 @@ func parseRole(line []byte, seg text.Segment, block text.Reader, st *renderState
 	block.Advance(len(raw))
 	return n
 }
+
+// maxRoleName bounds the length of a MyST role name.
+const maxRoleName = 64
 
 // splitRoleTarget splits "Link text <target>" into its parts; a bare
 // "target" is its own text.

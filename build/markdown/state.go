@@ -19,7 +19,8 @@ type renderState struct {
 	source    []byte
 	firstLine int
 	resolve   func(string) (string, bool)
-	lineStart []int // byte offsets where each body line starts, built lazily
+	lineStart []int                        // byte offsets where each body line starts, built lazily
+	last      struct{ off, line, col int } // the previous position computed
 
 	diags []Diagnostic
 	links []Link
@@ -29,6 +30,23 @@ type renderState struct {
 	// seen de-duplicates diagnostics: goldmark may offer the same line to an
 	// Open method more than once (for example after a paragraph is transformed).
 	seen map[diagKey]bool
+	// noCloserUntil remembers, per closing delimiter, the end of the line on
+	// which a search for it failed: every later opener on that line would
+	// fail too, and searching again would make such lines quadratic.
+	noCloserUntil map[string]int
+}
+
+// noCloser reports whether a search for closer from off is known to fail.
+func (s *renderState) noCloser(closer string, off int) bool {
+	return off < s.noCloserUntil[closer]
+}
+
+// failedCloser records that closer does not occur before lineEnd.
+func (s *renderState) failedCloser(closer string, lineEnd int) {
+	if s.noCloserUntil == nil {
+		s.noCloserUntil = map[string]int{}
+	}
+	s.noCloserUntil[closer] = lineEnd
 }
 
 type diagKey struct {
@@ -57,6 +75,7 @@ func getState(pc parser.Context) *renderState {
 func (s *renderState) position(off int) (line, col int) {
 	if s.lineStart == nil {
 		s.lineStart = append(s.lineStart, 0)
+		s.last.col = 1 // offset 0 is line 0, column 1
 		for i, c := range s.source {
 			if c == '\n' {
 				s.lineStart = append(s.lineStart, i+1)
@@ -70,7 +89,15 @@ func (s *renderState) position(off int) (line, col int) {
 		off = len(s.source)
 	}
 	i := sort.Search(len(s.lineStart), func(i int) bool { return s.lineStart[i] > off }) - 1
-	return s.firstLine + i, utf8.RuneCount(s.source[s.lineStart[i]:off]) + 1
+	// Positions mostly arrive in increasing order along a line; counting on
+	// from the previous one keeps a long line with many warnings linear.
+	from, col := s.lineStart[i], 1
+	if s.last.line == i && s.last.off <= off && s.last.off >= from {
+		from, col = s.last.off, s.last.col
+	}
+	col += utf8.RuneCount(s.source[from:off])
+	s.last.off, s.last.line, s.last.col = off, i, col
+	return s.firstLine + i, col
 }
 
 // warn records a diagnostic at a body offset, once per offset and message.
