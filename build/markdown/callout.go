@@ -56,8 +56,8 @@ func defaultTitle(kind string) string {
 	return strings.ToUpper(kind[:1]) + kind[1:]
 }
 
-// KindCallout is the goldmark node kind of a callout box.
-var KindCallout = ast.NewNodeKind("Callout")
+// kindCallout is the goldmark node kind of a callout box.
+var kindCallout = ast.NewNodeKind("Callout")
 
 // calloutNode is a callout box, whichever syntax produced it. Its children
 // are ordinary Markdown blocks.
@@ -79,15 +79,15 @@ func newCallout(kind, title string) *calloutNode {
 	return &calloutNode{kind: kind, class: calloutKind[kind], title: title}
 }
 
-func (n *calloutNode) Kind() ast.NodeKind { return KindCallout }
+func (n *calloutNode) Kind() ast.NodeKind { return kindCallout }
 
 func (n *calloutNode) Dump(source []byte, level int) {
 	ast.DumpHelper(n, source, level, map[string]string{"Kind": n.kind, "Title": n.title}, nil)
 }
 
-// KindUnknownDirective is the goldmark node kind of a directive or admonition
+// kindUnknownDirective is the goldmark node kind of a directive or admonition
 // from another tool that we do not understand.
-var KindUnknownDirective = ast.NewNodeKind("UnknownDirective")
+var kindUnknownDirective = ast.NewNodeKind("UnknownDirective")
 
 // unknownDirective keeps an unknown construct visible: its opening line is
 // shown as text, and its body is either parsed as Markdown (children) or,
@@ -99,7 +99,7 @@ type unknownDirective struct {
 	closing string
 }
 
-func (n *unknownDirective) Kind() ast.NodeKind { return KindUnknownDirective }
+func (n *unknownDirective) Kind() ast.NodeKind { return kindUnknownDirective }
 
 func (n *unknownDirective) IsRaw() bool { return n.literal }
 

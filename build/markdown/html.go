@@ -19,10 +19,10 @@ type htmlRenderer struct {
 
 func (r *htmlRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(ast.KindHeading, r.heading)
-	reg.Register(KindCallout, r.callout)
-	reg.Register(KindUnknownDirective, r.unknown)
-	reg.Register(KindRole, r.role)
-	reg.Register(KindTemplateTag, r.template)
+	reg.Register(kindCallout, r.callout)
+	reg.Register(kindUnknownDirective, r.unknown)
+	reg.Register(kindRole, r.role)
+	reg.Register(kindTemplateTag, r.template)
 	if !r.unsafe {
 		reg.Register(ast.KindRawHTML, r.rawHTML)
 		reg.Register(ast.KindHTMLBlock, r.htmlBlock)

@@ -9,8 +9,8 @@ import (
 	"github.com/yuin/goldmark/text"
 )
 
-// KindRole is the goldmark node kind of a MyST role: {name}`content`.
-var KindRole = ast.NewNodeKind("Role")
+// kindRole is the goldmark node kind of a MyST role: {name}`content`.
+var kindRole = ast.NewNodeKind("Role")
 
 // roleNode is a MyST inline role. Known roles render as HTML; unknown ones
 // render their source as text.
@@ -24,7 +24,7 @@ type roleNode struct {
 	label, dest string
 }
 
-func (n *roleNode) Kind() ast.NodeKind { return KindRole }
+func (n *roleNode) Kind() ast.NodeKind { return kindRole }
 
 func (n *roleNode) Dump(source []byte, level int) {
 	ast.DumpHelper(n, source, level, map[string]string{"Name": n.name, "Content": n.content}, nil)
@@ -37,9 +37,9 @@ var knownRoles = map[string]bool{
 	"code": true, "samp": true, "file": true, "command": true, "term": true,
 }
 
-// KindTemplateTag is the goldmark node kind of a template tag of another
+// kindTemplateTag is the goldmark node kind of a template tag of another
 // site generator (Hugo shortcode, Jinja/Liquid tag or expression).
-var KindTemplateTag = ast.NewNodeKind("TemplateTag")
+var kindTemplateTag = ast.NewNodeKind("TemplateTag")
 
 // templateTag is rendered as its escaped source text, so the reader sees
 // that something is missing instead of losing it.
@@ -48,7 +48,7 @@ type templateTag struct {
 	raw string
 }
 
-func (n *templateTag) Kind() ast.NodeKind { return KindTemplateTag }
+func (n *templateTag) Kind() ast.NodeKind { return kindTemplateTag }
 
 func (n *templateTag) Dump(source []byte, level int) {
 	ast.DumpHelper(n, source, level, map[string]string{"Raw": n.raw}, nil)
