@@ -103,6 +103,10 @@ func Load(ctx context.Context, opts Options) (*Site, error) {
 	md := markdown.New(markdown.Options{UnsafeHTML: opts.UnsafeHTML})
 	targets := make([]map[string]linkTarget, len(s.Pages))
 	parallel(ctx, len(s.Pages), func(i int) {
+		if opts.Only != nil && !opts.Only(s.Pages[i].File) {
+			s.Pages[i].skipRender()
+			return
+		}
 		targets[i] = s.render(md, s.Pages[i], drafts, &perPage[i])
 	})
 	if err := ctx.Err(); err != nil {
@@ -282,6 +286,20 @@ func (s *Site) render(md *markdown.Renderer, p *Page, drafts map[string]bool, pr
 	return targets
 }
 
+// skipRender gives a page that Options.Only leaves out the title it would
+// have had, so lists and the tree still sort it, without rendering it.
+func (p *Page) skipRender() {
+	p.body = nil
+	p.Title = p.Meta.Title
+	if p.Title == "" {
+		if p.IsIndexFile() {
+			p.Title = humanize(path.Base(path.Dir(p.Path)))
+		} else {
+			p.Title = humanize(path.Base(p.Path))
+		}
+	}
+}
+
 // IsIndexFile reports whether the page is a folder's _index.md or index.md.
 func (p *Page) IsIndexFile() bool {
 	b := path.Base(p.Path)
@@ -381,7 +399,10 @@ func (s *Site) checkLinks(targets []map[string]linkTarget, pr *problems) {
 				}
 				continue
 			}
-			if t.page == nil || t.frag == "" || t.page.generated {
+			if t.page != nil && t.page != p && !t.page.generated && !slices.Contains(p.LinksTo, t.page) {
+				p.LinksTo = append(p.LinksTo, t.page)
+			}
+			if t.page == nil || t.frag == "" || t.page.generated || (s.opts.Only != nil && !s.opts.Only(t.page.File)) {
 				continue
 			}
 			set := ids[t.page]

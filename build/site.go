@@ -21,6 +21,17 @@ type Options struct {
 	Theme      string       // a theme folder (layouts/, assets/) over the embedded theme; relative to Source
 	UnsafeHTML bool         // pass raw HTML in Markdown through instead of escaping it
 	RepoURL    string       // where the content lives, for "edit this page" links; "" hides them
+	EditBranch string       // with RepoURL, edit links go to RepoURL/edit/<branch>/<file> (GitHub, Gitea); "" appends the file to RepoURL as is
+
+	// LastUpdated maps a page's File to the time of the last commit that
+	// changed it (build/gitinfo); nil or a missing page shows no date, so a
+	// site outside git still builds.
+	LastUpdated map[string]time.Time
+	// Only, when set, limits rendering and link checks to the pages whose
+	// File it accepts; the others are read for their front matter only, and
+	// anchors into them are not checked. `compass check --changed-since`
+	// uses it to skip rendering a large handbook's unchanged pages.
+	Only func(file string) bool
 	Drafts     bool         // build pages with draft: true
 	Strict     bool         // fail on warnings too
 	Now        time.Time    // the build's notion of today, for overdue reviews; zero means time.Now()
@@ -76,12 +87,24 @@ type Page struct {
 	// List is set on index pages: what they list under their own text.
 	List *List
 
+	// LinksTo are the content pages this page's body links to (itself
+	// excluded), once links are checked; `compass check` finds orphans with it.
+	LinksTo []*Page
+
 	generated bool
 	hasFM     bool
 	body      []byte
 	bodyLine  int
 	links     []markdown.Link
 	diags     []markdown.Diagnostic
+}
+
+// KeyPos returns where the value of a top-level front matter key is written,
+// so checks that run on the loaded site can point at it; ok is false when
+// the page does not set the key.
+func (p *Page) KeyPos(key string) (pos Position, ok bool) {
+	pos, ok = p.Meta.pos[key]
+	return pos, ok
 }
 
 // IsSection reports whether the page is a folder's own page.

@@ -81,6 +81,7 @@ type PageData struct {
 	TitleInBody bool      // the body starts with the page's # title, so the layout should not repeat it
 	Canonical   string    // absolute URL when base_url has a host, else ""
 	EditURL     string    // repo_url + source path, "" when unknown
+	Updated     time.Time // last commit that changed the page (Options.LastUpdated), zero when unknown
 }
 
 // TOCItem is one entry of a page's table of contents.
@@ -116,6 +117,12 @@ func (s *Site) Data(p *Page) *PageData {
 	}
 	if s.opts.RepoURL != "" && p.File != "" {
 		d.EditURL = strings.TrimRight(s.opts.RepoURL, "/") + "/" + p.File
+		if b := s.opts.EditBranch; b != "" {
+			d.EditURL = strings.TrimRight(s.opts.RepoURL, "/") + "/edit/" + b + "/" + p.File
+		}
+	}
+	if p.File != "" {
+		d.Updated = s.opts.LastUpdated[p.File]
 	}
 	return d
 }
