@@ -22,6 +22,10 @@ type Options struct {
 	UnsafeHTML bool         // pass raw HTML in Markdown through instead of escaping it
 	RepoURL    string       // where the content lives, for "edit this page" links; "" hides them
 	EditBranch string       // with RepoURL, edit links go to RepoURL/edit/<branch>/<file> (GitHub, Gitea); "" appends the file to RepoURL as is
+	Drafts     bool         // build pages with draft: true
+	Strict     bool         // fail on warnings too
+	Now        time.Time    // the build's notion of today, for overdue reviews; zero means time.Now()
+	Logger     *slog.Logger // nil discards logs
 
 	// LastUpdated maps a page's File to the time of the last commit that
 	// changed it (build/gitinfo); nil or a missing page shows no date, so a
@@ -32,10 +36,6 @@ type Options struct {
 	// anchors into them are not checked. `compass check --changed-since`
 	// uses it to skip rendering a large handbook's unchanged pages.
 	Only func(file string) bool
-	Drafts     bool         // build pages with draft: true
-	Strict     bool         // fail on warnings too
-	Now        time.Time    // the build's notion of today, for overdue reviews; zero means time.Now()
-	Logger     *slog.Logger // nil discards logs
 }
 
 // Site is a loaded, validated and rendered handbook held in memory. Load
