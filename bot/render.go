@@ -42,10 +42,12 @@ func esc(s string, n int) string { return Escape(truncate(strings.TrimSpace(s), 
 // escaped text.
 func link(u, text string) string {
 	pu, err := url.Parse(u)
-	if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+	if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" || pu.User != nil {
 		return esc(text, 200)
 	}
-	safe := strings.NewReplacer("|", "%7C", " ", "%20").Replace(mrkdwnEscaper.Replace(pu.String()))
+	// "|" would end the URL early; "@" is encoded so that no part of a URL
+	// reads as @channel.
+	safe := strings.NewReplacer("|", "%7C", " ", "%20", "@", "%40").Replace(mrkdwnEscaper.Replace(pu.String()))
 	return "<" + safe + "|" + strings.ReplaceAll(esc(text, 200), "|", "¦") + ">"
 }
 
@@ -170,7 +172,7 @@ func RenderParent(inc *Incident, links []Link, now time.Time) Message {
 	if inc.Severity != "" {
 		fallback = fmt.Sprintf("[%s] %s: %s", word, esc(string(inc.Severity), 20), t)
 	}
-	if n := inc.Firing(); n > 0 && inc.Status != StatusResolved {
+	if n := inc.Firing(); n > 0 && inc.Status != StatusResolved && !strings.Contains(t, "firing)") {
 		fallback += fmt.Sprintf(" (%d firing)", n)
 	}
 	return Message{
