@@ -772,12 +772,26 @@
       timer = setTimeout(function () { run(q); }, 60);
     });
     input.addEventListener('focus', function () { index(); });
+    // go opens the selected (or first) result.
+    function go() { location.href = items[Math.max(active, 0)].querySelector('a').href; }
+    // Submitting the form (Enter, a mobile keyboard's Go) opens the selected
+    // result when there are results, else the /search/ page.
+    if (input.form) {
+      input.form.addEventListener('submit', function (ev) {
+        if (items.length > 0) { ev.preventDefault(); go(); }
+      });
+    }
     input.addEventListener('keydown', function (ev) {
-      if (ev.key === 'ArrowDown') { ev.preventDefault(); setActive(active + 1); } else if (ev.key === 'ArrowUp') { ev.preventDefault(); setActive(active - 1); } else if (ev.key === 'Enter') {
+      if (ev.key === 'ArrowDown') {
+        ev.preventDefault();
+        setActive(active + 1);
+      } else if (ev.key === 'ArrowUp') {
+        ev.preventDefault();
+        setActive(active - 1);
+      } else if (ev.key === 'Enter') {
         if (items.length === 0) return; // let the form submit to /search/
         ev.preventDefault();
-        var a = items[Math.max(active, 0)].querySelector('a');
-        location.href = a.href;
+        go();
       } else if (ev.key === 'Escape') {
         input.value = '';
         run('');

@@ -1,0 +1,121 @@
+package search_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+)
+
+// chromium is the browser of the end-to-end test.
+const chromium = "/usr/bin/chromium"
+
+// newBrowser starts headless Chromium for a test, or skips the test.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skip("chromium not installed")
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.NoFirstRun,
+		chromedp.UserDataDir(t.TempDir()),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	return ctx
+}
+
+func TestBrowserSearch(t *testing.T) {
+	dir, err := contentIndex()
+	if err != nil {
+		t.Skipf("content/ does not build yet: %v", err)
+	}
+	srv := httptest.NewServer(http.FileServer(http.Dir(filepath.Dir(dir))))
+	defer srv.Close()
+	ctx := newBrowser(t)
+
+	type css = chromedp.CSS
+	step := func(what string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("browser: %s: %v", what, err)
+		}
+	}
+	step("type a query", chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/policies/oncall/"),
+		chromedp.WaitVisible(css("#search-input")),
+	))
+	// "/" focuses the search box from anywhere on the page. (Dispatched as
+	// a DOM event: a CDP key event would also type the "/", ignoring
+	// preventDefault.)
+	focused, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.dispatchEvent(new KeyboardEvent("keydown", {key: "/", bubbles: true, cancelable: true})), document.activeElement.id === "search-input"`))
+	step("press /", err)
+	if !focused {
+		t.Errorf(`"/" did not focus the search box`)
+	}
+	step("type", chromedp.Do(ctx,
+		chromedp.KeyEvent("KubeMemoryOvercommit"),
+		chromedp.WaitVisible(css("#search-results mark")),
+	))
+	marked, err := chromedp.Run(ctx, chromedp.Text(css("#search-results mark")))
+	step("read mark", err)
+	nMarks, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#search-results mark").length`))
+	step("count marks", err)
+	href, err := chromedp.Run(ctx, chromedp.AttributeValue(css("#search-results .search-hit a"), "href"))
+	step("read first link", err)
+	step("press Enter", chromedp.Do(ctx, chromedp.KeyEvent(kb.Enter)))
+	// Wait for the new page: its URL has the anchor and the heading is there.
+	// The poll's JavaScript context dies with the old page: retry until the
+	// test's deadline.
+	for {
+		_, err = chromedp.Run(ctx, chromedp.Poll[bool](`location.pathname !== "/policies/oncall/" && document.readyState === "complete" && document.getElementById(location.hash.slice(1)) !== null`))
+		if err == nil || ctx.Err() != nil {
+			break
+		}
+	}
+	step("wait for the section", err)
+	if marked != "KubeMemoryOvercommit" || nMarks == 0 {
+		t.Errorf("first <mark> = %q (%d marks), want the alert name", marked, nMarks)
+	}
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	step("location", err)
+	if !strings.HasSuffix(loc, "/runbooks/memory-overcommit/#triage") || !strings.HasSuffix(href.Value, "/runbooks/memory-overcommit/#triage") {
+		t.Errorf("landed on %s (first result %s), want /runbooks/memory-overcommit/#triage", loc, href.Value)
+	}
+
+	// ?q= opens the search page with results; arrow keys move the selection.
+	step("open ?q=", chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/search/?q=disk+full"),
+		chromedp.WaitVisible(css("#search-results .search-hit")),
+		chromedp.Focus(css("#search-input")),
+		chromedp.KeyEvent(kb.ArrowDown),
+		chromedp.KeyEvent(kb.ArrowDown),
+	))
+	value, err := chromedp.Run(ctx, chromedp.Value(css("#search-input")))
+	step("input value", err)
+	active, err := chromedp.Run(ctx, chromedp.AttributeValue(css("#search-results .search-hit.active a"), "href"))
+	step("active hit", err)
+	second, err := chromedp.Run(ctx, chromedp.AttributeValue(css("#search-results .search-hit:nth-child(2) a"), "href"))
+	if err != nil {
+		t.Fatalf("search page: %v", err)
+	}
+	if value != "disk full" || active.Value == "" || active != second {
+		t.Errorf("search page: input %q, active %q, second %q", value, active.Value, second.Value)
+	}
+}
