@@ -1,0 +1,174 @@
+// Package gitinfo reads what a handbook's git history knows: when each file
+// last changed (for "Last updated" lines) and which files changed since a
+// ref (for `compass check --changed-since`). It runs the real git binary, a
+// fixed handful of processes per call however large the handbook.
+package gitinfo
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ErrNoRepo is returned when git is not installed or dir is not inside a
+// work tree; callers then carry on without history.
+var ErrNoRepo = errors.New("not a git work tree")
+
+// repo is a site root inside a git work tree.
+type repo struct {
+	dir    string
+	prefix string // the site root relative to the top of the work tree, "" or "docs/"
+}
+
+func open(ctx context.Context, dir string) (*repo, error) {
+	if _, err := exec.LookPath("git"); err != nil {
+		return nil, fmt.Errorf("%w: git is not installed", ErrNoRepo)
+	}
+	out, err := git(ctx, dir, "rev-parse", "--is-inside-work-tree", "--show-prefix")
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrNoRepo, dir)
+	}
+	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+	if len(lines) < 1 || lines[0] != "true" {
+		return nil, fmt.Errorf("%w: %s", ErrNoRepo, dir)
+	}
+	r := &repo{dir: dir}
+	if len(lines) > 1 {
+		r.prefix = lines[1]
+	}
+	return r, nil
+}
+
+// git runs git in dir and returns its standard output. Its stderr becomes
+// part of the error.
+func git(ctx context.Context, dir string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "git", append([]string{"-c", "core.quotepath=off"}, args...)...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return out, nil
+}
+
+// rel turns a path relative to the top of the work tree into one relative
+// to the site root; ok is false for files outside the site root.
+func (r *repo) rel(p string) (string, bool) {
+	if !strings.HasPrefix(p, r.prefix) {
+		return "", false
+	}
+	return strings.TrimPrefix(p, r.prefix), true
+}
+
+// Prefix returns the site root's path inside its git work tree ("" at the
+// top, "docs/" in a subfolder), so edit links can point at the right file.
+func Prefix(ctx context.Context, dir string) (string, error) {
+	r, err := open(ctx, dir)
+	if err != nil {
+		return "", err
+	}
+	return r.prefix, nil
+}
+
+// LastUpdated returns, for every file under dir/sub (a slash path such as
+// "content"), the committer time of the last commit that changed it, keyed
+// by the path relative to dir ("content/policies/oncall.md"). It runs one
+// git log over the whole folder. Files with uncommitted changes keep the
+// date of their last commit; files never committed are missing.
+func LastUpdated(ctx context.Context, dir, sub string) (map[string]time.Time, error) {
+	r, err := open(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	// Each commit prints a line "\x1e<unix time>", then its changed files.
+	out, err := git(ctx, dir, "log", "--format=%x1e%ct", "--name-only", "--no-renames", "--", sub)
+	if err != nil {
+		if bytes.Contains([]byte(err.Error()), []byte("does not have any commits")) {
+			return map[string]time.Time{}, nil
+		}
+		return nil, fmt.Errorf("read history: %w", err)
+	}
+	dates := map[string]time.Time{}
+	var current time.Time
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		l := sc.Text()
+		if l == "" {
+			continue
+		}
+		if l[0] == '\x1e' {
+			sec, err := strconv.ParseInt(l[1:], 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("read history: commit time %q: %w", l[1:], err)
+			}
+			current = time.Unix(sec, 0).UTC()
+			continue
+		}
+		p, ok := r.rel(l)
+		if !ok {
+			continue
+		}
+		if _, seen := dates[p]; !seen { // newest first: the first date wins
+			dates[p] = current
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read history: %w", err)
+	}
+	return dates, nil
+}
+
+// Changed returns the files under dir that differ between the merge base
+// of ref and HEAD and the work tree: what a pull request changes
+// (`git diff ref...HEAD`), plus staged, unstaged and untracked changes, so a
+// local run before committing sees them too. Paths are relative to dir,
+// sorted; deleted and renamed-away files are included, since pages that
+// linked to them need checking.
+func Changed(ctx context.Context, dir, ref string) ([]string, error) {
+	r, err := open(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	if strings.HasPrefix(ref, "-") {
+		return nil, fmt.Errorf("ref %q must not start with -", ref)
+	}
+	if _, err := git(ctx, dir, "rev-parse", "--verify", "--quiet", ref+"^{commit}"); err != nil {
+		return nil, fmt.Errorf("ref %q is not a commit in this repository (in CI, fetch enough history: actions/checkout with fetch-depth: 0)", ref)
+	}
+	seen := map[string]bool{}
+	for _, args := range [][]string{
+		{"diff", "--name-only", "--no-renames", "-z", ref + "...HEAD", "--"},
+		{"diff", "--name-only", "--no-renames", "-z", "HEAD", "--"},
+		{"ls-files", "--others", "--exclude-standard", "-z", "--full-name"},
+	} {
+		out, err := git(ctx, dir, args...)
+		if err != nil {
+			return nil, fmt.Errorf("list changed files: %w", err)
+		}
+		for _, p := range strings.Split(string(out), "\x00") {
+			if p == "" {
+				continue
+			}
+			if rel, ok := r.rel(p); ok {
+				seen[path.Clean(rel)] = true
+			}
+		}
+	}
+	files := make([]string, 0, len(seen))
+	for f := range seen {
+		files = append(files, f)
+	}
+	slices.Sort(files)
+	return files, nil
+}

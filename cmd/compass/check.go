@@ -1,0 +1,181 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/compasshq/compass/build"
+	"github.com/compasshq/compass/build/check"
+	"github.com/compasshq/compass/build/gitinfo"
+	"github.com/spf13/cobra"
+	"github.com/spf13/viper"
+)
+
+func init() { subcommands = append(subcommands, newCheckCmd) }
+
+func newCheckCmd(a *app) *cobra.Command {
+	var (
+		source, format, changedSince string
+		warnDays                     int
+		external, strict, listRules  bool
+		timeout                      time.Duration
+		concurrency                  int
+	)
+	cmd := &cobra.Command{
+		Use:   "check",
+		Short: "Check the handbook for broken links, incomplete pages and overdue reviews",
+		Long: `Check loads and validates the site as build does, without writing it, and
+adds handbook hygiene rules. Each finding names its rule; compass.yaml's
+check.rules changes a rule's severity (off, warning, error), check.ignore
+skips paths, and a comment in the page silences one finding with a reason:
+
+  <!-- compass-ignore orphan-page: linked from the onboarding email -->
+  # compass-ignore review-overdue: owner on leave until May   (in front matter)
+
+Exit status: 0 no errors (warnings allowed), 1 errors (or warnings with
+--strict), 2 usage or internal error. Under GitHub Actions (GITHUB_ACTIONS=true)
+the default format is github, which annotates the pull request diff.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if listRules {
+				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "RULE\tDEFAULT\tFINDS")
+				for _, r := range check.Rules {
+					def := r.Default.String()
+					if r.Default == check.Off {
+						def = "as built"
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%s\n", r.ID, def, r.Description)
+				}
+				return tw.Flush()
+			}
+			f := cmd.Flags()
+			if !f.Changed("format") && os.Getenv("GITHUB_ACTIONS") == "true" {
+				format = string(check.GitHub)
+			}
+			fmtv, err := check.ParseFormat(format)
+			if err != nil {
+				return usageError(err)
+			}
+			if warnDays < 0 {
+				return usageError(fmt.Errorf("--warn-days must not be negative"))
+			}
+			bopts, err := siteOptions(cmd, source)
+			if err != nil {
+				return err
+			}
+			v, err := loadConfig(source, checkDefaults)
+			if err != nil {
+				return usageError(err)
+			}
+			if !f.Changed("warn-days") {
+				warnDays = v.GetInt("check.warn_days")
+			}
+			cfg, err := checkConfig(v)
+			if err != nil {
+				return usageError(err)
+			}
+			logger := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+			opts := check.Options{
+				Build: bopts, Config: cfg, WarnDays: warnDays, External: external, Logger: logger,
+				HTTP: check.ExternalOptions{Timeout: timeout, Concurrency: concurrency},
+			}
+			if changedSince != "" {
+				changed, err := gitinfo.Changed(cmd.Context(), source, changedSince)
+				if err != nil {
+					return usageError(fmt.Errorf("--changed-since: %w", err))
+				}
+				opts.Changed = changed
+			}
+			rep, err := check.Run(cmd.Context(), opts)
+			switch {
+			case errors.Is(err, check.ErrConfig), errors.Is(err, build.ErrNoContent):
+				return usageError(err)
+			case err != nil:
+				return &exitError{code: 2, err: err}
+			}
+			if err := check.Write(a.stdout, fmtv, rep, useColor(a.stdout)); err != nil {
+				return &exitError{code: 2, err: fmt.Errorf("write report: %w", err)}
+			}
+			errs, warns := rep.Count()
+			if errs > 0 || strict && warns > 0 {
+				// The report already says what is wrong; exit 1 quietly.
+				return &exitError{code: 1, err: errors.New("")}
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&source, "source", ".", "site root holding content/ and compass.yaml")
+	fl.StringVar(&format, "format", string(check.Human), "output format: human, json or github (default github under GitHub Actions)")
+	fl.IntVar(&warnDays, "warn-days", 0, "also report review_by dates that pass within this many days (check.warn_days)")
+	fl.StringVar(&changedSince, "changed-since", "", "check only pages changed since this git ref (and pages linking to them), e.g. origin/main")
+	fl.BoolVar(&external, "external", false, "also request every http(s) link (slow; meant for scheduled runs, not CI on every push)")
+	fl.DurationVar(&timeout, "timeout", 10*time.Second, "per-request timeout for --external")
+	fl.IntVar(&concurrency, "concurrency", 8, "requests in flight for --external (at most 2 per host)")
+	fl.BoolVar(&strict, "strict", false, "exit 1 on warnings too")
+	fl.BoolVar(&listRules, "list-rules", false, "list the rules and their default severities, then exit")
+	fl.Bool("drafts", false, "also check pages with draft: true")
+	return cmd
+}
+
+// checkDefaults are the compass.yaml keys of the check block.
+func checkDefaults(v *viper.Viper) {
+	v.SetDefault("check.warn_days", 0)
+}
+
+// checkConfig reads compass.yaml's check block:
+//
+//	check:
+//	  rules: {orphan-page: off, review-overdue: error}
+//	  ignore: ["content/archive/**"]
+func checkConfig(v *viper.Viper) (check.Config, error) {
+	var c check.Config
+	if raw := v.Get("check.rules"); raw != nil {
+		m, ok := raw.(map[string]any)
+		if !ok {
+			return c, fmt.Errorf("compass.yaml: check.rules must be a mapping of rule id to off, warning or error")
+		}
+		c.Rules = map[string]string{}
+		for k, val := range m {
+			switch x := val.(type) {
+			case string:
+				c.Rules[k] = x
+			case bool: // YAML 1.1 reads a bare off as false
+				c.Rules[k] = map[bool]string{false: "off", true: "error"}[x]
+			default:
+				return c, fmt.Errorf("compass.yaml: check.rules.%s: want off, warning or error, got %v", k, val)
+			}
+		}
+	}
+	if raw := v.Get("check.ignore"); raw != nil {
+		list, ok := raw.([]any)
+		if !ok {
+			return c, fmt.Errorf("compass.yaml: check.ignore must be a list of path globs")
+		}
+		for _, x := range list {
+			s, ok := x.(string)
+			if !ok {
+				return c, fmt.Errorf("compass.yaml: check.ignore: %v is not a path glob", x)
+			}
+			c.Ignore = append(c.Ignore, s)
+		}
+	}
+	return c, nil
+}
+
+// useColor reports whether w is a terminal that wants colour: NO_COLOR
+// (https://no-color.org) unset and TERM not dumb.
+func useColor(w any) bool {
+	f, ok := w.(*os.File)
+	if !ok || os.Getenv("NO_COLOR") != "" || strings.EqualFold(os.Getenv("TERM"), "dumb") {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
