@@ -70,7 +70,7 @@ var aliases = map[string]Sub{
 	"oncall": SubOncall, "on-call": SubOncall, "on_call": SubOncall,
 	"incidents": SubIncidents, "incident": SubIncidents,
 	"capacity": SubCapacity,
-	"team": SubTeam, "teams": SubTeam,
+	"team":     SubTeam, "teams": SubTeam,
 	"meeting": SubMeeting, "meetings": SubMeeting,
 }
 
