@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"path"
 	"sort"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -79,6 +80,10 @@ type Bot struct {
 	pending atomic.Int64 // approximate outbox depth (pending + sending)
 	rnd     func() float64
 	buckets map[string]*bucket // per-channel rate limits, owned by Run
+
+	qmu        sync.Mutex
+	queue      []*acceptReq // deliveries waiting for the group commit
+	committing bool         // a commitLoop goroutine is running
 }
 
 var _ Sink = (*Bot)(nil)
@@ -169,29 +174,18 @@ func (b *Bot) Accept(ctx context.Context, d Delivery) error {
 		return ErrOverloaded
 	}
 
-	var dup bool
-	var enqueued int
-	err := b.store.Update(ctx, func(tx Tx) error {
-		dup, enqueued = false, 0
-		seen, err := tx.SeenDelivery(ctx, d.Source, d.ID, d.ContentKey)
-		if err != nil {
-			return err
-		}
-		if seen {
-			dup = true
-			return nil
-		}
-		n, err := b.applyDelivery(ctx, tx, d, base)
-		if err != nil {
-			return err
-		}
-		enqueued = n
-		if d.ID == "" && d.ContentKey == "" {
-			return nil
-		}
-		return tx.RecordDelivery(ctx, d.Source, d.ID, d.ContentKey, b.now())
-	})
-	if err != nil {
+	req := &acceptReq{ctx: ctx, d: d, log: base, done: make(chan acceptRes, 1)}
+	b.submit(req)
+	var res acceptRes
+	select {
+	case res = <-req.done:
+	case <-ctx.Done():
+		// The delivery may still commit; a retry by the sender is then
+		// recognised as a duplicate.
+		log.Warn("overloaded: store too slow", "err", ctx.Err())
+		return ErrOverloaded
+	}
+	if err := res.err; err != nil {
 		if errors.Is(err, ErrBusy) || errors.Is(err, context.DeadlineExceeded) {
 			log.Warn("overloaded: store busy", "err", err)
 			return ErrOverloaded
@@ -199,16 +193,127 @@ func (b *Bot) Accept(ctx context.Context, d Delivery) error {
 		log.Error("accept delivery", "err", err)
 		return fmt.Errorf("accept delivery: %w", err)
 	}
-	if dup {
+	if res.dup {
 		log.Info("duplicate delivery ignored", "content_key", d.ContentKey)
 		return nil
 	}
-	log.Info("delivery accepted", "events", len(d.Events), "ops_enqueued", enqueued)
-	if enqueued > 0 {
+	log.Info("delivery accepted", "events", len(d.Events), "ops_enqueued", res.enqueued)
+	return nil
+}
+
+// acceptReq is one Accept waiting for the group commit.
+type acceptReq struct {
+	ctx  context.Context
+	d    Delivery
+	log  *slog.Logger
+	done chan acceptRes // buffered: the committer never blocks on it
+}
+
+type acceptRes struct {
+	dup      bool
+	enqueued int
+	err      error
+}
+
+// maxBatch bounds how many deliveries share one transaction.
+const maxBatch = 64
+
+// submit queues req for the group commit, starting a committer if none runs.
+// Deliveries that arrive while a transaction commits are applied together in
+// the next one: one commit (and one fsync) for many webhooks, and each is
+// still answered only after its own commit.
+func (b *Bot) submit(req *acceptReq) {
+	b.qmu.Lock()
+	defer b.qmu.Unlock()
+	b.queue = append(b.queue, req)
+	if !b.committing {
+		b.committing = true
+		go b.commitLoop()
+	}
+}
+
+// commitLoop commits queued deliveries until the queue is empty.
+func (b *Bot) commitLoop() {
+	for {
+		b.qmu.Lock()
+		n := min(len(b.queue), maxBatch)
+		if n == 0 {
+			b.committing = false
+			b.qmu.Unlock()
+			return
+		}
+		batch := append([]*acceptReq(nil), b.queue[:n]...)
+		b.queue = append(b.queue[:0], b.queue[n:]...)
+		b.qmu.Unlock()
+		b.commitBatch(batch)
+	}
+}
+
+// commitBatch applies a batch in one transaction. If the transaction fails,
+// each delivery is retried in its own, so one bad delivery fails alone.
+func (b *Bot) commitBatch(batch []*acceptReq) {
+	live := batch[:0]
+	for _, r := range batch {
+		if r.ctx.Err() != nil {
+			r.done <- acceptRes{err: r.ctx.Err()} // gave up waiting; nothing applied
+			continue
+		}
+		live = append(live, r)
+	}
+	if len(live) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), b.opt.AcceptTimeout)
+	defer cancel()
+	results := make([]acceptRes, len(live))
+	err := b.store.Update(ctx, func(tx Tx) error {
+		for i, r := range live {
+			results[i] = b.acceptTx(ctx, tx, r.d, r.log)
+			if results[i].err != nil {
+				return results[i].err
+			}
+		}
+		return nil
+	})
+	if err != nil && len(live) > 1 {
+		for _, r := range live {
+			b.commitBatch([]*acceptReq{r})
+		}
+		return
+	}
+	enqueued := 0
+	for i, r := range live {
+		if err != nil {
+			results[i] = acceptRes{err: err}
+		}
+		enqueued += results[i].enqueued
+		r.done <- results[i]
+	}
+	if err == nil && enqueued > 0 {
 		b.pending.Add(int64(enqueued))
 		b.Wake()
 	}
-	return nil
+}
+
+// acceptTx applies one delivery inside tx.
+func (b *Bot) acceptTx(ctx context.Context, tx Tx, d Delivery, log *slog.Logger) acceptRes {
+	seen, err := tx.SeenDelivery(ctx, d.Source, d.ID, d.ContentKey)
+	if err != nil {
+		return acceptRes{err: err}
+	}
+	if seen {
+		return acceptRes{dup: true}
+	}
+	n, err := b.applyDelivery(ctx, tx, d, log)
+	if err != nil {
+		return acceptRes{err: err}
+	}
+	if d.ID != "" || d.ContentKey != "" {
+		if err := tx.RecordDelivery(ctx, d.Source, d.ID, d.ContentKey, b.now()); err != nil {
+			return acceptRes{err: err}
+		}
+	}
+	return acceptRes{enqueued: n}
 }
 
 // Wake nudges the outbox worker to look for work now.

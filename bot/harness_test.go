@@ -19,7 +19,7 @@ import (
 
 // harness runs a real Bot on a SQLite file against the fake Slack.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	path   string
 	fake   *slacktest.Server
 	opt    bot.Options
@@ -50,7 +50,7 @@ func fastOptions() bot.Options {
 	}
 }
 
-func newHarness(t *testing.T, opt bot.Options) *harness {
+func newHarness(t testing.TB, opt bot.Options) *harness {
 	t.Helper()
 	h := &harness{t: t, path: filepath.Join(t.TempDir(), "bot.db"), fake: slacktest.New(t), opt: opt}
 	h.start()

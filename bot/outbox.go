@@ -99,7 +99,7 @@ func (b *Bot) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			// Let in-flight calls end (they see ctx too) and record them.
 			for inflight > 0 {
-				b.finish(<-results)
+				b.finish([]result{<-results})
 				inflight--
 			}
 			b.log.Info("outbox worker stopped")
@@ -113,7 +113,7 @@ func (b *Bot) Run(ctx context.Context) error {
 		wait := idle
 		var ops []*Op
 		if inflight < b.opt.Senders {
-			err := b.store.Update(ctx, func(tx Tx) error {
+			err := b.store.View(ctx, func(tx Tx) error {
 				var err error
 				ops, err = tx.ReadyOps(ctx, now, 256)
 				if err != nil || len(ops) > 0 {
@@ -130,24 +130,27 @@ func (b *Bot) Run(ctx context.Context) error {
 				wait = time.Second
 			}
 		}
+		var batch []*Op
 		for _, op := range ops {
-			if inflight >= b.opt.Senders {
+			if inflight+len(batch) >= b.opt.Senders {
 				break
 			}
-			bk := b.bucket(op.Channel)
-			if d := b.reserve(bk, now); d > 0 {
+			if d := b.reserve(b.bucket(op.Channel), now); d > 0 {
 				wait = min(wait, d)
 				continue
 			}
-			j, ok := b.claim(ctx, op)
-			if !ok {
-				// The op was dropped (or the claim failed): the next op of
-				// its incident may be ready now.
+			batch = append(batch, op)
+		}
+		if len(batch) > 0 {
+			jobs, dropped := b.claim(ctx, batch)
+			if dropped {
+				// The next op of a dropped op's incident may be ready now.
 				wait = min(wait, 10*time.Millisecond)
-				continue
 			}
-			inflight++
-			go func() { results <- b.send(ctx, j) }()
+			for _, j := range jobs {
+				inflight++
+				go func() { results <- b.send(ctx, j) }()
+			}
 		}
 		if inflight >= b.opt.Senders {
 			wait = idle
@@ -157,8 +160,18 @@ func (b *Bot) Run(ctx context.Context) error {
 		case <-ctx.Done():
 		case <-b.wake:
 		case r := <-results:
-			inflight--
-			b.finish(r)
+			rs := []result{r}
+		drain:
+			for {
+				select {
+				case r := <-results:
+					rs = append(rs, r)
+				default:
+					break drain
+				}
+			}
+			inflight -= len(rs)
+			b.finish(rs)
 		case <-timer.C:
 		}
 		timer.Stop()
@@ -178,55 +191,64 @@ func (b *Bot) prune(ctx context.Context, now time.Time) {
 	}
 }
 
-// claim marks op as sending and renders its message from the incident's
-// current state. It returns false when the op cannot be sent (and has been
-// marked failed) or the claim failed.
-func (b *Bot) claim(ctx context.Context, op *Op) (job, bool) {
-	log := b.log.With("incident_key", op.IncidentKey, "generation", op.Generation, "op_id", op.ID, "op", op.Kind, "channel", op.Channel)
-	var j job
-	var inc *Incident
+// claim marks ops as sending in one transaction and renders each message
+// from its incident's current state. Ops that cannot be sent (the parent was
+// never posted) are marked failed instead; dropped reports whether any was.
+func (b *Bot) claim(ctx context.Context, ops []*Op) (jobs []job, dropped bool) {
+	incs := make([]*Incident, len(ops))
 	err := b.store.Update(ctx, func(tx Tx) error {
-		var err error
-		inc, err = tx.FindGeneration(ctx, op.IncidentKey, op.Generation)
-		if err != nil {
-			return err
+		for i, op := range ops {
+			inc, err := tx.FindGeneration(ctx, op.IncidentKey, op.Generation)
+			if err != nil {
+				return fmt.Errorf("op %d: %w", op.ID, err)
+			}
+			incs[i] = inc
+			op.State = OpSending
+			if op.Kind != OpPostParent && inc.Thread.TS == "" {
+				op.State = OpFailed
+				op.LastError = "parent message was never posted"
+			}
+			if err := tx.UpdateOp(ctx, op); err != nil {
+				return err
+			}
 		}
-		op.State = OpSending
-		if op.Kind != OpPostParent && inc.Thread.TS == "" {
-			op.State = OpFailed
-			op.LastError = "parent message was never posted"
-		}
-		return tx.UpdateOp(ctx, op)
+		return nil
 	})
 	if err != nil {
 		if ctx.Err() == nil {
-			log.Error("outbox: claim op", "err", err)
+			b.log.Error("outbox: claim ops", "err", err)
 		}
-		return j, false
-	}
-	if op.State == OpFailed {
-		b.pending.Add(-1)
-		log.Error("outbox: op dropped", "err", op.LastError)
-		return j, false
-	}
-	j = job{op: op, channel: inc.Thread.Channel, parentTS: inc.Thread.TS, log: log}
-	if op.Kind == OpPostParent {
-		j.channel = op.Channel
+		return nil, true
 	}
 	now := b.now()
-	switch op.Kind {
-	case OpPostParent, OpUpdateParent:
-		j.msg = RenderParent(inc, b.links(inc), now)
-	case OpReply:
-		var p ReplyPayload
-		if err := json.Unmarshal(op.Payload, &p); err != nil {
-			log.Error("outbox: bad reply payload", "err", err)
+	for i, op := range ops {
+		inc := incs[i]
+		log := b.log.With("incident_key", op.IncidentKey, "generation", op.Generation, "op_id", op.ID, "op", op.Kind, "channel", op.Channel)
+		if op.State == OpFailed {
+			b.pending.Add(-1)
+			log.Error("outbox: op dropped", "err", op.LastError)
+			dropped = true
+			continue
 		}
-		j.msg = RenderReply(inc, p, b.links(inc), now)
-		j.msg.ThreadTS = inc.Thread.TS
-		j.msg.Marker = Marker{Type: MarkerReply, ID: inc.Key + "#" + strconv.Itoa(inc.Generation) + "#" + strconv.FormatInt(op.ID, 10)}
+		j := job{op: op, channel: inc.Thread.Channel, parentTS: inc.Thread.TS, log: log}
+		switch op.Kind {
+		case OpPostParent:
+			j.channel = op.Channel
+			j.msg = RenderParent(inc, b.links(inc), now)
+		case OpUpdateParent:
+			j.msg = RenderParent(inc, b.links(inc), now)
+		case OpReply:
+			var p ReplyPayload
+			if err := json.Unmarshal(op.Payload, &p); err != nil {
+				log.Error("outbox: bad reply payload", "err", err)
+			}
+			j.msg = RenderReply(inc, p, b.links(inc), now)
+			j.msg.ThreadTS = inc.Thread.TS
+			j.msg.Marker = Marker{Type: MarkerReply, ID: inc.Key + "#" + strconv.Itoa(inc.Generation) + "#" + strconv.FormatInt(op.ID, 10)}
+		}
+		jobs = append(jobs, j)
 	}
-	return j, true
+	return jobs, dropped
 }
 
 func (b *Bot) links(inc *Incident) []Link {
@@ -284,19 +306,25 @@ func (b *Bot) send(ctx context.Context, j job) result {
 // channel instead.
 var rerouteCodes = map[string]bool{"channel_not_found": true, "is_archived": true, "not_in_channel": true, "restricted_action": true}
 
-// finish records a job's outcome.
-func (b *Bot) finish(r result) {
-	op, log := r.job.op, r.job.log
+// finish records the outcomes of finished jobs in one transaction.
+func (b *Bot) finish(rs []result) {
 	now := b.now()
-	// Record the outcome even while stopping: a message that went out must
-	// not be sent again.
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	done := false
-	if r.err == nil {
-		op.State, op.SlackTS, op.LastError = OpDone, r.ts, ""
-		done = true
-	} else {
+	type outcome struct {
+		r        result
+		done     bool // leaves the queue (done or failed)
+		followUp bool // a parent found in Slack needs an update
+	}
+	outs := make([]outcome, len(rs))
+	for i, r := range rs {
+		outs[i] = outcome{r: r}
+		o := &outs[i]
+		op, log := r.job.op, r.job.log
+		if r.err == nil {
+			op.State, op.SlackTS, op.LastError = OpDone, r.ts, ""
+			o.done = true
+			o.followUp = op.Kind == OpPostParent && r.found
+			continue
+		}
 		pe := classify(r.err)
 		op.LastError = pe.Error()
 		switch {
@@ -313,7 +341,7 @@ func (b *Bot) finish(r result) {
 			op.MaybeSent = op.MaybeSent || op.Kind != OpUpdateParent
 			if op.Attempts >= b.opt.MaxAttempts {
 				op.State = OpFailed
-				done = true
+				o.done = true
 				log.Error("outbox: giving up after repeated failures", "attempts", op.Attempts, "err", r.err)
 			} else {
 				op.State = OpPending
@@ -329,50 +357,61 @@ func (b *Bot) finish(r result) {
 			op.NextAttemptAt = now
 		default:
 			op.State = OpFailed
-			done = true
+			o.done = true
 			log.Error("outbox: Slack refused the call; not retrying", "err", r.err)
 		}
 	}
-	enqueued := false
+	// Record the outcomes even while stopping: a message that went out
+	// must not be sent again.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	added := 0
 	err := b.store.Update(ctx, func(tx Tx) error {
-		enqueued = false
-		if op.Kind == OpPostParent && op.State == OpDone {
-			if err := tx.SetThreadTS(ctx, op.IncidentKey, op.Generation, r.channel, r.ts); err != nil {
-				return err
+		added = 0
+		for _, o := range outs {
+			op := o.r.job.op
+			if op.Kind == OpPostParent && op.State == OpDone {
+				if err := tx.SetThreadTS(ctx, op.IncidentKey, op.Generation, o.r.channel, o.r.ts); err != nil {
+					return err
+				}
 			}
-			if r.found {
-				// The parent found in Slack shows the state of an
-				// earlier attempt; changes since were folded into
-				// this op, so bring the message up to date.
-				if _, err := tx.FindPendingOp(ctx, op.IncidentKey, op.Generation, OpUpdateParent); errors.Is(err, ErrNotFound) {
+			if o.followUp {
+				// The parent found in Slack shows the state of an earlier
+				// attempt; changes since were folded into this op, so
+				// bring the message up to date.
+				_, err := tx.FindPendingOp(ctx, op.IncidentKey, op.Generation, OpUpdateParent)
+				if errors.Is(err, ErrNotFound) {
 					up := &Op{IncidentKey: op.IncidentKey, Generation: op.Generation, Kind: OpUpdateParent, Channel: op.Channel,
 						State: OpPending, CreatedAt: now, NextAttemptAt: now}
 					if err := tx.EnqueueOp(ctx, up); err != nil {
 						return err
 					}
-					enqueued = true
+					added++
 				} else if err != nil {
 					return err
 				}
 			}
+			if err := tx.UpdateOp(ctx, op); err != nil {
+				return err
+			}
 		}
-		return tx.UpdateOp(ctx, op)
+		return nil
 	})
 	if err != nil {
-		// The op stays "sending" in the store; the next start resumes it
+		// The ops stay "sending" in the store; the next start resumes them
 		// with MaybeSent, which looks before posting again.
-		log.Error("outbox: record op outcome", "err", err)
+		b.log.Error("outbox: record op outcomes", "ops", len(outs), "err", err)
 		return
 	}
-	if done {
-		b.pending.Add(-1)
+	for _, o := range outs {
+		if o.done {
+			b.pending.Add(-1)
+		}
+		if o.r.job.op.State == OpDone {
+			o.r.job.log.Info("slack message sent", "slack_ts", o.r.ts, "already_there", o.r.found)
+		}
 	}
-	if enqueued {
-		b.pending.Add(1)
-	}
-	if op.State == OpDone {
-		log.Info("slack message sent", "slack_ts", r.ts, "already_there", r.found)
-	}
+	b.pending.Add(int64(added))
 }
 
 // bucket returns channel's token bucket. Buckets are only touched on the Run

@@ -28,6 +28,9 @@ type Store interface {
 	// It returns fn's error, or ErrBusy when the write lock could not be taken
 	// before ctx ended.
 	Update(ctx context.Context, fn func(Tx) error) error
+	// View runs fn in a read-only transaction, which need not wait for the
+	// writer. fn must not write.
+	View(ctx context.Context, fn func(Tx) error) error
 	// Ping reports whether the store is reachable; /readyz uses it.
 	Ping(ctx context.Context) error
 	// Close releases the store. Pending Update calls fail.

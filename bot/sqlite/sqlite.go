@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/compasshq/compass/bot"
@@ -29,6 +30,9 @@ type Store struct {
 	// writer, and waiting here (with ctx) is cheaper than spinning on
 	// SQLITE_BUSY.
 	writer chan struct{}
+
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt // prepared once, reused by every transaction
 }
 
 var _ bot.Store = (*Store)(nil)
@@ -50,7 +54,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	db.SetMaxOpenConns(4)
 	db.SetMaxIdleConns(4)
 	db.SetConnMaxIdleTime(0)
-	s := &Store{db: db, writer: make(chan struct{}, 1)}
+	s := &Store{db: db, writer: make(chan struct{}, 1), stmts: map[string]*sql.Stmt{}}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
@@ -100,7 +104,42 @@ func (s *Store) migrate(ctx context.Context) error {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.mu.Lock()
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	s.stmts = map[string]*sql.Stmt{}
+	s.mu.Unlock()
+	return s.db.Close()
+}
+
+// stmt returns the prepared statement for query, preparing it on first use:
+// SQLite's parser is a large part of a short transaction's cost.
+func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st, ok := s.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := s.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	s.stmts[query] = st
+	return st, nil
+}
+
+// View runs fn in a read-only transaction, which in WAL mode runs alongside
+// the writer.
+func (s *Store) View(ctx context.Context, fn func(bot.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return mapErr(fmt.Errorf("begin read: %w", err))
+	}
+	defer tx.Rollback()
+	return mapErr(fn(&txn{tx: tx, s: s}))
+}
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
@@ -123,7 +162,7 @@ func (s *Store) Update(ctx context.Context, fn func(bot.Tx) error) error {
 	if err != nil {
 		return mapErr(fmt.Errorf("begin: %w", err))
 	}
-	if err := fn(&txn{tx: tx}); err != nil {
+	if err := fn(&txn{tx: tx, s: s}); err != nil {
 		tx.Rollback()
 		return mapErr(err)
 	}
@@ -149,7 +188,39 @@ func mapErr(err error) error {
 	return err
 }
 
-type txn struct{ tx *sql.Tx }
+type txn struct {
+	tx *sql.Tx
+	s  *Store
+}
+
+func (t *txn) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := t.s.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+}
+
+func (t *txn) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := t.s.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+}
+
+// row is QueryRowContext through the statement cache.
+func (t *txn) row(ctx context.Context, query string, args ...any) scanner {
+	st, err := t.s.stmt(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 func nanos(t time.Time) int64 {
 	if t.IsZero() {
@@ -169,18 +240,32 @@ func (t *txn) SeenDelivery(ctx context.Context, source, id, contentKey string) (
 	if id == "" && contentKey == "" {
 		return false, nil
 	}
-	var n int
-	err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM deliveries
-		WHERE source = ? AND ((? <> '' AND id = ?) OR (? <> '' AND content_key = ?))`,
-		source, id, id, contentKey, contentKey).Scan(&n)
-	if err != nil {
-		return false, fmt.Errorf("look up delivery: %w", err)
+	// Two lookups, each written so that SQLite uses its partial unique
+	// index (the literal "<> ''" term is what lets it).
+	var one int
+	if id != "" {
+		err := t.row(ctx, `SELECT 1 FROM deliveries WHERE source = ? AND id = ? AND id <> ''`, source, id).Scan(&one)
+		if err == nil {
+			return true, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return false, fmt.Errorf("look up delivery: %w", err)
+		}
 	}
-	return n > 0, nil
+	if contentKey != "" {
+		err := t.row(ctx, `SELECT 1 FROM deliveries WHERE source = ? AND content_key = ? AND content_key <> ''`, source, contentKey).Scan(&one)
+		if err == nil {
+			return true, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return false, fmt.Errorf("look up delivery: %w", err)
+		}
+	}
+	return false, nil
 }
 
 func (t *txn) RecordDelivery(ctx context.Context, source, id, contentKey string, at time.Time) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO deliveries (source, id, content_key, received_at) VALUES (?, ?, ?, ?)`,
+	_, err := t.exec(ctx, `INSERT INTO deliveries (source, id, content_key, received_at) VALUES (?, ?, ?, ?)`,
 		source, id, contentKey, nanos(at))
 	if err != nil {
 		return mapErr(fmt.Errorf("record delivery: %w", err))
@@ -189,11 +274,11 @@ func (t *txn) RecordDelivery(ctx context.Context, source, id, contentKey string,
 }
 
 func (t *txn) PruneDeliveries(ctx context.Context, before time.Time) (int, error) {
-	r1, err := t.tx.ExecContext(ctx, `DELETE FROM deliveries WHERE received_at < ?`, nanos(before))
+	r1, err := t.exec(ctx, `DELETE FROM deliveries WHERE received_at < ?`, nanos(before))
 	if err != nil {
 		return 0, fmt.Errorf("prune deliveries: %w", err)
 	}
-	r2, err := t.tx.ExecContext(ctx, `DELETE FROM outbox WHERE state IN ('done', 'failed') AND created_at < ?`, nanos(before))
+	r2, err := t.exec(ctx, `DELETE FROM outbox WHERE state IN ('done', 'failed') AND created_at < ?`, nanos(before))
 	if err != nil {
 		return 0, fmt.Errorf("prune outbox: %w", err)
 	}
@@ -251,7 +336,7 @@ func encodeData(inc *bot.Incident) (string, error) {
 }
 
 func (t *txn) FindIncident(ctx context.Context, key string) (*bot.Incident, error) {
-	row := t.tx.QueryRowContext(ctx, `SELECT `+incidentCols+incidentFrom+
+	row := t.row(ctx, `SELECT `+incidentCols+incidentFrom+
 		`WHERE i.key = ? ORDER BY i.generation DESC LIMIT 1`, key)
 	inc, err := scanIncident(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -264,7 +349,7 @@ func (t *txn) FindIncident(ctx context.Context, key string) (*bot.Incident, erro
 }
 
 func (t *txn) FindGeneration(ctx context.Context, key string, generation int) (*bot.Incident, error) {
-	row := t.tx.QueryRowContext(ctx, `SELECT `+incidentCols+incidentFrom+
+	row := t.row(ctx, `SELECT `+incidentCols+incidentFrom+
 		`WHERE i.key = ? AND i.generation = ?`, key, generation)
 	inc, err := scanIncident(row)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -281,14 +366,14 @@ func (t *txn) CreateIncident(ctx context.Context, inc *bot.Incident) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.ExecContext(ctx, `INSERT INTO incidents (key, generation, source, status, severity, title,
+	_, err = t.exec(ctx, `INSERT INTO incidents (key, generation, source, status, severity, title,
 		opened_at, updated_at, resolved_at, version, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
 		inc.Key, inc.Generation, inc.Source, inc.Status, inc.Severity, inc.Title,
 		nanos(inc.OpenedAt), nanos(inc.UpdatedAt), nanos(inc.ResolvedAt), data)
 	if err != nil {
 		return mapErr(fmt.Errorf("create incident %s: %w", inc.Key, err))
 	}
-	_, err = t.tx.ExecContext(ctx, `INSERT INTO threads (key, generation, channel, ts) VALUES (?, ?, ?, ?)`,
+	_, err = t.exec(ctx, `INSERT INTO threads (key, generation, channel, ts) VALUES (?, ?, ?, ?)`,
 		inc.Key, inc.Generation, inc.Thread.Channel, inc.Thread.TS)
 	if err != nil {
 		return mapErr(fmt.Errorf("create thread %s: %w", inc.Key, err))
@@ -302,7 +387,7 @@ func (t *txn) UpdateIncident(ctx context.Context, inc *bot.Incident) error {
 	if err != nil {
 		return err
 	}
-	res, err := t.tx.ExecContext(ctx, `UPDATE incidents SET source = ?, status = ?, severity = ?, title = ?,
+	res, err := t.exec(ctx, `UPDATE incidents SET source = ?, status = ?, severity = ?, title = ?,
 		opened_at = ?, updated_at = ?, resolved_at = ?, version = version + 1, data = ?
 		WHERE key = ? AND generation = ? AND version = ?`,
 		inc.Source, inc.Status, inc.Severity, inc.Title, nanos(inc.OpenedAt), nanos(inc.UpdatedAt),
@@ -312,7 +397,7 @@ func (t *txn) UpdateIncident(ctx context.Context, inc *bot.Incident) error {
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		var v int64
-		err := t.tx.QueryRowContext(ctx, `SELECT version FROM incidents WHERE key = ? AND generation = ?`,
+		err := t.row(ctx, `SELECT version FROM incidents WHERE key = ? AND generation = ?`,
 			inc.Key, inc.Generation).Scan(&v)
 		if errors.Is(err, sql.ErrNoRows) {
 			return bot.ErrNotFound
@@ -324,7 +409,7 @@ func (t *txn) UpdateIncident(ctx context.Context, inc *bot.Incident) error {
 }
 
 func (t *txn) SetThreadTS(ctx context.Context, key string, generation int, channelID, ts string) error {
-	res, err := t.tx.ExecContext(ctx, `UPDATE threads SET channel = ?, ts = ? WHERE key = ? AND generation = ?`,
+	res, err := t.exec(ctx, `UPDATE threads SET channel = ?, ts = ? WHERE key = ? AND generation = ?`,
 		channelID, ts, key, generation)
 	if err != nil {
 		return fmt.Errorf("set thread ts: %w", err)
@@ -341,7 +426,7 @@ func (t *txn) ListIncidents(ctx context.Context, open bool, limit int) ([]*bot.I
 		q += `WHERE i.status <> 'resolved' `
 	}
 	q += `ORDER BY i.updated_at DESC, i.key LIMIT ?`
-	rows, err := t.tx.QueryContext(ctx, q, limit)
+	rows, err := t.query(ctx, q, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list incidents: %w", err)
 	}
@@ -374,7 +459,7 @@ func scanOp(sc scanner) (*bot.Op, error) {
 }
 
 func (t *txn) EnqueueOp(ctx context.Context, op *bot.Op) error {
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO outbox (incident_key, generation, kind, channel, payload, state,
+	res, err := t.exec(ctx, `INSERT INTO outbox (incident_key, generation, kind, channel, payload, state,
 		attempts, next_attempt_at, created_at, maybe_sent, last_error, slack_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		op.IncidentKey, op.Generation, op.Kind, op.Channel, op.Payload, op.State, op.Attempts,
 		nanos(op.NextAttemptAt), nanos(op.CreatedAt), boolInt(op.MaybeSent), op.LastError, op.SlackTS)
@@ -393,7 +478,7 @@ func boolInt(b bool) int {
 }
 
 func (t *txn) FindPendingOp(ctx context.Context, key string, generation int, kind bot.OpKind) (*bot.Op, error) {
-	row := t.tx.QueryRowContext(ctx, `SELECT `+opCols+` FROM outbox
+	row := t.row(ctx, `SELECT `+opCols+` FROM outbox
 		WHERE incident_key = ? AND generation = ? AND state = 'pending' AND kind = ? ORDER BY id DESC LIMIT 1`,
 		key, generation, kind)
 	op, err := scanOp(row)
@@ -407,7 +492,7 @@ func (t *txn) FindPendingOp(ctx context.Context, key string, generation int, kin
 }
 
 func (t *txn) UpdateOp(ctx context.Context, op *bot.Op) error {
-	res, err := t.tx.ExecContext(ctx, `UPDATE outbox SET state = ?, payload = ?, attempts = ?, next_attempt_at = ?,
+	res, err := t.exec(ctx, `UPDATE outbox SET state = ?, payload = ?, attempts = ?, next_attempt_at = ?,
 		maybe_sent = ?, last_error = ?, slack_ts = ?, channel = ? WHERE id = ?`,
 		op.State, op.Payload, op.Attempts, nanos(op.NextAttemptAt), boolInt(op.MaybeSent), op.LastError,
 		op.SlackTS, op.Channel, op.ID)
@@ -427,7 +512,7 @@ const headOfQueue = `o.state = 'pending' AND NOT EXISTS (SELECT 1 FROM outbox p
 	AND p.state IN ('pending', 'sending') AND p.id < o.id)`
 
 func (t *txn) ReadyOps(ctx context.Context, now time.Time, limit int) ([]*bot.Op, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT `+prefixed("o.", opCols)+` FROM outbox o
+	rows, err := t.query(ctx, `SELECT `+prefixed("o.", opCols)+` FROM outbox o
 		WHERE o.next_attempt_at <= ? AND `+headOfQueue+` ORDER BY o.next_attempt_at, o.id LIMIT ?`, nanos(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("ready ops: %w", err)
@@ -454,7 +539,7 @@ func prefixed(p, cols string) string {
 
 func (t *txn) NextDue(ctx context.Context) (time.Time, bool, error) {
 	var n sql.NullInt64
-	err := t.tx.QueryRowContext(ctx, `SELECT min(o.next_attempt_at) FROM outbox o WHERE `+headOfQueue).Scan(&n)
+	err := t.row(ctx, `SELECT min(o.next_attempt_at) FROM outbox o WHERE `+headOfQueue).Scan(&n)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("next due op: %w", err)
 	}
@@ -466,14 +551,14 @@ func (t *txn) NextDue(ctx context.Context) (time.Time, bool, error) {
 
 func (t *txn) CountOps(ctx context.Context, state bot.OpState) (int, error) {
 	var n int
-	if err := t.tx.QueryRowContext(ctx, `SELECT count(*) FROM outbox WHERE state = ?`, state).Scan(&n); err != nil {
+	if err := t.row(ctx, `SELECT count(*) FROM outbox WHERE state = ?`, state).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count ops: %w", err)
 	}
 	return n, nil
 }
 
 func (t *txn) ListOps(ctx context.Context, key string) ([]*bot.Op, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT `+opCols+` FROM outbox WHERE incident_key = ? ORDER BY id`, key)
+	rows, err := t.query(ctx, `SELECT `+opCols+` FROM outbox WHERE incident_key = ? ORDER BY id`, key)
 	if err != nil {
 		return nil, fmt.Errorf("list ops: %w", err)
 	}
@@ -490,7 +575,7 @@ func (t *txn) ListOps(ctx context.Context, key string) ([]*bot.Op, error) {
 }
 
 func (t *txn) RecoverOps(ctx context.Context) (int, error) {
-	res, err := t.tx.ExecContext(ctx, `UPDATE outbox SET state = 'pending', maybe_sent = 1 WHERE state = 'sending'`)
+	res, err := t.exec(ctx, `UPDATE outbox SET state = 'pending', maybe_sent = 1 WHERE state = 'sending'`)
 	if err != nil {
 		return 0, fmt.Errorf("recover ops: %w", err)
 	}
