@@ -50,8 +50,9 @@ type directive struct {
 	target    int  // the line it silences
 }
 
-// scanSources reads every Markdown file under root/content in parallel.
-func scanSources(ctx context.Context, root string) (*sources, error) {
+// scanSources lists the files under root/content and reads the Markdown
+// files that read accepts (all when read is nil), in parallel.
+func scanSources(ctx context.Context, root string, read func(file string) bool) (*sources, error) {
 	if root == "" {
 		root = "."
 	}
@@ -75,7 +76,9 @@ func scanSources(ctx context.Context, root string) (*sources, error) {
 		rel = filepath.ToSlash(rel)
 		s.files[rel] = true
 		if strings.EqualFold(path.Ext(rel), ".md") {
-			md = append(md, rel)
+			if read == nil || read(rel) {
+				md = append(md, rel)
+			}
 			s.byURL[urlFor(strings.TrimPrefix(rel, "content/"))] = rel
 		}
 		return nil
@@ -183,11 +186,15 @@ func scanFile(file string, b []byte) *source {
 		if c := strings.Index(l, "<!--"); c >= 0 && strings.Contains(l[c:], "compass-ignore") {
 			src.addDirective(l, n, c, strings.TrimSpace(l[:c]) == "")
 		}
-		if m := refDefRe.FindStringSubmatchIndex(l); m != nil {
-			src.addLink(l[m[2]:m[3]], n, col(l, m[2]))
-			continue
+		if len(t) > 0 && t[0] == '[' {
+			if m := refDefRe.FindStringSubmatchIndex(l); m != nil {
+				src.addLink(l[m[2]:m[3]], n, col(l, m[2]))
+				continue
+			}
 		}
-		src.scanLinks(l, n)
+		if strings.Contains(l, "](") || strings.Contains(l, "://") {
+			src.scanLinks(l, n)
+		}
 	}
 	// A directive alone on its line silences the next line that is not
 	// blank and not another directive, so several can stack.

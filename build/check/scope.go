@@ -36,7 +36,7 @@ func (s *sources) scopeFor(changed []string) *scope {
 				s.byURL[urlFor(strings.TrimPrefix(f, "content/"))] = f
 			}
 		}
-		if s.byFile[f] != nil {
+		if s.files[f] && strings.EqualFold(path.Ext(f), ".md") {
 			sc.report[f] = true
 		}
 	}
@@ -56,12 +56,16 @@ func (s *sources) scopeFor(changed []string) *scope {
 	}
 	for file := range sc.report {
 		sc.render[file] = true
-		for _, l := range s.byFile[file].links {
+		src := s.byFile[file]
+		if src == nil {
+			continue
+		}
+		for _, l := range src.links {
 			if l.external || !strings.Contains(l.dest, "#") {
 				continue
 			}
 			for _, c := range s.candidates(file, l.dest) {
-				if s.byFile[c] != nil {
+				if s.files[c] && strings.EqualFold(path.Ext(c), ".md") {
 					sc.render[c] = true
 				}
 			}
@@ -115,4 +119,42 @@ func (s *sources) candidates(file, dest string) []string {
 		out = append(out, "content/"+rel+".md", "content/"+path.Join(rel, "_index.md"), "content/"+path.Join(rel, "index.md"))
 	}
 	return out
+}
+
+// mentions returns the strings a page linking to one of the changed files
+// must contain (its file name, URL segment or folder name), and the folders
+// whose pages, and their subfolders' pages, are read whatever they contain
+// (they can link to a changed folder page as "./" or "../"). all is true when no such filter is
+// possible (the home page changed, or something outside content/).
+func mentions(changed []string) (fixed, dirs []string, all bool) {
+	seen := map[string]bool{}
+	add := func(k string) {
+		if k != "" && !seen[k] {
+			seen[k] = true
+			fixed = append(fixed, k)
+		}
+	}
+	for _, f := range changed {
+		f = path.Clean(f)
+		if !strings.HasPrefix(f, "content/") {
+			return nil, nil, true
+		}
+		rel := strings.TrimPrefix(f, "content/")
+		name := strings.TrimSuffix(path.Base(rel), path.Ext(rel))
+		if name == "_index" || name == "index" {
+			dir := path.Dir(rel)
+			if dir == "." {
+				return nil, nil, true
+			}
+			dirs = append(dirs, "content/"+dir+"/")
+			name = path.Base(dir)
+		}
+		if !strings.EqualFold(path.Ext(rel), ".md") {
+			name = path.Base(rel) // an image or download: its full name
+		}
+		add(name)
+		add(urlize(name))
+		add(url.PathEscape(name))
+	}
+	return fixed, dirs, false
 }

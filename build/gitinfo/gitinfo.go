@@ -172,3 +172,43 @@ func Changed(ctx context.Context, dir, ref string) ([]string, error) {
 	slices.Sort(files)
 	return files, nil
 }
+
+// Grep returns the files under dir/sub (paths relative to dir, sorted)
+// that contain any of the words as a whole word (git grep -w: not inside a
+// longer run of letters, digits and "_"), tracked or untracked but not
+// ignored. It lets `compass check --changed-since` read only the pages that
+// can mention a changed page instead of every page of a large handbook.
+func Grep(ctx context.Context, dir, sub string, words []string) ([]string, error) {
+	r, err := open(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	if len(words) == 0 {
+		return nil, nil
+	}
+	args := []string{"grep", "--untracked", "-l", "-z", "--full-name", "-F", "-w", "-I"}
+	for _, w := range words {
+		args = append(args, "-e", w)
+	}
+	args = append(args, "--", sub)
+	cmd := exec.CommandContext(ctx, "git", append([]string{"-c", "core.quotepath=off"}, args...)...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && ee.ExitCode() == 1 && stderr.Len() == 0 {
+		return nil, nil // nothing matched
+	}
+	if err != nil {
+		return nil, fmt.Errorf("git grep: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	var files []string
+	for _, p := range strings.Split(string(out), "\x00") {
+		if rel, ok := r.rel(p); ok && p != "" {
+			files = append(files, rel)
+		}
+	}
+	slices.Sort(files)
+	return files, nil
+}
