@@ -27,6 +27,7 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 		{"outbox pending merge and recovery", testOutboxPending},
 		{"prune", testPrune},
 		{"busy when context ends", testBusy},
+		{"view reads committed state", testView},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -431,5 +432,54 @@ func testBusy(t *testing.T, s bot.Store) {
 	}
 	if err := <-done; err != nil {
 		t.Errorf("holding Update: %v", err)
+	}
+}
+
+func testView(t *testing.T, s bot.Store) {
+	inc := sample("k", 1)
+	update(t, s, func(tx bot.Tx) error { return tx.CreateIncident(ctx0, inc) })
+	hold := make(chan struct{})
+	held := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- s.Update(ctx0, func(tx bot.Tx) error {
+			inc.Status = bot.StatusResolved
+			if err := tx.UpdateIncident(ctx0, inc); err != nil {
+				return err
+			}
+			close(held)
+			<-hold
+			return nil
+		})
+	}()
+	<-held
+	// A read while a write is open neither waits for it nor sees it.
+	ctx, cancel := context.WithTimeout(ctx0, 10*time.Second)
+	defer cancel()
+	err := s.View(ctx, func(tx bot.Tx) error {
+		got, err := tx.FindIncident(ctx, "k")
+		if err != nil {
+			return err
+		}
+		if got.Status != bot.StatusFiring {
+			t.Errorf("View saw uncommitted status %s", got.Status)
+		}
+		return nil
+	})
+	close(hold)
+	if err != nil {
+		t.Fatalf("View during a write: %v", err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.View(ctx0, func(tx bot.Tx) error {
+		got, err := tx.FindIncident(ctx0, "k")
+		if err == nil && got.Status != bot.StatusResolved {
+			t.Errorf("View after commit: status %s, want resolved", got.Status)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
