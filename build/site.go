@@ -28,8 +28,9 @@ type Options struct {
 	Logger     *slog.Logger // nil discards logs
 
 	// LastUpdated maps a page's File to the time of the last commit that
-	// changed it (build/gitinfo); nil or a missing page shows no date, so a
-	// site outside git still builds.
+	// changed it; a missing page shows no date, so a site outside git still
+	// builds. When nil and RepoURL is set, Build reads it with one git log
+	// (build/gitinfo).
 	LastUpdated map[string]time.Time
 	// Only, when set, limits rendering and link checks to the pages whose
 	// File it accepts; the others are read for their front matter only, and

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/compasshq/compass/build/gitinfo"
 	"github.com/compasshq/compass/build/handbook"
 	"github.com/compasshq/compass/build/search"
 )
@@ -46,6 +47,14 @@ func (e *StrictError) Error() string {
 func Build(ctx context.Context, opts Options) (*Result, error) {
 	start := time.Now()
 	opts = opts.withDefaults()
+	if opts.LastUpdated == nil && opts.RepoURL != "" {
+		// Dates sit beside the edit link; outside git there are none.
+		dates, err := gitinfo.LastUpdated(ctx, opts.Source, "content")
+		if err != nil {
+			opts.Logger.Debug("no last-updated dates", "err", err)
+		}
+		opts.LastUpdated = dates
+	}
 	s, err := Load(ctx, opts)
 	if s == nil {
 		return nil, err
@@ -153,6 +162,11 @@ func (s *Site) Write(ctx context.Context, out string) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("create output folder: %w", err)
 	}
+	// The search index is built on one goroutine; run it beside the pages
+	// rather than after them.
+	searchDone := make(chan error, 1)
+	go func() { searchDone <- search.Write(filepath.Join(out, "search"), s.SearchDocuments()) }()
+	defer func() { <-searchDone }() // never leave it writing after we return
 	for _, a := range s.theme.assets {
 		w.write(path.Join("assets", a.Name), a.Data)
 	}
@@ -211,6 +225,8 @@ func (s *Site) Write(ctx context.Context, out string) error {
 		w.write(urlFile(a), b)
 	}
 
+	s.writeDeploy(w)
+
 	m, err := json.MarshalIndent(s.Map(), "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode compass.json: %w", err)
@@ -219,7 +235,9 @@ func (s *Site) Write(ctx context.Context, out string) error {
 	if err := w.err(); err != nil {
 		return err
 	}
-	if err := search.Write(filepath.Join(out, "search"), s.SearchDocuments()); err != nil {
+	err = <-searchDone
+	searchDone <- nil // for the deferred receive
+	if err != nil {
 		return fmt.Errorf("write search index: %w", err)
 	}
 	if previous {
@@ -241,6 +259,7 @@ func urlFile(u string) string {
 // writer writes files under out from many goroutines and remembers which.
 type writer struct {
 	out     string
+	dirs    sync.Map // folders known to exist: one MkdirAll per folder, not per file
 	mu      sync.Mutex
 	written map[string]bool
 	errs    []error
@@ -248,7 +267,12 @@ type writer struct {
 
 func (w *writer) write(rel string, data []byte) {
 	p := filepath.Join(w.out, filepath.FromSlash(rel))
-	err := os.MkdirAll(filepath.Dir(p), 0o755)
+	var err error
+	if dir := filepath.Dir(p); !w.hasDir(dir) {
+		if err = os.MkdirAll(dir, 0o755); err == nil {
+			w.dirs.Store(dir, true)
+		}
+	}
 	if err == nil {
 		err = os.WriteFile(p, data, 0o644)
 	}
@@ -258,6 +282,11 @@ func (w *writer) write(rel string, data []byte) {
 	if err != nil {
 		w.errs = append(w.errs, fmt.Errorf("write %s: %w", p, err))
 	}
+}
+
+func (w *writer) hasDir(dir string) bool {
+	_, ok := w.dirs.Load(dir)
+	return ok
 }
 
 func (w *writer) err() error {
