@@ -14,7 +14,7 @@ import (
 	"golang.org/x/tools/txtar"
 )
 
-var assetHash = regexp.MustCompile(`\.[0-9a-f]{8}\.(css|js)`)
+var assetHash = regexp.MustCompile(`\.[0-9a-f]{8}\.(css|js|svg)`)
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
 

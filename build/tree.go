@@ -204,7 +204,8 @@ func (s *Site) buildLists() {
 // NavItem is one entry of a page's sidebar.
 type NavItem struct {
 	Title    string
-	URL      string
+	URL      string    // site-relative URL, "/policies/"
+	Href     string    // URL with the base path, ready for href: saves a template call per item
 	Current  bool      // the page being shown
 	Open     bool      // on the path to the current page: its children are shown
 	Section  bool      // a folder, which may have children
@@ -234,7 +235,7 @@ func (s *Site) Nav(p *Page) []NavItem {
 	level = func(sec *Section, depth int) []NavItem {
 		items := make([]NavItem, 0, len(sec.Children))
 		for _, c := range sec.Children {
-			it := NavItem{Title: c.Title, URL: c.URL, Current: c == p, Section: c.IsSection()}
+			it := NavItem{Title: c.Title, URL: c.URL, Href: s.basePath + c.URL, Current: c == p, Section: c.IsSection()}
 			if it.Section && depth+1 < len(chain) && chain[depth+1] == c.Section {
 				it.Open = true
 				it.Children = level(c.Section, depth+1)
@@ -264,7 +265,7 @@ func (s *Site) Indexes() []NavItem {
 	var out []NavItem
 	for _, k := range append(kindIndexes[:len(kindIndexes):len(kindIndexes)], struct{ kind, url, title string }{"tags", "/tags/", "Tags"}) {
 		if p := s.byURL[k.url]; p != nil && p.List != nil && p.List.Kind != "section" {
-			out = append(out, NavItem{Title: k.title, URL: k.url})
+			out = append(out, NavItem{Title: k.title, URL: k.url, Href: s.basePath + k.url})
 		}
 	}
 	return out

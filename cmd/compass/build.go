@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/compasshq/compass/build"
@@ -59,6 +61,16 @@ func siteOptions(cmd *cobra.Command, source string) (build.Options, error) {
 	}, nil
 }
 
+// tuneGC lets a build's heap grow to three times the live data before
+// collecting, unless GOGC is set. A build allocates heavily and briefly
+// (parsing and rendering thousands of pages), so fewer collections make it
+// markedly faster for a bounded amount of extra memory.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(200)
+	}
+}
+
 func newBuildCmd(a *app) *cobra.Command {
 	var source string
 	cmd := &cobra.Command{
@@ -75,6 +87,7 @@ if there are errors (or warnings, with --strict) and writes nothing then.`,
 			if err != nil {
 				return err
 			}
+			tuneGC()
 			opts.Logger = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 			res, err := build.Build(cmd.Context(), opts)
 			if res != nil {
