@@ -1,0 +1,73 @@
+package serve
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"github.com/compasshq/compass/build/search"
+)
+
+// searchIndex is the site's search index, rebuilt in the background after
+// edits: a browser reloads as soon as its page is ready and the index
+// follows a moment later. The previous generation is kept too, so a
+// browser that read the old manifest can still fetch its shards.
+type searchIndex struct {
+	log   *slog.Logger
+	dirty chan struct{}
+
+	mu        sync.RWMutex
+	cur, prev map[string][]byte
+}
+
+func newSearchIndex(log *slog.Logger) *searchIndex {
+	return &searchIndex{log: log, dirty: make(chan struct{}, 1)}
+}
+
+// mark asks for a rebuild; several marks before it starts make one.
+func (x *searchIndex) mark() {
+	select {
+	case x.dirty <- struct{}{}:
+	default:
+	}
+}
+
+// run rebuilds the index whenever it is marked, until ctx is done.
+func (x *searchIndex) run(ctx context.Context, s *Server) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-x.dirty:
+			x.rebuild(s)
+		}
+	}
+}
+
+// rebuild builds the index of the current site. The site is read under
+// the server's read lock; the index itself is built outside it, so edits
+// are not held up.
+func (x *searchIndex) rebuild(s *Server) {
+	s.mu.RLock()
+	docs := s.live.Site().SearchDocuments()
+	s.mu.RUnlock()
+	files, err := search.Build(docs)
+	if err != nil {
+		x.log.Warn("build search index", "err", err)
+		return
+	}
+	x.mu.Lock()
+	x.prev, x.cur = x.cur, files
+	x.mu.Unlock()
+}
+
+// file returns one file of the index.
+func (x *searchIndex) file(name string) ([]byte, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if b, ok := x.cur[name]; ok {
+		return b, true
+	}
+	b, ok := x.prev[name]
+	return b, ok
+}
