@@ -1,6 +1,8 @@
 package slash
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
@@ -138,4 +140,43 @@ func clip(s string) string {
 		cut = cut[:len(cut)-1]
 	}
 	return cut + "\n…"
+}
+
+// UnmarshalJSON decodes a block, turning each element into a Button or a
+// Text by its type, so that answers read back (tests, Socket Mode acks)
+// round-trip.
+func (b *Block) UnmarshalJSON(data []byte) error {
+	var raw struct {
+		Type     string            `json:"type"`
+		BlockID  string            `json:"block_id"`
+		Text     *Text             `json:"text"`
+		Fields   []Text            `json:"fields"`
+		Elements []json.RawMessage `json:"elements"`
+	}
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	*b = Block{Type: raw.Type, BlockID: raw.BlockID, Text: raw.Text, Fields: raw.Fields}
+	for _, e := range raw.Elements {
+		var probe struct {
+			Type string `json:"type"`
+		}
+		if err := json.Unmarshal(e, &probe); err != nil {
+			return err
+		}
+		if probe.Type == "button" {
+			var btn Button
+			if err := json.Unmarshal(e, &btn); err != nil {
+				return err
+			}
+			b.Elements = append(b.Elements, btn)
+			continue
+		}
+		var t Text
+		if err := json.Unmarshal(e, &t); err != nil {
+			return fmt.Errorf("block element of type %q: %w", probe.Type, err)
+		}
+		b.Elements = append(b.Elements, t)
+	}
+	return nil
 }

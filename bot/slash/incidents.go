@@ -6,15 +6,28 @@ import (
 	"github.com/compasshq/compass/bot"
 )
 
-// StoreIncidents reads incidents from a bot.Store. The Store offers reads
-// only inside Update; a transaction that changes nothing commits nothing.
+// StoreIncidents reads incidents from a bot.Store: in a read transaction
+// when the store offers one (View, as bot/sqlite does), else inside Update,
+// where a transaction that changes nothing commits nothing.
 func StoreIncidents(s bot.Store) Incidents { return storeIncidents{s} }
 
 type storeIncidents struct{ s bot.Store }
 
+// viewer is a store with read-only transactions.
+type viewer interface {
+	View(ctx context.Context, fn func(bot.Tx) error) error
+}
+
+func (si storeIncidents) read(ctx context.Context, fn func(bot.Tx) error) error {
+	if v, ok := si.s.(viewer); ok {
+		return v.View(ctx, fn)
+	}
+	return si.s.Update(ctx, fn)
+}
+
 func (si storeIncidents) ListOpen(ctx context.Context, limit int) ([]*bot.Incident, error) {
 	var out []*bot.Incident
-	err := si.s.Update(ctx, func(tx bot.Tx) error {
+	err := si.read(ctx, func(tx bot.Tx) error {
 		var err error
 		out, err = tx.ListIncidents(ctx, true, limit)
 		return err
@@ -24,7 +37,7 @@ func (si storeIncidents) ListOpen(ctx context.Context, limit int) ([]*bot.Incide
 
 func (si storeIncidents) Find(ctx context.Context, key string) (*bot.Incident, error) {
 	var out *bot.Incident
-	err := si.s.Update(ctx, func(tx bot.Tx) error {
+	err := si.read(ctx, func(tx bot.Tx) error {
 		var err error
 		out, err = tx.FindIncident(ctx, key)
 		return err
