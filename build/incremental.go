@@ -3,10 +3,16 @@ package build
 import (
 	"context"
 	"errors"
+	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/compasshq/compass/build/markdown"
 )
 
 // Live is a site that follows edits on disk, for `compass serve`. It holds
@@ -20,6 +26,11 @@ type Live struct {
 	site     *Site
 	errs     []*ContentError
 	warnings []Warning
+	md       *markdown.Renderer
+	// drafts are the Markdown files under content/ that are not pages of
+	// the site (drafts, left out without --drafts), so a link to one gets
+	// the same message as in a full build.
+	drafts map[string]bool
 }
 
 // Delta is what one Update changed, so a server knows which pages to
@@ -84,6 +95,18 @@ func (l *Live) reload(ctx context.Context) error {
 		return err
 	}
 	l.site, l.warnings = s, s.Warnings
+	l.md = markdown.New(markdown.Options{UnsafeHTML: l.opts.UnsafeHTML})
+	l.drafts = map[string]bool{}
+	contentDir := filepath.Join(l.opts.Source, "content")
+	_ = filepath.WalkDir(contentDir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.EqualFold(filepath.Ext(p), ".md") {
+			return nil
+		}
+		if rel, err := filepath.Rel(contentDir, p); err == nil && s.byPath[filepath.ToSlash(rel)] == nil {
+			l.drafts[filepath.ToSlash(rel)] = true
+		}
+		return nil
+	})
 	return nil
 }
 
@@ -117,6 +140,14 @@ func (l *Live) Update(ctx context.Context, changed []string) (*Delta, error) {
 		// A stylesheet came or went: pages link to a different set.
 		d.Stylesheets = nil
 	}
+	if l.staticEdits(changed) {
+		d.All = true
+		return d, nil
+	}
+	if urls, ok := l.bodyEdits(changed); ok {
+		d.Pages, d.Index, d.Rendered = urls, true, len(urls)
+		return d, nil
+	}
 	if err := l.reload(ctx); err != nil {
 		return d, err
 	}
@@ -146,4 +177,83 @@ func (l *Live) stylesheetsOnly(changed []string) (map[string]bool, bool) {
 		names[strings.TrimPrefix(c, prefixes[i])] = true
 	}
 	return names, true
+}
+
+// staticEdits reports whether every changed file is an existing file of
+// static/ or a non-Markdown file of content/ that is still there: the
+// pages stay the same, only the bytes served for those files change.
+func (l *Live) staticEdits(changed []string) bool {
+	for _, c := range changed {
+		st, isStatic := strings.CutPrefix(c, "static/")
+		ct, isContent := strings.CutPrefix(c, "content/")
+		if !(isStatic && l.site.static[st]) && !(isContent && l.site.fileSet[ct]) {
+			return false
+		}
+		if fi, err := os.Stat(filepath.Join(l.opts.Source, filepath.FromSlash(c))); err != nil || !fi.Mode().IsRegular() {
+			return false
+		}
+	}
+	return len(changed) > 0
+}
+
+// bodyEdits handles the common case of typing into pages: every changed
+// file is an existing page whose front matter is unchanged. Each is
+// rendered again and its own links checked; if its title and heading
+// anchors are unchanged too, no other page can have changed (navigation,
+// lists and other pages' anchor checks read only those), and it returns
+// the URLs of the edited pages. Otherwise it reports false and the caller
+// reloads the site; pages it rendered meanwhile are then replaced anyway.
+func (l *Live) bodyEdits(changed []string) ([]string, bool) {
+	s := l.site
+	var urls []string
+	for _, c := range changed {
+		rel, ok := strings.CutPrefix(c, "content/")
+		p := s.byPath[rel]
+		if !ok || p == nil {
+			return nil, false
+		}
+		b, err := os.ReadFile(filepath.Join(l.opts.Source, filepath.FromSlash(c)))
+		if err != nil {
+			return nil, false
+		}
+		fm, body, line, has, err := splitFrontMatter(b)
+		if err != nil || has != p.hasFM || line != p.bodyLine {
+			return nil, false
+		}
+		var pr problems
+		if has {
+			meta := decodeFrontMatter(p.File, fm, &pr)
+			if !reflect.DeepEqual(meta, p.Meta) {
+				return nil, false
+			}
+			pr = problems{} // the same front matter has the same problems, already counted
+		}
+		oldTitle, oldHeadings := p.Title, p.Headings
+		p.body = body
+		targets := s.render(l.md, p, l.drafts, &pr)
+		(&Site{Pages: []*Page{p}}).checkLinks([]map[string]linkTarget{targets}, &pr)
+		if p.Title != oldTitle || !sameAnchors(oldHeadings, p.Headings) {
+			return nil, false
+		}
+		s.headings += len(p.Headings) - len(oldHeadings)
+		// The body's problems are those at or below its first line; the
+		// ones above are the front matter's and the site's checks of it.
+		inBody := func(pos Position) bool { return pos.File == p.File && pos.Line >= p.bodyLine }
+		l.errs = slices.DeleteFunc(slices.Clone(l.errs), func(e *ContentError) bool { return inBody(e.Pos) })
+		l.warnings = slices.DeleteFunc(slices.Clone(l.warnings), func(w Warning) bool { return inBody(w.Pos) })
+		all := problems{errs: l.errs, warnings: l.warnings}
+		all.merge(&pr)
+		all.sort()
+		l.errs, l.warnings = all.errs, all.warnings
+		s.Warnings = l.warnings
+		urls = append(urls, p.URL)
+	}
+	return urls, len(urls) > 0
+}
+
+// sameAnchors reports whether two heading lists have the same levels and
+// ids in the same order: what other pages' links and the table of
+// contents structure depend on. Heading text alone only changes the page.
+func sameAnchors(a, b []markdown.Heading) bool {
+	return slices.EqualFunc(a, b, func(x, y markdown.Heading) bool { return x.ID == y.ID && x.Level == y.Level })
 }

@@ -378,6 +378,9 @@ func (s *Server) invalidate(site *build.Site, d *build.Delta) {
 		return p != nil && p.File != "" && s.erroneous(p.File)
 	}
 	switch {
+	case len(d.Stylesheets) > 0:
+		// Every page links the stylesheets by their hashed names.
+		s.cache.dropAll(func(string) bool { return false })
 	case d.All:
 		s.cache.dropAll(keep)
 	case len(d.Pages) > 0:
