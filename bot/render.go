@@ -166,6 +166,9 @@ func RenderParent(inc *Incident, links []Link, now time.Time) Message {
 	if s := linkList(links, 5); s != "" {
 		details = append(details, Block{Type: "section", Text: ptr(mrkdwn("*Handbook*\n" + s))})
 	}
+	if acts := incidentButtons(inc); len(acts) > 0 {
+		details = append(details, Block{Type: "actions", Buttons: acts})
+	}
 	details = append(details, Block{Type: "context", Elements: []Text{mrkdwn("compass · " + esc(inc.Key, 200) + genSuffix(inc))}})
 
 	fallback := fmt.Sprintf("[%s] %s", word, t)
@@ -181,6 +184,26 @@ func RenderParent(inc *Incident, links []Link, now time.Time) Message {
 		Attachment: &Attachment{Color: color, Blocks: details},
 		Marker:     Marker{Type: MarkerParent, ID: inc.Key + "#" + strconv.Itoa(inc.Generation)},
 	}
+}
+
+// Action IDs of the parent's buttons, answered by bot/slash.
+const (
+	ActionAcknowledge = "compass_ack"
+	ActionResolve     = "compass_resolve"
+)
+
+// incidentButtons are Acknowledge (while nobody has) and Resolve (until
+// resolved), each carrying the incident key; Slack caps a value at 2000
+// characters, so a longer key gets no buttons.
+func incidentButtons(inc *Incident) []Button {
+	if inc.Status == StatusResolved || len(inc.Key) > 2000 {
+		return nil
+	}
+	var bs []Button
+	if inc.Status != StatusAcknowledged {
+		bs = append(bs, Button{Text: "Acknowledge", ActionID: ActionAcknowledge, Value: inc.Key, Style: "primary"})
+	}
+	return append(bs, Button{Text: "Resolve", ActionID: ActionResolve, Value: inc.Key, Style: "danger"})
 }
 
 func genSuffix(inc *Incident) string {

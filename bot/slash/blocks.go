@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/compasshq/compass/bot"
 )
 
 // Response is a slash-command answer in Slack's response format: the JSON
@@ -58,11 +60,12 @@ type Button struct {
 
 func (Button) element() {}
 
-// Action IDs of the buttons this package answers.
+// Action IDs of the buttons this package answers. The incident buttons
+// are rendered by bot on each parent message.
 const (
 	ActionShare       = "compass_share"
-	ActionAcknowledge = "compass_ack"
-	ActionResolve     = "compass_resolve"
+	ActionAcknowledge = bot.ActionAcknowledge
+	ActionResolve     = bot.ActionResolve
 )
 
 func mrkdwn(s string) Text { return Text{Type: "mrkdwn", Text: s} }

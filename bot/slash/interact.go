@@ -163,16 +163,17 @@ func userRef(in Interaction) string {
 	return esc(name, 80)
 }
 
-// actorOf is how the incident records who clicked: a mention, rendered by
-// the bot as a link to the person.
+// actorOf is how the incident records who clicked: the Slack username. Not
+// a <@U…> mention: the bot escapes every actor (a mention in an actor could
+// as well come from a webhook), so a mention would show as literal text.
 func actorOf(in Interaction) string {
-	if slackUserID.MatchString(in.User.ID) {
-		return "<@" + in.User.ID + ">"
-	}
-	if in.User.Username != "" {
+	switch {
+	case in.User.Username != "":
 		return in.User.Username
+	case in.User.Name != "":
+		return in.User.Name
 	}
-	return in.User.Name
+	return in.User.ID
 }
 
 // tell answers the clicker privately.

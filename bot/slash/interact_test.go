@@ -178,10 +178,23 @@ func TestAcknowledgeAndResolveAlertmanagerIncident(t *testing.T) {
 		Source: "alertmanager", Key: key, Kind: bot.KindAlerts, Status: bot.StatusFiring, Title: "KubeCPUOvercommit",
 		Severity: bot.SeverityWarning, Alerts: []bot.Alert{{Name: "KubeCPUOvercommit", Fingerprint: "f1", Status: bot.StatusFiring, StartsAt: time.Now()}},
 	})
+	for _, id := range []string{bot.ActionAcknowledge, bot.ActionResolve} {
+		if !strings.Contains(string(parent.Attachments), `"action_id":"`+id+`"`) {
+			t.Errorf("parent has no %s button: %s", id, parent.Attachments)
+		}
+	}
 	r.click(t, parent, ActionAcknowledge, key, "1700000001.000001")
-	r.fake.WaitFor(t, 20*time.Second, "acknowledged reply", replyWith(parent.TS, "Acknowledged"))
+	r.fake.WaitFor(t, 20*time.Second, "acknowledged reply", replyWith(parent.TS, "*Acknowledged* by *ana*"))
+	r.fake.WaitFor(t, 20*time.Second, "parent updated without Acknowledge", func(s *slacktest.Server) bool {
+		for _, m := range s.Parents() {
+			if m.TS == parent.TS {
+				return m.Updates > 0 && !strings.Contains(string(m.Attachments), `"compass_ack"`) && strings.Contains(string(m.Attachments), `"compass_resolve"`)
+			}
+		}
+		return false
+	})
 	inc := r.incident(t, key)
-	if inc.Status != bot.StatusAcknowledged || inc.Owner != "<@U0CLICKER1>" {
+	if inc.Status != bot.StatusAcknowledged || inc.Owner != "ana" {
 		t.Errorf("after ack: status %s owner %q", inc.Status, inc.Owner)
 	}
 	// Slack redelivers the same click: nothing more happens.
