@@ -3,6 +3,7 @@ package build
 import (
 	"encoding/xml"
 	"fmt"
+	"net/url"
 	"path"
 	"slices"
 	"strings"
@@ -82,4 +83,21 @@ func suffixSlash(u string) string {
 		return "/"
 	}
 	return ""
+}
+
+// editURL is the "Edit this page" link of file. A repository's home
+// ("https://github.com/org/handbook", two path segments) gets the
+// GitHub/Gitea form RepoURL/edit/<branch>/<file>, branch defaulting to main;
+// any longer URL is taken as the edit prefix itself and file is appended
+// (GitLab: "https://gitlab.com/org/handbook/-/edit/main").
+func editURL(repo, branch, file string) string {
+	repo = strings.TrimRight(repo, "/")
+	u, err := url.Parse(repo)
+	if err != nil || strings.Count(strings.Trim(u.Path, "/"), "/") != 1 {
+		return repo + "/" + file
+	}
+	if branch == "" {
+		branch = "main"
+	}
+	return repo + "/edit/" + branch + "/" + file
 }

@@ -90,3 +90,20 @@ func TestDeployFiles(t *testing.T) {
 		})
 	}
 }
+
+func TestEditURL(t *testing.T) {
+	tests := []struct {
+		name, repo, branch, want string
+	}{
+		{"github home", "https://github.com/org/handbook", "", "https://github.com/org/handbook/edit/main/content/a.md"},
+		{"github branch", "https://github.com/org/handbook/", "trunk", "https://github.com/org/handbook/edit/trunk/content/a.md"},
+		{"explicit prefix", "https://gitlab.com/org/handbook/-/edit/main", "", "https://gitlab.com/org/handbook/-/edit/main/content/a.md"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := editURL(tt.repo, tt.branch, "content/a.md"); got != tt.want {
+				t.Errorf("got %s, want %s", got, tt.want)
+			}
+		})
+	}
+}

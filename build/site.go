@@ -21,7 +21,7 @@ type Options struct {
 	Theme      string       // a theme folder (layouts/, assets/) over the embedded theme; relative to Source
 	UnsafeHTML bool         // pass raw HTML in Markdown through instead of escaping it
 	RepoURL    string       // where the content lives, for "edit this page" links; "" hides them
-	EditBranch string       // with RepoURL, edit links go to RepoURL/edit/<branch>/<file> (GitHub, Gitea); "" appends the file to RepoURL as is
+	EditBranch string       // edit links go to RepoURL/edit/<branch>/<file> (GitHub, Gitea); "" means main, see editURL
 	Drafts     bool         // build pages with draft: true
 	Strict     bool         // fail on warnings too
 	Now        time.Time    // the build's notion of today, for overdue reviews; zero means time.Now()

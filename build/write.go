@@ -125,10 +125,7 @@ func (s *Site) Data(p *Page) *PageData {
 		d.Canonical = strings.TrimRight(s.BaseURL, "/") + p.URL
 	}
 	if s.opts.RepoURL != "" && p.File != "" {
-		d.EditURL = strings.TrimRight(s.opts.RepoURL, "/") + "/" + p.File
-		if b := s.opts.EditBranch; b != "" {
-			d.EditURL = strings.TrimRight(s.opts.RepoURL, "/") + "/edit/" + b + "/" + p.File
-		}
+		d.EditURL = editURL(s.opts.RepoURL, s.opts.EditBranch, p.File)
 	}
 	if p.File != "" {
 		d.Updated = s.opts.LastUpdated[p.File]
