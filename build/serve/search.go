@@ -18,6 +18,7 @@ type searchIndex struct {
 
 	mu        sync.RWMutex
 	cur, prev map[string][]byte
+	running   sync.Mutex // held while a rebuild runs
 }
 
 func newSearchIndex(log *slog.Logger) *searchIndex {
@@ -48,6 +49,8 @@ func (x *searchIndex) run(ctx context.Context, s *Server) {
 // the server's read lock; the index itself is built outside it, so edits
 // are not held up.
 func (x *searchIndex) rebuild(s *Server) {
+	x.running.Lock()
+	defer x.running.Unlock()
 	s.mu.RLock()
 	docs := s.live.Site().SearchDocuments()
 	s.mu.RUnlock()
@@ -70,4 +73,17 @@ func (x *searchIndex) file(name string) ([]byte, bool) {
 	}
 	b, ok := x.prev[name]
 	return b, ok
+}
+
+// busy reports whether a rebuild is running or asked for, for benchmarks
+// that want a quiet machine.
+func (x *searchIndex) busy() bool {
+	if len(x.dirty) > 0 {
+		return true
+	}
+	if !x.running.TryLock() {
+		return true
+	}
+	x.running.Unlock()
+	return false
 }
