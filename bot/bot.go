@@ -84,6 +84,9 @@ type Bot struct {
 	qmu        sync.Mutex
 	queue      []*acceptReq // deliveries waiting for the group commit
 	committing bool         // a commitLoop goroutine is running
+
+	cmu   sync.Mutex
+	cache map[string]*Incident // see incidentCache
 }
 
 var _ Sink = (*Bot)(nil)
@@ -245,13 +248,15 @@ func (b *Bot) commitLoop() {
 		batch := append([]*acceptReq(nil), b.queue[:n]...)
 		b.queue = append(b.queue[:0], b.queue[n:]...)
 		b.qmu.Unlock()
-		b.commitBatch(batch)
+		b.commitBatch(batch, 0)
 	}
 }
 
 // commitBatch applies a batch in one transaction. If the transaction fails,
-// each delivery is retried in its own, so one bad delivery fails alone.
-func (b *Bot) commitBatch(batch []*acceptReq) {
+// each delivery is retried in its own, so one bad delivery fails alone; a
+// version conflict (another replica changed an incident we had cached) is
+// retried a few times on fresh reads.
+func (b *Bot) commitBatch(batch []*acceptReq, retry int) {
 	live := batch[:0]
 	for _, r := range batch {
 		if r.ctx.Err() != nil {
@@ -266,18 +271,25 @@ func (b *Bot) commitBatch(batch []*acceptReq) {
 	ctx, cancel := context.WithTimeout(context.Background(), b.opt.AcceptTimeout)
 	defer cancel()
 	results := make([]acceptRes, len(live))
+	var stage map[string]*Incident
 	err := b.store.Update(ctx, func(tx Tx) error {
+		stage = map[string]*Incident{}
 		for i, r := range live {
-			results[i] = b.acceptTx(ctx, tx, r.d, r.log)
+			results[i] = b.acceptTx(ctx, tx, stage, r.d, r.log)
 			if results[i].err != nil {
 				return results[i].err
 			}
 		}
 		return nil
 	})
-	if err != nil && len(live) > 1 {
+	if err == nil {
+		b.settle(stage)
+	} else {
+		b.forget(live)
+	}
+	if err != nil && (len(live) > 1 || (errors.Is(err, ErrConflict) && retry < 3)) {
 		for _, r := range live {
-			b.commitBatch([]*acceptReq{r})
+			b.commitBatch([]*acceptReq{r}, retry+1)
 		}
 		return
 	}
@@ -295,8 +307,54 @@ func (b *Bot) commitBatch(batch []*acceptReq) {
 	}
 }
 
+// incidentCache holds the latest committed generation of recently changed
+// incidents, so Accept skips reading and decoding them. Entries are written
+// only after their transaction commits; another writer (a second replica on
+// Postgres) makes an entry stale, which UpdateIncident's version check turns
+// into ErrConflict, after which the entry is dropped and the delivery retried.
+const maxCached = 10000
+
+// findIncident returns the latest generation of key: as staged earlier in
+// this transaction, else cached, else from the store.
+func (b *Bot) findIncident(ctx context.Context, tx Tx, stage map[string]*Incident, key string) (*Incident, error) {
+	if inc, ok := stage[key]; ok {
+		return inc, nil
+	}
+	b.cmu.Lock()
+	inc, ok := b.cache[key]
+	b.cmu.Unlock()
+	if ok {
+		return inc, nil
+	}
+	return tx.FindIncident(ctx, key)
+}
+
+// settle publishes a committed transaction's incidents to the cache.
+func (b *Bot) settle(stage map[string]*Incident) {
+	b.cmu.Lock()
+	defer b.cmu.Unlock()
+	if b.cache == nil || len(b.cache) > maxCached {
+		b.cache = map[string]*Incident{}
+	}
+	for key, inc := range stage {
+		b.cache[key] = inc
+	}
+}
+
+// forget drops the cached incidents a failed transaction touched: one of
+// them may be stale.
+func (b *Bot) forget(reqs []*acceptReq) {
+	b.cmu.Lock()
+	defer b.cmu.Unlock()
+	for _, r := range reqs {
+		for _, ev := range r.d.Events {
+			delete(b.cache, ev.Key)
+		}
+	}
+}
+
 // acceptTx applies one delivery inside tx.
-func (b *Bot) acceptTx(ctx context.Context, tx Tx, d Delivery, log *slog.Logger) acceptRes {
+func (b *Bot) acceptTx(ctx context.Context, tx Tx, stage map[string]*Incident, d Delivery, log *slog.Logger) acceptRes {
 	seen, err := tx.SeenDelivery(ctx, d.Source, d.ID, d.ContentKey)
 	if err != nil {
 		return acceptRes{err: err}
@@ -304,7 +362,7 @@ func (b *Bot) acceptTx(ctx context.Context, tx Tx, d Delivery, log *slog.Logger)
 	if seen {
 		return acceptRes{dup: true}
 	}
-	n, err := b.applyDelivery(ctx, tx, d, log)
+	n, err := b.applyDelivery(ctx, tx, stage, d, log)
 	if err != nil {
 		return acceptRes{err: err}
 	}
@@ -345,7 +403,7 @@ type working struct {
 
 // applyDelivery folds the delivery's events into their incidents and queues
 // Slack ops; it returns how many ops it queued.
-func (b *Bot) applyDelivery(ctx context.Context, tx Tx, d Delivery, log *slog.Logger) (int, error) {
+func (b *Bot) applyDelivery(ctx context.Context, tx Tx, stage map[string]*Incident, d Delivery, log *slog.Logger) (int, error) {
 	now := b.now()
 	work := map[string]*working{}
 	var order []string
@@ -360,7 +418,7 @@ func (b *Bot) applyDelivery(ctx context.Context, tx Tx, d Delivery, log *slog.Lo
 		}
 		w, ok := work[ev.Key]
 		if !ok {
-			inc, err := tx.FindIncident(ctx, ev.Key)
+			inc, err := b.findIncident(ctx, tx, stage, ev.Key)
 			if err != nil && !errors.Is(err, ErrNotFound) {
 				return 0, fmt.Errorf("find incident %s: %w", ev.Key, err)
 			}
@@ -373,7 +431,7 @@ func (b *Bot) applyDelivery(ctx context.Context, tx Tx, d Delivery, log *slog.Lo
 			if w.inc != nil && (w.fresh || len(w.changes) > 0) {
 				// The previous generation changed earlier in this delivery:
 				// save it before starting the next.
-				n, err := b.flush(ctx, tx, w, log)
+				n, err := b.flush(ctx, tx, stage, w, log)
 				if err != nil {
 					return 0, err
 				}
@@ -389,7 +447,7 @@ func (b *Bot) applyDelivery(ctx context.Context, tx Tx, d Delivery, log *slog.Lo
 		w.changes = append(w.changes, changes...)
 	}
 	for _, key := range order {
-		n, err := b.flush(ctx, tx, work[key], log)
+		n, err := b.flush(ctx, tx, stage, work[key], log)
 		if err != nil {
 			return 0, err
 		}
@@ -403,7 +461,7 @@ func (b *Bot) applyDelivery(ctx context.Context, tx Tx, d Delivery, log *slog.Lo
 const maxChanges = 200
 
 // flush saves one incident and queues its Slack ops.
-func (b *Bot) flush(ctx context.Context, tx Tx, w *working, log *slog.Logger) (int, error) {
+func (b *Bot) flush(ctx context.Context, tx Tx, stage map[string]*Incident, w *working, log *slog.Logger) (int, error) {
 	inc := w.inc
 	log = log.With("incident_key", inc.Key, "generation", inc.Generation)
 	if w.fresh {
@@ -414,6 +472,7 @@ func (b *Bot) flush(ctx context.Context, tx Tx, w *working, log *slog.Logger) (i
 		if err := tx.CreateIncident(ctx, inc); err != nil {
 			return 0, fmt.Errorf("create incident %s: %w", inc.Key, err)
 		}
+		stage[inc.Key] = inc.clone()
 		op := &Op{IncidentKey: inc.Key, Generation: inc.Generation, Kind: OpPostParent, Channel: inc.Thread.Channel}
 		if err := b.enqueue(ctx, tx, op); err != nil {
 			return 0, err
@@ -428,6 +487,7 @@ func (b *Bot) flush(ctx context.Context, tx Tx, w *working, log *slog.Logger) (i
 		if err := tx.UpdateIncident(ctx, inc); err != nil {
 			return 0, fmt.Errorf("update incident %s: %w", inc.Key, err)
 		}
+		stage[inc.Key] = inc.clone()
 		return 0, nil
 	}
 	changes := w.changes
@@ -442,6 +502,7 @@ func (b *Bot) flush(ctx context.Context, tx Tx, w *working, log *slog.Logger) (i
 	if err := tx.UpdateIncident(ctx, inc); err != nil {
 		return 0, fmt.Errorf("update incident %s: %w", inc.Key, err)
 	}
+	stage[inc.Key] = inc.clone()
 	log.Info("incident changed", "status", inc.Status, "changes", changeKinds(changes), "alerts_firing", inc.Firing())
 
 	// While the parent has not been posted, it will show the latest state

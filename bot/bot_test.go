@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/compasshq/compass/bot"
+	"github.com/compasshq/compass/bot/slack"
 	"github.com/compasshq/compass/bot/slacktest"
+	"github.com/compasshq/compass/bot/sqlite"
 )
 
 const wait = 30 * time.Second
@@ -434,4 +436,39 @@ func TestOverloaded(t *testing.T) {
 		t.Errorf("Accept with a full outbox: err = %v, want ErrOverloaded", err)
 	}
 	h.fake.SetDown(false)
+}
+
+// TestStaleCacheRetried: two bots share one database (as replicas share
+// Postgres). The first bot's cached copy of an incident goes stale when the
+// second changes it; its next Accept must notice (version conflict), reread
+// and apply on top, losing neither change.
+func TestStaleCacheRetried(t *testing.T) {
+	h := newHarness(t, fastOptions())
+	other, err := sqlite.Open(context.Background(), h.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	opt := fastOptions()
+	opt.Store, opt.Poster = other, slack.New(slack.Options{Token: "x", APIURL: h.fake.URL()})
+	b2, err := bot.New(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := "pagerduty/STALE"
+	h.accept(pageDelivery("s1", key, bot.KindTriggered, bot.StatusFiring, "", ""))
+	if err := b2.Accept(context.Background(), pageDelivery("s2", key, bot.KindAcknowledged, bot.StatusAcknowledged, "ana", "")); err != nil {
+		t.Fatal(err)
+	}
+	h.accept(pageDelivery("s3", key, bot.KindPriorityUpdated, bot.StatusAcknowledged, "ben", "P1"))
+	var inc *bot.Incident
+	if err := h.store.View(context.Background(), func(tx bot.Tx) (err error) {
+		inc, err = tx.FindIncident(context.Background(), key)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if inc.Owner != "ana" || inc.Priority != "P1" || inc.Version != 3 {
+		t.Errorf("incident = owner %q priority %q version %d; want ana, P1, 3 (both replicas' changes)", inc.Owner, inc.Priority, inc.Version)
+	}
 }

@@ -52,7 +52,17 @@ func fastOptions() bot.Options {
 
 func newHarness(t testing.TB, opt bot.Options) *harness {
 	t.Helper()
-	h := &harness{t: t, path: filepath.Join(t.TempDir(), "bot.db"), fake: slacktest.New(t), opt: opt}
+	dir := t.TempDir()
+	if d := os.Getenv("COMPASS_BENCH_DIR"); d != "" {
+		// Benchmarks may put the database elsewhere (tmpfs) to separate the
+		// disk's fsync latency from the bot's own.
+		var err error
+		if dir, err = os.MkdirTemp(d, "bot"); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(dir) })
+	}
+	h := &harness{t: t, path: filepath.Join(dir, "bot.db"), fake: slacktest.New(t), opt: opt}
 	h.start()
 	t.Cleanup(h.stop)
 	return h

@@ -159,6 +159,16 @@ func (b *Bot) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 		case <-b.wake:
+			// Webhooks wake the worker in bursts; one scan per few
+			// milliseconds serves them all and leaves the store to Accept.
+			if d := scanEvery - b.now().Sub(now); d > 0 {
+				pause := time.NewTimer(d)
+				select {
+				case <-pause.C:
+				case <-ctx.Done():
+				}
+				pause.Stop()
+			}
 		case r := <-results:
 			rs := []result{r}
 		drain:
@@ -301,6 +311,10 @@ func (b *Bot) send(ctx context.Context, j job) result {
 	}
 	return result{job: j, err: &PostError{Code: "unknown_op", Err: fmt.Errorf("unknown op kind %q", op.Kind)}}
 }
+
+// scanEvery is the shortest time between two scans for ready ops when the
+// worker is woken by new work.
+const scanEvery = 20 * time.Millisecond
 
 // rerouteCodes are Slack errors after which a parent goes to the default
 // channel instead.
