@@ -64,6 +64,10 @@
   document.head.appendChild(css);
 
   var source = new EventSource(base + "events");
+  // Marks the page as live (tests and curious writers can see it).
+  source.addEventListener("open", function () {
+    document.documentElement.setAttribute("data-compass-live", "");
+  });
   source.addEventListener("reload", function (ev) {
     var d = JSON.parse(ev.data);
     if (d.all || (d.pages || []).some(samePage)) location.reload();

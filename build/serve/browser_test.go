@@ -1,0 +1,106 @@
+package serve
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromium is the browser of the end-to-end test.
+const chromium = "/usr/bin/chromium"
+
+// newBrowser starts headless Chromium for a test, or skips the test.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skip("chromium not installed")
+	}
+	if testing.Short() {
+		t.Skip("browser test skipped with -short")
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromium),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.NoFirstRun,
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	ctx, cancelC := chromedp.NewContext(actx)
+	ctx, cancelT := context.WithTimeout(ctx, 120*time.Second)
+	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	return ctx
+}
+
+// TestBrowserLiveReload opens a page in Chromium, edits its file and sees
+// the new text without reloading by hand; then breaks and fixes a link and
+// sees the overlay come and go; then changes the stylesheet and sees it
+// applied with the scroll position kept.
+func TestBrowserLiveReload(t *testing.T) {
+	files := map[string]string{}
+	for k, v := range basic {
+		files[k] = v
+	}
+	long := "---\ntitle: Alpha\n---\n## First\n\nalpha text\n\n"
+	for range 200 {
+		long += "A paragraph that makes the page long enough to scroll.\n\n"
+	}
+	files["content/a.md"] = long
+	files["layouts/assets/style.css"] = "body { color: rgb(1, 2, 3); }\n"
+	ctx := newBrowser(t)
+	s := start(t, files)
+
+	step := func(what string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("browser: %s: %v", what, err)
+		}
+	}
+	// poll waits for expr to hold. The page may reload meanwhile, which
+	// ends one evaluation; then it asks again in the new document.
+	poll := func(what, expr string) {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			_, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(5*time.Second)))
+			if err == nil {
+				return
+			}
+			if time.Now().After(deadline) || ctx.Err() != nil {
+				step(what, err)
+			}
+		}
+	}
+	live := `document.documentElement.hasAttribute("data-compass-live")`
+	_, err := chromedp.Run(ctx, chromedp.Navigate(s.url+"a/"))
+	step("open page", err)
+	poll("page text", `document.body.innerText.includes("alpha text")`)
+	// The script is connected once the event stream is open.
+	poll("live reload connected", live)
+
+	s.write("content/a.md", long+"\nedited in the editor\n")
+	poll("edited text appears", `document.body.innerText.includes("edited in the editor")`)
+	poll("live reload connected again", live)
+
+	s.write("content/a.md", long+"\nbroken [link](missing.md)\n")
+	poll("overlay appears", `(document.getElementById("compass-errors")?.innerText ?? "").includes("content/a.md:")`)
+	s.write("content/a.md", long+"\nall good again\n")
+	poll("overlay clears", `!document.getElementById("compass-errors") && document.body.innerText.includes("all good again")`)
+	poll("live reload connected again", live)
+
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[float64](`window.scrollTo(0, 800); window.compassMark = 1; window.scrollY`))
+	step("scroll and mark", err)
+	s.write("layouts/assets/style.css", "body { color: rgb(4, 5, 6); }\n")
+	poll("stylesheet swapped", `getComputedStyle(document.body).color === "rgb(4, 5, 6)"`)
+	same, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.compassMark === 1 && window.scrollY === 800`))
+	step("no reload, scroll kept", err)
+	if !same {
+		t.Errorf("the page reloaded or lost its scroll position on a stylesheet change")
+	}
+}
