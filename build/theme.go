@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/compasshq/compass/build/handbook"
@@ -169,17 +170,30 @@ func collect(layers []layer, dir func(layer) string, keep func(string) bool) (ma
 
 // execute runs a page layout into a buffer.
 func (th *theme) execute(layout string, data any) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := th.executeTo(&buf, layout, data); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// executeTo runs a page layout into buf.
+func (th *theme) executeTo(buf *bytes.Buffer, layout string, data any) error {
 	t := th.layouts[layout]
 	entry := "base.html"
 	if layout == "redirect.html" {
 		entry = layout
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, entry, data); err != nil {
-		return nil, fmt.Errorf("render %s: %w", layout, err)
+	if err := t.ExecuteTemplate(buf, entry, data); err != nil {
+		return fmt.Errorf("render %s: %w", layout, err)
 	}
-	return buf.Bytes(), nil
+	return nil
 }
+
+// bufPool recycles page buffers while writing a site: a page is rendered,
+// written and forgotten, so one buffer per worker serves thousands of pages
+// instead of each growing its own from nothing.
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // funcs are the template functions of a site; "asset" and "hasAsset" are
 // added by loadTheme.

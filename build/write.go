@@ -1,6 +1,7 @@
 package build
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -181,12 +182,14 @@ func (s *Site) Write(ctx context.Context, out string) error {
 	pages := slices.Concat(s.Pages, s.extra)
 	errs := make([]error, len(pages))
 	parallel(ctx, len(pages), func(i int) {
-		b, err := s.Render(pages[i])
-		if err != nil {
+		buf := bufPool.Get().(*bytes.Buffer)
+		defer bufPool.Put(buf)
+		buf.Reset()
+		if err := s.theme.executeTo(buf, "page.html", s.Data(pages[i])); err != nil {
 			errs[i] = fmt.Errorf("%s: %w", pages[i].URL, err)
 			return
 		}
-		w.write(urlFile(pages[i].URL), b)
+		w.write(urlFile(pages[i].URL), buf.Bytes())
 	})
 	if err := ctx.Err(); err != nil {
 		return err

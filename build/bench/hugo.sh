@@ -19,31 +19,33 @@ echo "generating $pages pages ..."
 (cd "$root" && go build -o "$work/compass" ./cmd/compass && go run ./build/bench/gencorpus -n "$pages" -layout compass -out "$work/compass-site" \
   && go run ./build/bench/gencorpus -n "$pages" -layout hugo -out "$work/hugo-site")
 
-# measure NAME DIR CMD...: runs CMD in DIR under GNU time, prints "NAME wall_s rss_kb".
+# measure NAME DIR CMD...: runs CMD in DIR under GNU time, prints
+# "NAME wall_s rss_kb cpu_s" (cpu = user + system, steadier than wall time on
+# a shared machine).
 measure() {
   local name=$1 dir=$2
   shift 2
-  (cd "$dir" && /usr/bin/time -f "%e %M" -o "$work/$name.time" "$@" >"$work/$name.log" 2>&1) || {
+  (cd "$dir" && /usr/bin/time -f "%e %M %U %S" -o "$work/$name.time" "$@" >"$work/$name.log" 2>&1) || {
     echo "$name failed:" >&2
     cat "$work/$name.log" >&2
     exit 1
   }
-  read -r wall rss <"$work/$name.time"
-  echo "$name $wall $rss"
+  read -r wall rss user sys <"$work/$name.time"
+  echo "$name $wall $rss $(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')"
 }
 
 # One warm-up run each so both read the corpus from the page cache.
 (cd "$work/hugo-site" && hugo --quiet -d "$work/hugo-warm" >/dev/null 2>&1) || true
 "$work/compass" build --source "$work/compass-site" --out "$work/compass-warm" >/dev/null
 
-read -r _ hwall hrss < <(measure hugo "$work/hugo-site" hugo --quiet -d "$work/hugo-out")
-read -r _ cwall crss < <(measure compass "$work/compass-site" "$work/compass" build --out "$work/compass-out")
+read -r _ hwall hrss hcpu < <(measure hugo "$work/hugo-site" hugo --quiet -d "$work/hugo-out")
+read -r _ cwall crss ccpu < <(measure compass "$work/compass-site" "$work/compass" build --out "$work/compass-out")
 
 hfiles=$(find "$work/hugo-out" -name '*.html' | wc -l)
 cfiles=$(find "$work/compass-out" -name '*.html' | wc -l)
-printf '%-8s %8s %12s %10s\n' tool wall_s peak_rss_mb html_files
-printf '%-8s %8s %12d %10d\n' hugo "$hwall" $((hrss / 1024)) "$hfiles"
-printf '%-8s %8s %12d %10d\n' compass "$cwall" $((crss / 1024)) "$cfiles"
-awk -v hw="$hwall" -v cw="$cwall" -v hr="$hrss" -v cr="$crss" 'BEGIN {
-  printf "compass/hugo: wall %.2fx, peak memory %.2fx (below 1 means compass is faster / smaller)\n", cw / hw, cr / hr
+printf '%-8s %8s %8s %12s %10s\n' tool wall_s cpu_s peak_rss_mb html_files
+printf '%-8s %8s %8s %12d %10d\n' hugo "$hwall" "$hcpu" $((hrss / 1024)) "$hfiles"
+printf '%-8s %8s %8s %12d %10d\n' compass "$cwall" "$ccpu" $((crss / 1024)) "$cfiles"
+awk -v hw="$hwall" -v cw="$cwall" -v hc="$hcpu" -v cc="$ccpu" -v hr="$hrss" -v cr="$crss" 'BEGIN {
+  printf "compass/hugo: wall %.2fx, cpu %.2fx, peak memory %.2fx (below 1 means compass is faster / smaller)\n", cw / hw, cc / hc, cr / hr
 }'
