@@ -39,8 +39,9 @@ func genCorpus(tb testing.TB, dir string, n int) {
 			var b strings.Builder
 			fmt.Fprintf(&b, "---\ntitle: Page %d.%d\nkind: guide\ntags: [t%d]\nreview_by: 2099-01-01\n---\n", s, i, i%10)
 			for h := range 5 {
-				fmt.Fprintf(&b, "## Heading %d\n\nSome text about page %d with a [link](../s%d/p%d.md#heading-%d), **bold**, `code` and https://example.com/%d.\n\n- item one\n- item two\n\n",
-					h, i, rng.IntN(folders), rng.IntN(100), rng.IntN(5), i)
+				to := rng.IntN(folders)
+				fmt.Fprintf(&b, "## Heading %d\n\nSome text about page %d with a [link](../area-%d/page-%d-%d.md#heading-%d), **bold**, `code` and https://example.com/%d.\n\n- item one\n- item two\n\n",
+					h, i, to, to, rng.IntN(100), rng.IntN(5), i)
 			}
 			write(fmt.Sprintf("content/area-%d/page-%d-%d.md", s, s, i), b.String())
 		}
@@ -100,8 +101,8 @@ func BenchmarkCheck10k(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if rep.Full || rep.Checked < 10 {
-				b.Fatalf("checked %d pages, full=%v", rep.Checked, rep.Full)
+			if rep.Full || rep.Checked < 10 || len(rep.Findings) != 0 {
+				b.Fatalf("checked %d pages, full=%v, findings %v", rep.Checked, rep.Full, rep.Findings)
 			}
 		}
 	})
