@@ -472,3 +472,28 @@ func TestStaleCacheRetried(t *testing.T) {
 		t.Errorf("incident = owner %q priority %q version %d; want ana, P1, 3 (both replicas' changes)", inc.Owner, inc.Priority, inc.Version)
 	}
 }
+
+// TestLostResponseNoDuplicate: Slack stores the parent but the answer never
+// arrives (the call times out). The retry finds the message by its metadata
+// instead of posting a second parent, and later replies thread under it.
+// A hanging call that never reached Slack is simply posted again.
+func TestLostResponseNoDuplicate(t *testing.T) {
+	opt := fastOptions()
+	opt.CallTimeout = 300 * time.Millisecond
+	h := newHarness(t, opt)
+	h.fake.LoseNextResponses(1)
+	h.accept(pageDelivery("l1", "pagerduty/LOST", bot.KindTriggered, bot.StatusFiring, "", ""))
+	h.waitIdle(wait)
+	h.fake.FailNext(1, slacktest.Hang)
+	h.accept(pageDelivery("l2", "pagerduty/HANG", bot.KindTriggered, bot.StatusFiring, "", ""))
+	h.waitIdle(wait)
+	h.accept(pageDelivery("l3", "pagerduty/LOST", bot.KindAcknowledged, bot.StatusAcknowledged, "ana", ""))
+	h.waitIdle(wait)
+	parents := h.fake.Parents()
+	if len(parents) != 2 {
+		t.Fatalf("parents = %d, want 2 (one per incident, none duplicated)\n%s", len(parents), h.fake.Dump())
+	}
+	if r := h.fake.Replies(parents[0].TS); len(r) != 1 || !strings.Contains(r[0].Text, "Acknowledged") {
+		t.Errorf("replies under the recovered parent = %+v, want the ack", r)
+	}
+}
