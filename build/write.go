@@ -150,13 +150,13 @@ func (s *Site) Render(p *Page) ([]byte, error) {
 
 // Write writes the whole site to out: pages, generated indexes, redirects,
 // the theme's hashed assets, static/ and content files, 404.html,
-// compass.json and the search index. Files of an earlier build that this
-// build did not write are removed, but only when out holds a compass.json
-// (so a mistaken --out never deletes someone's files).
+// compass.json and the search index. Files that the previous build wrote
+// (listed in out/.compass-manifest) and this one did not are removed, so a
+// deleted page disappears; files Compass never wrote are never touched,
+// whatever folder --out names.
 func (s *Site) Write(ctx context.Context, out string) error {
 	w := &writer{out: out, written: map[string]bool{}}
-	_, statErr := os.Stat(filepath.Join(out, "compass.json"))
-	previous := statErr == nil
+	previous := readManifest(out)
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("create output folder: %w", err)
 	}
@@ -240,12 +240,7 @@ func (s *Site) Write(ctx context.Context, out string) error {
 	if err != nil {
 		return fmt.Errorf("write search index: %w", err)
 	}
-	if previous {
-		if err := w.removeStale(); err != nil {
-			return err
-		}
-	}
-	return nil
+	return w.finish(previous)
 }
 
 // urlFile is the file that serves site URL u: "/a/b/" → "a/b/index.html".
@@ -295,37 +290,43 @@ func (w *writer) err() error {
 	return errors.Join(w.errs...)
 }
 
-// removeStale deletes files of an earlier build that this one did not
-// write (a deleted page, a renamed tag, an old hashed asset), and the
-// folders left empty. The search index manages its own folder.
-func (w *writer) removeStale() error {
-	var dirs []string
-	err := filepath.WalkDir(w.out, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(w.out, p)
-		rel = filepath.ToSlash(rel)
-		if rel == "search" && d.IsDir() {
-			return fs.SkipDir
-		}
-		if d.IsDir() {
-			if rel != "." {
-				dirs = append(dirs, p)
-			}
-			return nil
-		}
-		if !w.written[rel] {
-			return os.Remove(p)
-		}
-		return nil
-	})
+// manifestName lists, one per line, the files a build wrote.
+const manifestName = ".compass-manifest"
+
+// readManifest returns the files the previous build into out wrote.
+func readManifest(out string) []string {
+	b, err := os.ReadFile(filepath.Join(out, manifestName))
 	if err != nil {
-		return fmt.Errorf("remove stale output: %w", err)
+		return nil
 	}
-	slices.Reverse(dirs)
-	for _, d := range dirs {
-		_ = os.Remove(d) // fails, as wanted, unless empty
+	return strings.Fields(string(b))
+}
+
+// finish removes what the previous build wrote and this one did not (a
+// deleted page, a renamed tag, an old hashed asset), then the folders that
+// left empty, and records this build's files for the next one.
+func (w *writer) finish(previous []string) error {
+	for _, rel := range previous {
+		if w.written[rel] || !filepath.IsLocal(filepath.FromSlash(rel)) {
+			continue
+		}
+		p := filepath.Join(w.out, filepath.FromSlash(rel))
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove stale output: %w", err)
+		}
+		for dir := filepath.Dir(p); dir != w.out && strings.HasPrefix(dir, w.out); dir = filepath.Dir(dir) {
+			if os.Remove(dir) != nil {
+				break // not empty
+			}
+		}
+	}
+	files := make([]string, 0, len(w.written))
+	for rel := range w.written {
+		files = append(files, rel)
+	}
+	slices.Sort(files)
+	if err := os.WriteFile(filepath.Join(w.out, manifestName), []byte(strings.Join(files, "\n")+"\n"), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", manifestName, err)
 	}
 	return nil
 }
