@@ -280,6 +280,17 @@ func (s *Site) render(md *markdown.Renderer, p *Page, drafts map[string]bool, pr
 			p.Title = humanize(path.Base(p.Path))
 		}
 	}
+	// A body that opens with "# Title" (usual in files moved from other
+	// tools) would repeat the title the layout shows above the page facts;
+	// drop that heading from the HTML (it stays in Headings for anchors).
+	if len(p.Headings) > 0 && p.Headings[0].Level == 1 && strings.EqualFold(p.Headings[0].Text, p.Title) {
+		h := strings.TrimLeft(string(p.HTML), " \t\n")
+		if strings.HasPrefix(h, "<h1") {
+			if end := strings.Index(h, "</h1>"); end >= 0 {
+				p.HTML = template.HTML(strings.TrimLeft(h[end+len("</h1>"):], "\n"))
+			}
+		}
+	}
 	for _, d := range res.Diagnostics {
 		pr.warnf(Position{File: p.File, Line: d.Line, Col: d.Col}, "%s", d.Message)
 	}

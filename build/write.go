@@ -88,7 +88,7 @@ type PageData struct {
 	Breadcrumbs []*Page   // folder pages above this one, home first
 	TOC         []TOCItem // h2 headings, each with its h3s
 	Overdue     bool      // review_by is in the past
-	TitleInBody bool      // the body starts with the page's # title, so the layout should not repeat it
+	TitleInBody bool      // the body shows the title itself; false since the build drops a leading "# Title" from the body
 	Canonical   string    // absolute URL when base_url has a host, else ""
 	EditURL     string    // repo_url + source path, "" when unknown
 	Updated     time.Time // last commit that changed the page (Options.LastUpdated), zero when unknown
@@ -104,9 +104,6 @@ type TOCItem struct {
 // Data returns what the layout of p is executed with.
 func (s *Site) Data(p *Page) *PageData {
 	d := &PageData{Site: s, Page: p, Nav: s.Nav(p), Breadcrumbs: s.Breadcrumbs(p)}
-	// A body that opens with "# Title" (common in files moved from other
-	// tools) already shows the title; a second <h1> would repeat it.
-	d.TitleInBody = len(p.Headings) > 0 && p.Headings[0].Level == 1 && strings.EqualFold(p.Headings[0].Text, p.Title)
 	for _, h := range p.Headings {
 		switch {
 		case h.Level == 2:
