@@ -39,9 +39,16 @@ func botDefaults(v *viper.Viper) {
 	v.SetDefault("slack.api_url", slack.DefaultAPIURL)
 	v.SetDefault("handbook.url", "")
 	v.SetDefault("handbook.map", "")
-	v.SetDefault("alertmanager.token", "")
-	v.SetDefault("grafana.token", "")
-	v.SetDefault("opsgenie.token", "")
+	// Webhook credentials beyond the alertmanager.token: each
+	// adapter takes a bearer token or basic auth, Opsgenie also a custom
+	// header and its base URL for links.
+	for _, k := range []string{
+		"alertmanager.token", "alertmanager.username", "alertmanager.password",
+		"grafana.token", "grafana.username", "grafana.password",
+		"opsgenie.token", "opsgenie.header", "opsgenie.username", "opsgenie.password", "opsgenie.base_url",
+	} {
+		v.SetDefault(k, "")
+	}
 }
 
 // botConfig is the bot's typed configuration.
