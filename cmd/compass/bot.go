@@ -61,9 +61,9 @@ type botConfig struct {
 	SlackAPIURL   string
 	HandbookURL   string
 	HandbookMap   string
-	AMToken       string
-	GrafanaToken  string
-	OpsgenieToken string
+	Alertmanager  alertmanager.Options
+	Grafana       grafana.Options
+	Opsgenie      opsgenie.Options
 	SlackToken    string   // SLACK_BOT_TOKEN
 	SigningSecret string   // SLACK_SIGNING_SECRET (slash commands, issue 7)
 	PagerDutyKeys []string // PAGERDUTY_WEBHOOK_SECRET, comma-separated
@@ -85,8 +85,14 @@ func botOptions(cmd *cobra.Command, dir string) (botConfig, error) {
 	c := botConfig{
 		Listen: v.GetString("bot.listen"), Store: v.GetString("bot.store"), Channel: v.GetString("bot.channel"),
 		SlackAPIURL: v.GetString("slack.api_url"), HandbookURL: v.GetString("handbook.url"),
-		HandbookMap: v.GetString("handbook.map"), AMToken: v.GetString("alertmanager.token"),
-		GrafanaToken: v.GetString("grafana.token"), OpsgenieToken: v.GetString("opsgenie.token"),
+		HandbookMap: v.GetString("handbook.map"),
+		Alertmanager: alertmanager.Options{Token: v.GetString("alertmanager.token"),
+			Username: v.GetString("alertmanager.username"), Password: v.GetString("alertmanager.password")},
+		Grafana: grafana.Options{Token: v.GetString("grafana.token"),
+			Username: v.GetString("grafana.username"), Password: v.GetString("grafana.password")},
+		Opsgenie: opsgenie.Options{Token: v.GetString("opsgenie.token"), Header: v.GetString("opsgenie.header"),
+			Username: v.GetString("opsgenie.username"), Password: v.GetString("opsgenie.password"),
+			BaseURL: v.GetString("opsgenie.base_url")},
 		SlackToken: os.Getenv("SLACK_BOT_TOKEN"), SigningSecret: os.Getenv("SLACK_SIGNING_SECRET"),
 	}
 	for _, s := range strings.Split(os.Getenv("PAGERDUTY_WEBHOOK_SECRET"), ",") {
@@ -265,10 +271,10 @@ func runBot(ctx context.Context, cfg botConfig, log *slog.Logger) error {
 		},
 	})
 	hlog := log.With("component", "hooks")
-	srv.Handle("POST /hooks/alertmanager", alertmanager.New(alertmanager.Options{Token: cfg.AMToken}, b, hlog))
+	srv.Handle("POST /hooks/alertmanager", alertmanager.New(cfg.Alertmanager, b, hlog))
 	srv.Handle("POST /hooks/pagerduty", pagerduty.New(pagerduty.Options{Secrets: cfg.PagerDutyKeys}, b, hlog))
-	srv.Handle("POST /hooks/grafana", grafana.New(grafana.Options{Token: cfg.GrafanaToken}, b, hlog))
-	srv.Handle("POST /hooks/opsgenie", opsgenie.New(opsgenie.Options{Token: cfg.OpsgenieToken}, b, hlog))
+	srv.Handle("POST /hooks/grafana", grafana.New(cfg.Grafana, b, hlog))
+	srv.Handle("POST /hooks/opsgenie", opsgenie.New(cfg.Opsgenie, b, hlog))
 
 	err = srv.ListenAndServe(ctx, func(addr net.Addr) {
 		log.Info("listening on "+addr.String(), "addr", addr.String())

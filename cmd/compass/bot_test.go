@@ -120,7 +120,7 @@ func TestBotConfigPrecedence(t *testing.T) {
 		{"bot.store default", got.Store, "compass-bot.db"},
 		{"slack.api_url from yaml", got.SlackAPIURL, "http://yaml.invalid/api/"},
 		{"handbook.url from yaml", got.HandbookURL, "https://yaml.example/"},
-		{"alertmanager.token from env", got.AMToken, "env-token"},
+		{"alertmanager.token from env", got.Alertmanager.Token, "env-token"},
 		{"reopen window from yaml", got.ReopenWindow.String(), "2h0m0s"},
 	}
 	for _, c := range checks {
