@@ -24,7 +24,6 @@ type Options struct {
 	Channel      string        // default channel when no route and no team channel matches
 	Routes       []Route       // first match wins
 	ReopenWindow time.Duration // default 4h
-	HandbookURL  string        // shown nowhere yet; links come from the Linker
 
 	ChannelRate  float64       // Slack messages per second per channel; default 1
 	ChannelBurst int           // default 1

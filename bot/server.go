@@ -47,8 +47,9 @@ type Server struct {
 	mux *http.ServeMux
 	log *slog.Logger
 
-	mu   sync.Mutex
-	addr net.Addr
+	mu    sync.Mutex
+	addr  net.Addr
+	slack map[string]http.Handler // current handlers of slackPatterns
 }
 
 // NewServer returns a Server with /healthz, /readyz and 501 answers for the
@@ -60,24 +61,43 @@ func NewServer(opt ServerOptions) *Server {
 	if opt.ShutdownTimeout == 0 {
 		opt.ShutdownTimeout = 10 * time.Second
 	}
-	s := &Server{opt: opt, mux: http.NewServeMux(), log: opt.Logger}
+	s := &Server{opt: opt, mux: http.NewServeMux(), log: opt.Logger, slack: map[string]http.Handler{}}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
 	s.mux.HandleFunc("GET /readyz", s.readyz)
-	notYet := func(w http.ResponseWriter, _ *http.Request) {
-		http.Error(w, "not implemented: Slack slash commands and interactivity arrive with issue 7", http.StatusNotImplemented)
+	for _, p := range slackPatterns {
+		s.slack[p] = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			http.Error(w, "not implemented: Slack slash commands and interactivity are not wired into this build", http.StatusNotImplemented)
+		})
+		s.mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) {
+			s.mu.Lock()
+			h := s.slack[p]
+			s.mu.Unlock()
+			h.ServeHTTP(w, r)
+		})
 	}
-	s.mux.HandleFunc("POST /slack/commands", notYet)
-	s.mux.HandleFunc("POST /slack/interactions", notYet)
 	return s
 }
 
+// slackPatterns are the Slack endpoints that answer 501 until a handler is
+// registered for them.
+var slackPatterns = []string{"POST /slack/commands", "POST /slack/interactions"}
+
 // Handle registers h for pattern (net/http ServeMux syntax, "POST /hooks/x").
-// A later registration of the Slack endpoints replaces the 501 answers only
-// if the caller builds a new Server; patterns must not repeat.
-func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+// The Slack endpoints may be registered once to replace their 501 answers;
+// any other pattern must not repeat.
+func (s *Server) Handle(pattern string, h http.Handler) {
+	s.mu.Lock()
+	if _, ok := s.slack[pattern]; ok {
+		s.slack[pattern] = h
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
+	s.mux.Handle(pattern, h)
+}
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -28,6 +28,7 @@ func TestServer(t *testing.T) {
 			http.Error(w, err.Error(), 500)
 		}
 	}))
+	srv.Handle("POST /slack/interactions", http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusAccepted) }))
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan net.Addr, 1)
 	done := make(chan error, 1)
@@ -54,8 +55,8 @@ func TestServer(t *testing.T) {
 		{"ready", "GET", "/readyz", nil, 200, "ready"},
 		{"not ready", "GET", "/readyz", errors.New("handbook map not loaded"), 503, "handbook map not loaded"},
 		{"healthz while not ready", "GET", "/healthz", errors.New("x"), 200, "ok"},
-		{"slash commands not built", "POST", "/slack/commands", nil, 501, "issue 7"},
-		{"interactions not built", "POST", "/slack/interactions", nil, 501, "issue 7"},
+		{"slash commands not wired", "POST", "/slack/commands", nil, 501, "not implemented"},
+		{"interactions wired", "POST", "/slack/interactions", nil, 202, ""},
 		{"wrong method", "GET", "/hooks/test", nil, 405, ""},
 		{"hook", "POST", "/hooks/test", nil, 200, ""},
 	}

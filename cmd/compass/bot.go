@@ -224,7 +224,7 @@ func runBot(ctx context.Context, cfg botConfig, log *slog.Logger) error {
 	poster := slack.New(slack.Options{Token: cfg.SlackToken, APIURL: cfg.SlackAPIURL})
 	b, err := bot.New(bot.Options{
 		Store: store, Poster: poster, Linker: lk, Logger: log,
-		Channel: cfg.Channel, Routes: cfg.Routes, ReopenWindow: cfg.ReopenWindow, HandbookURL: cfg.HandbookURL,
+		Channel: cfg.Channel, Routes: cfg.Routes, ReopenWindow: cfg.ReopenWindow,
 	})
 	if err != nil {
 		return err
