@@ -92,6 +92,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	b.buckets = map[string]*bucket{}
 	results := make(chan result, b.opt.Senders)
 	inflight := 0
+	var unfinished []result // outcomes the store failed to record; retried
 	var lastPrune time.Time
 	const idle = 30 * time.Second
 
@@ -99,8 +100,11 @@ func (b *Bot) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			// Let in-flight calls end (they see ctx too) and record them.
 			for inflight > 0 {
-				b.finish([]result{<-results})
+				unfinished = append(unfinished, <-results)
 				inflight--
+			}
+			if len(unfinished) > 0 {
+				b.finish(unfinished)
 			}
 			b.log.Info("outbox worker stopped")
 			return nil
@@ -111,6 +115,13 @@ func (b *Bot) Run(ctx context.Context) error {
 			b.prune(ctx, now)
 		}
 		wait := idle
+		if len(unfinished) > 0 {
+			if b.finish(unfinished) {
+				unfinished = nil
+			} else {
+				wait = time.Second
+			}
+		}
 		var ops []*Op
 		if inflight < b.opt.Senders {
 			err := b.store.View(ctx, func(tx Tx) error {
@@ -181,7 +192,9 @@ func (b *Bot) Run(ctx context.Context) error {
 				}
 			}
 			inflight -= len(rs)
-			b.finish(rs)
+			if !b.finish(rs) {
+				unfinished = append(unfinished, rs...)
+			}
 		case <-timer.C:
 		}
 		timer.Stop()
@@ -209,14 +222,18 @@ func (b *Bot) claim(ctx context.Context, ops []*Op) (jobs []job, dropped bool) {
 	err := b.store.Update(ctx, func(tx Tx) error {
 		for i, op := range ops {
 			inc, err := tx.FindGeneration(ctx, op.IncidentKey, op.Generation)
-			if err != nil {
+			switch {
+			case errors.Is(err, ErrNotFound):
+				op.State, op.LastError = OpFailed, "incident not found"
+			case err != nil:
 				return fmt.Errorf("op %d: %w", op.ID, err)
-			}
-			incs[i] = inc
-			op.State = OpSending
-			if op.Kind != OpPostParent && inc.Thread.TS == "" {
-				op.State = OpFailed
-				op.LastError = "parent message was never posted"
+			default:
+				incs[i] = inc
+				op.State = OpSending
+				if op.Kind != OpPostParent && inc.Thread.TS == "" {
+					op.State = OpFailed
+					op.LastError = "parent message was never posted"
+				}
 			}
 			if err := tx.UpdateOp(ctx, op); err != nil {
 				return err
@@ -228,7 +245,7 @@ func (b *Bot) claim(ctx context.Context, ops []*Op) (jobs []job, dropped bool) {
 		if ctx.Err() == nil {
 			b.log.Error("outbox: claim ops", "err", err)
 		}
-		return nil, true
+		return nil, false
 	}
 	now := b.now()
 	for i, op := range ops {
@@ -320,8 +337,10 @@ const scanEvery = 20 * time.Millisecond
 // channel instead.
 var rerouteCodes = map[string]bool{"channel_not_found": true, "is_archived": true, "not_in_channel": true, "restricted_action": true}
 
-// finish records the outcomes of finished jobs in one transaction.
-func (b *Bot) finish(rs []result) {
+// finish records the outcomes of finished jobs in one transaction. If the
+// store fails, it returns false and the caller keeps the results to record
+// later: until then their ops stay "sending" and nothing resends them.
+func (b *Bot) finish(rs []result) bool {
 	now := b.now()
 	type outcome struct {
 		r        result
@@ -412,10 +431,11 @@ func (b *Bot) finish(rs []result) {
 		return nil
 	})
 	if err != nil {
-		// The ops stay "sending" in the store; the next start resumes them
-		// with MaybeSent, which looks before posting again.
+		// The ops stay "sending" in the store. Run retries the record; if
+		// the process stops first, the next start resumes them with
+		// MaybeSent, which looks before posting again.
 		b.log.Error("outbox: record op outcomes", "ops", len(outs), "err", err)
-		return
+		return false
 	}
 	for _, o := range outs {
 		if o.done {
@@ -426,6 +446,7 @@ func (b *Bot) finish(rs []result) {
 		}
 	}
 	b.pending.Add(int64(added))
+	return true
 }
 
 // bucket returns channel's token bucket. Buckets are only touched on the Run
