@@ -150,7 +150,7 @@ func (s *syncBuffer) String() string {
 }
 
 // startBot runs `compass bot` in process on port 0 and returns its address.
-func startBot(t *testing.T, args ...string) (addr string, logs *syncBuffer) {
+func startBot(t testing.TB, args ...string) (addr string, logs *syncBuffer) {
 	t.Helper()
 	got := make(chan net.Addr, 1)
 	botListening = func(a net.Addr) { got <- a }
