@@ -1,0 +1,138 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/compasshq/compass/bot/slash"
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+)
+
+// SocketHandlers are what Socket Mode hands commands and clicks to: the same
+// handlers as the HTTP endpoints (*slash.Handler), so both transports answer
+// alike.
+type SocketHandlers interface {
+	// ServeCommand answers within Slack's 3 seconds; the answer is sent back
+	// as the envelope's acknowledgement.
+	ServeCommand(ctx context.Context, c slash.Command) slash.Response
+	// ServeInteraction starts the work a click asks for and returns at once.
+	ServeInteraction(ctx context.Context, in slash.Interaction)
+}
+
+// SocketOptions configure RunSocket.
+type SocketOptions struct {
+	AppToken   string // app-level token (xapp-…) with connections:write
+	BotToken   string // bot token (xoxb-…)
+	APIURL     string // default DefaultAPIURL; tests point it at a fake
+	Handlers   SocketHandlers
+	Logger     *slog.Logger
+	HTTPClient *http.Client // default: 30s timeout
+}
+
+// RunSocket connects to Slack over Socket Mode and serves slash commands and
+// interactions until ctx ends, reconnecting as slack-go does. It is for
+// workspaces whose bot cannot receive inbound HTTP: no signing secret is
+// needed, since the connection itself is authenticated by the app token.
+func RunSocket(ctx context.Context, opt SocketOptions) error {
+	if !strings.HasPrefix(opt.AppToken, "xapp-") {
+		return errors.New("socket mode: SLACK_APP_TOKEN must be an app-level token (xapp-…)")
+	}
+	if opt.Handlers == nil {
+		return errors.New("socket mode: no handlers")
+	}
+	if opt.APIURL == "" {
+		opt.APIURL = DefaultAPIURL
+	}
+	if !strings.HasSuffix(opt.APIURL, "/") {
+		opt.APIURL += "/"
+	}
+	if opt.HTTPClient == nil {
+		opt.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	log = log.With("component", "socket_mode")
+	api := slack.New(opt.BotToken, slack.OptionAppLevelToken(opt.AppToken),
+		slack.OptionAPIURL(opt.APIURL), slack.OptionHTTPClient(opt.HTTPClient))
+	client := socketmode.New(api)
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() { errc <- client.RunContext(ctx) }()
+
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		select {
+		case err := <-errc:
+			cancel()
+			if ctx.Err() != nil && (err == nil || errors.Is(err, context.Canceled)) {
+				return nil
+			}
+			return fmt.Errorf("socket mode: %w", err)
+		case evt := <-client.Events:
+			switch evt.Type {
+			case socketmode.EventTypeConnecting:
+				log.Info("connecting to Slack")
+			case socketmode.EventTypeConnected:
+				log.Info("connected to Slack")
+			case socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError, socketmode.EventTypeErrorBadMessage, socketmode.EventTypeErrorWriteFailed:
+				log.Warn("socket mode trouble; slack-go reconnects", "event", evt.Type, "detail", fmt.Sprint(evt.Data))
+			case socketmode.EventTypeInvalidAuth:
+				cancel()
+				<-errc
+				return errors.New("socket mode: Slack refused the app token (invalid_auth); check SLACK_APP_TOKEN")
+			case socketmode.EventTypeSlashCommand:
+				cmd, ok := evt.Data.(slack.SlashCommand)
+				if !ok || evt.Request == nil {
+					continue
+				}
+				req := *evt.Request
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					resp := opt.Handlers.ServeCommand(ctx, commandFrom(cmd))
+					if err := client.Ack(req, resp); err != nil {
+						log.Warn("ack slash command", "err", err)
+					}
+				}()
+			case socketmode.EventTypeInteractive:
+				if evt.Request == nil {
+					continue
+				}
+				// Acknowledge first: Slack only needs to know it arrived.
+				if err := client.Ack(*evt.Request); err != nil {
+					log.Warn("ack interaction", "err", err)
+				}
+				in, err := slash.ParseInteraction(evt.Request.Payload)
+				if err != nil {
+					log.Warn("bad interaction payload", "err", err)
+					continue
+				}
+				opt.Handlers.ServeInteraction(ctx, in)
+			case socketmode.EventTypeEventsAPI:
+				if evt.Request != nil {
+					client.Ack(*evt.Request)
+				}
+			}
+		}
+	}
+}
+
+// commandFrom converts slack-go's decoded command.
+func commandFrom(c slack.SlashCommand) slash.Command {
+	return slash.Command{
+		Command: c.Command, Text: c.Text, UserID: c.UserID, UserName: c.UserName, TeamID: c.TeamID,
+		ChannelID: c.ChannelID, ChannelName: c.ChannelName, ResponseURL: c.ResponseURL, TriggerID: c.TriggerID,
+	}
+}
