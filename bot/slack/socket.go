@@ -2,28 +2,33 @@ package slack
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/compasshq/compass/bot/slash"
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 )
 
 // SocketHandlers are what Socket Mode hands commands and clicks to: the same
-// handlers as the HTTP endpoints (*slash.Handler), so both transports answer
-// alike.
+// handlers as the HTTP endpoints (*slash.Handler implements it), so both
+// transports answer alike. The types are plain (form fields, raw JSON) so
+// that this package, which slash's tests use as the bot's Poster, does not
+// import slash.
 type SocketHandlers interface {
-	// ServeCommand answers within Slack's 3 seconds; the answer is sent back
-	// as the envelope's acknowledgement.
-	ServeCommand(ctx context.Context, c slash.Command) slash.Response
-	// ServeInteraction starts the work a click asks for and returns at once.
-	ServeInteraction(ctx context.Context, in slash.Interaction)
+	// SocketCommand answers a slash command given as Slack's form fields
+	// within Slack's 3 seconds; the JSON goes back as the envelope's
+	// acknowledgement payload.
+	SocketCommand(ctx context.Context, form url.Values) (json.RawMessage, error)
+	// SocketInteraction starts the work an interaction payload (the JSON
+	// that HTTP carries in the "payload" field) asks for and returns at once.
+	SocketInteraction(ctx context.Context, payload []byte) error
 }
 
 // SocketOptions configure RunSocket.
@@ -101,7 +106,12 @@ func RunSocket(ctx context.Context, opt SocketOptions) error {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					resp := opt.Handlers.ServeCommand(ctx, commandFrom(cmd))
+					resp, err := opt.Handlers.SocketCommand(ctx, commandForm(cmd))
+					if err != nil {
+						log.Warn("slash command refused", "err", err)
+						client.Ack(req)
+						return
+					}
 					if err := client.Ack(req, resp); err != nil {
 						log.Warn("ack slash command", "err", err)
 					}
@@ -114,12 +124,9 @@ func RunSocket(ctx context.Context, opt SocketOptions) error {
 				if err := client.Ack(*evt.Request); err != nil {
 					log.Warn("ack interaction", "err", err)
 				}
-				in, err := slash.ParseInteraction(evt.Request.Payload)
-				if err != nil {
+				if err := opt.Handlers.SocketInteraction(ctx, evt.Request.Payload); err != nil {
 					log.Warn("bad interaction payload", "err", err)
-					continue
 				}
-				opt.Handlers.ServeInteraction(ctx, in)
 			case socketmode.EventTypeEventsAPI:
 				if evt.Request != nil {
 					client.Ack(*evt.Request)
@@ -129,10 +136,18 @@ func RunSocket(ctx context.Context, opt SocketOptions) error {
 	}
 }
 
-// commandFrom converts slack-go's decoded command.
-func commandFrom(c slack.SlashCommand) slash.Command {
-	return slash.Command{
-		Command: c.Command, Text: c.Text, UserID: c.UserID, UserName: c.UserName, TeamID: c.TeamID,
-		ChannelID: c.ChannelID, ChannelName: c.ChannelName, ResponseURL: c.ResponseURL, TriggerID: c.TriggerID,
+// commandForm gives slack-go's decoded command back its form field names,
+// so that both transports parse commands with the same code.
+func commandForm(c slack.SlashCommand) url.Values {
+	f := url.Values{}
+	for k, v := range map[string]string{
+		"command": c.Command, "text": c.Text, "user_id": c.UserID, "user_name": c.UserName,
+		"team_id": c.TeamID, "channel_id": c.ChannelID, "channel_name": c.ChannelName,
+		"response_url": c.ResponseURL, "trigger_id": c.TriggerID, "api_app_id": c.APIAppID,
+	} {
+		if v != "" {
+			f.Set(k, v)
+		}
 	}
+	return f
 }

@@ -5,31 +5,32 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/compasshq/compass/bot/slash"
 	"github.com/gorilla/websocket"
 )
 
 // recordingHandlers answers commands with their text and records clicks.
 type recordingHandlers struct {
 	mu     sync.Mutex
-	cmds   []slash.Command
-	clicks chan slash.Interaction
+	cmds   []url.Values
+	clicks chan []byte
 }
 
-func (r *recordingHandlers) ServeCommand(_ context.Context, c slash.Command) slash.Response {
+func (r *recordingHandlers) SocketCommand(_ context.Context, form url.Values) (json.RawMessage, error) {
 	r.mu.Lock()
-	r.cmds = append(r.cmds, c)
+	r.cmds = append(r.cmds, form)
 	r.mu.Unlock()
-	return slash.Response{ResponseType: slash.Ephemeral, Text: "answer to " + c.Text}
+	return json.Marshal(map[string]string{"response_type": "ephemeral", "text": "answer to " + form.Get("text")})
 }
 
-func (r *recordingHandlers) ServeInteraction(_ context.Context, in slash.Interaction) {
-	r.clicks <- in
+func (r *recordingHandlers) SocketInteraction(_ context.Context, payload []byte) error {
+	r.clicks <- payload
+	return nil
 }
 
 // fakeSocketSlack serves apps.connections.open and a Socket Mode WebSocket
@@ -84,7 +85,7 @@ func readAck(t *testing.T, c *websocket.Conn, id string) map[string]any {
 
 func TestSocketModeDispatchesToHandlers(t *testing.T) {
 	f := newFakeSocketSlack(t)
-	h := &recordingHandlers{clicks: make(chan slash.Interaction, 1)}
+	h := &recordingHandlers{clicks: make(chan []byte, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
@@ -117,13 +118,16 @@ func TestSocketModeDispatchesToHandlers(t *testing.T) {
 		"payload": map[string]any{"command": "/compass", "text": "oncall sre", "user_id": "U1", "channel_id": "C1", "response_url": "https://hooks.slack.invalid/1"},
 	})
 	ack := readAck(t, conn, "env-1")
+	var resp struct{ ResponseType, Text string }
 	payload, _ := json.Marshal(ack["payload"])
-	var resp slash.Response
-	if err := json.Unmarshal(payload, &resp); err != nil || resp.Text != "answer to oncall sre" || resp.ResponseType != slash.Ephemeral {
+	if err := json.Unmarshal(payload, &struct {
+		ResponseType *string `json:"response_type"`
+		Text         *string `json:"text"`
+	}{&resp.ResponseType, &resp.Text}); err != nil || resp.Text != "answer to oncall sre" || resp.ResponseType != "ephemeral" {
 		t.Errorf("ack payload = %s (%v)", payload, err)
 	}
 	h.mu.Lock()
-	if len(h.cmds) != 1 || h.cmds[0].ResponseURL != "https://hooks.slack.invalid/1" || h.cmds[0].UserID != "U1" {
+	if len(h.cmds) != 1 || h.cmds[0].Get("response_url") != "https://hooks.slack.invalid/1" || h.cmds[0].Get("user_id") != "U1" || h.cmds[0].Get("command") != "/compass" {
 		t.Errorf("commands = %+v", h.cmds)
 	}
 	h.mu.Unlock()
@@ -138,9 +142,16 @@ func TestSocketModeDispatchesToHandlers(t *testing.T) {
 	})
 	readAck(t, conn, "env-2")
 	select {
-	case in := <-h.clicks:
-		if len(in.Actions) != 1 || in.Actions[0].ActionID != "compass_ack" || in.Actions[0].Value != "pagerduty/P1" || in.User.Username != "ana" {
-			t.Errorf("interaction = %+v", in)
+	case payload := <-h.clicks:
+		var in struct {
+			Type    string `json:"type"`
+			Actions []struct {
+				ActionID string `json:"action_id"`
+				Value    string `json:"value"`
+			} `json:"actions"`
+		}
+		if err := json.Unmarshal(payload, &in); err != nil || in.Type != "block_actions" || len(in.Actions) != 1 || in.Actions[0].ActionID != "compass_ack" || in.Actions[0].Value != "pagerduty/P1" {
+			t.Errorf("interaction payload = %s (%v)", payload, err)
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("the click never reached the handler")

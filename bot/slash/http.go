@@ -1,6 +1,7 @@
 package slash
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -89,4 +90,25 @@ func writeJSON(w http.ResponseWriter, v any) {
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Write(data)
+}
+
+// SocketCommand is the Socket Mode adapter: a command given as Slack's form
+// fields, answered as ServeCommand answers HTTP, as the ack's JSON.
+func (h *Handler) SocketCommand(ctx context.Context, form url.Values) (json.RawMessage, error) {
+	c, err := CommandFromForm(form)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(h.ServeCommand(ctx, c))
+}
+
+// SocketInteraction is the Socket Mode adapter for clicks: payload is the
+// interaction JSON.
+func (h *Handler) SocketInteraction(ctx context.Context, payload []byte) error {
+	in, err := ParseInteraction(payload)
+	if err != nil {
+		return err
+	}
+	h.ServeInteraction(ctx, in)
+	return nil
 }

@@ -340,3 +340,24 @@ func TestInteractionsEndpointRefusesBadRequests(t *testing.T) {
 		})
 	}
 }
+
+// The Socket Mode transport dispatches to the same Handler.
+var _ slack.SocketHandlers = (*Handler)(nil)
+
+func TestSocketAdapters(t *testing.T) {
+	h := newTestHandler(t, Options{})
+	raw, err := h.SocketCommand(context.Background(), url.Values{"command": {"/compass"}, "text": {"team sre"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r Response
+	if err := json.Unmarshal(raw, &r); err != nil || r.ResponseType != Ephemeral || r.Text != "Team Site reliability" {
+		t.Errorf("SocketCommand = %s (%v)", raw, err)
+	}
+	if _, err := h.SocketCommand(context.Background(), url.Values{"text": {"x"}}); err == nil {
+		t.Error("SocketCommand accepted a form without a command")
+	}
+	if err := h.SocketInteraction(context.Background(), []byte("{")); err == nil {
+		t.Error("SocketInteraction accepted broken JSON")
+	}
+}
