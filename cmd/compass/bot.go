@@ -49,6 +49,7 @@ func botDefaults(v *viper.Viper) {
 	} {
 		v.SetDefault(k, "")
 	}
+	slashDefaults(v)
 }
 
 // botConfig is the bot's typed configuration.
@@ -67,6 +68,7 @@ type botConfig struct {
 	SlackToken    string   // SLACK_BOT_TOKEN
 	SigningSecret string   // SLACK_SIGNING_SECRET (slash commands, issue 7)
 	PagerDutyKeys []string // PAGERDUTY_WEBHOOK_SECRET, comma-separated
+	Slash         slashConfig
 }
 
 func botOptions(cmd *cobra.Command, dir string) (botConfig, error) {
@@ -101,6 +103,7 @@ func botOptions(cmd *cobra.Command, dir string) (botConfig, error) {
 		}
 	}
 	var errs []error
+	c.Slash, errs = readSlashConfig(v)
 	if c.ReopenWindow, err = time.ParseDuration(v.GetString("bot.reopen_window")); err != nil || c.ReopenWindow < 0 {
 		errs = append(errs, fmt.Errorf("bot.reopen_window: want a duration like 4h, got %q", v.GetString("bot.reopen_window")))
 	}
@@ -275,6 +278,12 @@ func runBot(ctx context.Context, cfg botConfig, log *slog.Logger) error {
 	srv.Handle("POST /hooks/pagerduty", pagerduty.New(pagerduty.Options{Secrets: cfg.PagerDutyKeys}, b, hlog))
 	srv.Handle("POST /hooks/grafana", grafana.New(cfg.Grafana, b, hlog))
 	srv.Handle("POST /hooks/opsgenie", opsgenie.New(cfg.Opsgenie, b, hlog))
+
+	waitSlash, err := serveSlash(ctx, cfg, src, store, b, srv, log.With("component", "slash"))
+	if err != nil {
+		return err
+	}
+	defer waitSlash()
 
 	err = srv.ListenAndServe(ctx, func(addr net.Addr) {
 		log.Info("listening on "+addr.String(), "addr", addr.String())
