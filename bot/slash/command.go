@@ -104,9 +104,10 @@ func Parse(text string) Request {
 		}
 		return Request{Sub: sub, Args: rest}
 	}
-	// Only a lone word counts as a mistyped subcommand: "oncal" is a typo,
-	// "helm upgrade" is a search ("helm" is one edit from "help", which is
-	// why help is not a suggestion).
+	// A first word one edit from a subcommand is taken for a typo: "oncal",
+	// "meting retro". A four-letter word counts only alone, so that
+	// "team"-like words starting a search stay searches; help is never
+	// suggested, since "helm upgrade" is a real search.
 	if utf8.RuneCountInString(word) >= 5 || (utf8.RuneCountInString(word) == 4 && rest == "") {
 		for _, s := range []Sub{SubOncall, SubIncidents, SubCapacity, SubMeeting, SubSearch, SubTeam} {
 			if withinOneEdit(word, string(s)) {
