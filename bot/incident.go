@@ -102,7 +102,11 @@ func apply(inc *Incident, ev Event, now time.Time, reopenWindow time.Duration) (
 	if at.IsZero() {
 		at = now
 	}
-	opening := ev.Status != StatusResolved && ev.Kind != KindUnacknowledged
+	// Only a firing alert group, a trigger or an explicit reopen can start a
+	// new generation; a late note, ack or priority change on an incident
+	// resolved long ago (their Status is often "") must not open a thread.
+	opening := ev.Kind == KindTriggered || ev.Kind == KindReopened ||
+		(ev.Kind == KindAlerts && ev.Status == StatusFiring)
 	if inc == nil || (inc.Status == StatusResolved && opening && now.Sub(inc.ResolvedAt) > reopenWindow) {
 		gen := 1
 		if inc != nil {

@@ -77,6 +77,14 @@ func TestApply(t *testing.T) {
 			{Event{Key: "k", Kind: KindResolved, Status: StatusResolved}, 8 * time.Minute, StatusResolved, nil, 1, false},
 			{Event{Key: "k", Kind: KindReopened, Status: StatusFiring}, 9 * time.Minute, StatusFiring, []ChangeKind{ChangeReopened}, 1, false},
 		}},
+		// Regression: a note (Status "") on a page resolved longer than the
+		// reopen window started a new generation and a new thread.
+		{"late note after the window stays on the resolved incident", []step{
+			{Event{Key: "k", Kind: KindTriggered, Status: StatusFiring}, 0, StatusFiring, []ChangeKind{ChangeOpened}, 1, true},
+			{Event{Key: "k", Kind: KindResolved, Status: StatusResolved}, time.Minute, StatusResolved, []ChangeKind{ChangeResolved}, 1, false},
+			{Event{Key: "k", Kind: KindAnnotated, Actor: "ben", Note: "root cause found"}, 6 * time.Hour, StatusResolved, []ChangeKind{ChangeNote}, 1, false},
+			{Event{Key: "k", Kind: KindTriggered, Status: StatusFiring}, 7 * time.Hour, StatusFiring, []ChangeKind{ChangeOpened}, 2, true},
+		}},
 		{"ack for an unknown page opens it acknowledged", []step{
 			{Event{Key: "k", Kind: KindAcknowledged, Status: StatusAcknowledged, Actor: "ana"}, 0, StatusAcknowledged, []ChangeKind{ChangeOpened}, 1, true},
 		}},
