@@ -370,7 +370,9 @@ func (t *txn) FindPendingOp(ctx context.Context, key string, generation int, kin
 //     so the worker sends the payload merged in most recently (and sees
 //     MaybeSent set by a takeover), not what it read before claiming.
 //   - from a claim this Store holds (the worker recording the outcome):
-//     only while the claim still stands.
+//     only while the claim still stands; if another worker has taken the op
+//     over since (the lease ran out), the outcome is dropped without error,
+//     since the new claimer will settle the op.
 //   - otherwise (merging into a pending op, dropping an op): only while the
 //     op is pending.
 //
@@ -395,7 +397,17 @@ func (t *txn) UpdateOp(ctx context.Context, op *bot.Op) error {
 		return fmt.Errorf("update op %d: %w", op.ID, err)
 	}
 	if tag.RowsAffected() == 0 {
-		return t.opRefused(ctx, op.ID, "update", mine)
+		err := t.opRefused(ctx, op.ID, "update", mine)
+		if mine && errors.Is(err, bot.ErrConflict) {
+			// Our claim ran out and another worker took the op over (with
+			// MaybeSent, so it looks in Slack before posting). Its outcome
+			// is the one that counts; refusing ours would only make the
+			// bot retry a record that can never succeed.
+			t.s.log.Warn("postgres store: outcome of an op whose claim was taken over is ignored",
+				"op_id", op.ID, "incident_key", op.IncidentKey, "state", op.State, "err", err)
+			return nil
+		}
+		return err
 	}
 	if mine {
 		t.setClaim(op.ID, false)
