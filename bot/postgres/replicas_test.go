@@ -301,7 +301,7 @@ func TestLeaseTakeover(t *testing.T) {
 // sendLog records "Slack calls" made by the store-level workers below.
 type sendLog struct {
 	mu    sync.Mutex
-	sent  map[int64]int     // op id → successful sends
+	sent  map[int64]int      // op id → successful sends
 	order map[string][]int64 // incident key → op ids in send order
 }
 
