@@ -236,11 +236,12 @@ func (r *reader) bytes(n int) []byte {
 	return b
 }
 
-// Gzip compresses b deterministically: no name, no time stamp, best
-// compression, so the same input always gives the same bytes.
+// Gzip compresses b deterministically: no name, no time stamp, a fixed
+// level, so the same input always gives the same bytes (with the same Go
+// release). Level 6 is within a few percent of level 9 at half the time.
 func Gzip(b []byte) []byte {
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw, _ := gzip.NewWriterLevel(&buf, 6)
 	_, _ = zw.Write(b)
 	_ = zw.Close()
 	return buf.Bytes()

@@ -47,6 +47,8 @@ type Index struct {
 	post map[int][]byte
 	pos  map[int][]byte
 	meta map[int]*metaShard
+	dec  map[*dictEntry][]posting // decoded postings
+	pool sync.Pool                // *scratch
 }
 
 type dictEntry struct {
@@ -95,6 +97,7 @@ func LoadIndex(fetch func(name string) ([]byte, error)) (*Index, error) {
 		post:  map[int][]byte{},
 		pos:   map[int][]byte{},
 		meta:  map[int]*metaShard{},
+		dec:   map[*dictEntry][]posting{},
 	}, nil
 }
 
@@ -256,6 +259,23 @@ type posting struct {
 }
 
 func (ix *Index) postings(e *dictEntry) ([]posting, error) {
+	ix.mu.Lock()
+	ps, ok := ix.dec[e]
+	ix.mu.Unlock()
+	if ok {
+		return ps, nil
+	}
+	ps, err := ix.decodePostings(e)
+	if err != nil {
+		return nil, err
+	}
+	ix.mu.Lock()
+	ix.dec[e] = ps
+	ix.mu.Unlock()
+	return ps, nil
+}
+
+func (ix *Index) decodePostings(e *dictEntry) ([]posting, error) {
 	b, err := ix.pack(ix.post, ix.m.Post, e.post)
 	if err != nil {
 		return nil, err
@@ -433,21 +453,42 @@ type alt struct {
 	weight  int
 }
 
-// scratch holds per-query dense arrays indexed by document ID.
+// scratch holds per-query dense arrays indexed by document ID, pooled: only
+// the entries a query touched are reset afterwards.
 type scratch struct {
 	total   []int32
 	matched []uint8
+	phrases []uint8 // phrase clauses the document satisfied
 	best    []int32
 	sum     []int32
 	cnt     []uint8
-	touched []int32
 	seen    []bool
+	docs    []int32 // candidates, each once
 }
 
-func newScratch(n int) *scratch {
+func (ix *Index) getScratch() *scratch {
+	if sc, ok := ix.pool.Get().(*scratch); ok {
+		return sc
+	}
+	n := ix.m.Docs
 	return &scratch{
-		total: make([]int32, n), matched: make([]uint8, n), best: make([]int32, n),
+		total: make([]int32, n), matched: make([]uint8, n), phrases: make([]uint8, n), best: make([]int32, n),
 		sum: make([]int32, n), cnt: make([]uint8, n), seen: make([]bool, n),
+	}
+}
+
+func (ix *Index) putScratch(sc *scratch) {
+	for _, d := range sc.docs {
+		sc.total[d], sc.matched[d], sc.phrases[d], sc.seen[d] = 0, 0, 0, false
+	}
+	sc.docs = sc.docs[:0]
+	ix.pool.Put(sc)
+}
+
+func (sc *scratch) add(d int) {
+	if !sc.seen[d] {
+		sc.seen[d] = true
+		sc.docs = append(sc.docs, int32(d))
 	}
 }
 
@@ -460,12 +501,9 @@ func (ix *Index) Search(query string, limit int) ([]Hit, error) {
 		limit = 10
 	}
 	q := ParseQuery(query)
-	ranked, terms, err := ix.rank(q)
+	ranked, terms, err := ix.rank(q, limit)
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", query, err)
-	}
-	if len(ranked) > limit {
-		ranked = ranked[:limit]
 	}
 	hits := make([]Hit, 0, len(ranked))
 	for _, r := range ranked {
@@ -500,12 +538,13 @@ type ranked struct {
 	score   int
 }
 
-// rank scores every candidate document and returns them sorted, with the set
-// of index terms that matched (for snippets).
-func (ix *Index) rank(q Query) ([]ranked, map[string]bool, error) {
+// rank scores every candidate document and returns the best limit of them,
+// sorted, with the set of index terms that matched (for snippets).
+func (ix *Index) rank(q Query, limit int) ([]ranked, map[string]bool, error) {
 	terms := map[string]bool{}
 	n := ix.m.Docs
-	sc := newScratch(n)
+	sc := ix.getScratch()
+	defer ix.putScratch(sc)
 
 	// Filters: allowed documents, or nil for no filter.
 	var allowed []bool
@@ -537,49 +576,90 @@ func (ix *Index) rank(q Query) ([]ranked, map[string]bool, error) {
 		allowed = ok
 	}
 
-	var docs []int32 // candidates, each once
-	addCandidate := func(d int) {
-		if !sc.seen[d] {
-			sc.seen[d] = true
-			docs = append(docs, int32(d))
-		}
-	}
+	phrases := 0
 	for _, c := range q.Clauses {
 		var err error
 		if c.Phrase {
-			err = ix.scorePhrase(c, sc, terms, addCandidate)
+			if len(phraseTokens(c.Text)) > 0 {
+				phrases++
+			}
+			err = ix.scorePhrase(c, sc, terms)
 		} else {
-			err = ix.scoreWord(c, sc, terms, addCandidate)
+			err = ix.scoreWord(c, sc, terms)
 		}
 		if err != nil {
 			return nil, nil, err
 		}
 	}
 
-	var out []ranked
+	top := topK{limit: limit}
 	if len(q.Clauses) == 0 {
 		if allowed == nil {
 			return nil, terms, nil
 		}
 		for d, ok := range allowed {
 			if ok {
-				out = append(out, ranked{doc: d})
+				top.push(ranked{doc: d})
 			}
 		}
-		return out, terms, nil
+		return top.sorted(), terms, nil
 	}
-	for _, d32 := range docs {
+	for _, d32 := range sc.docs {
 		d := int(d32)
 		if allowed != nil && !allowed[d] {
 			continue
 		}
-		if sc.matched[d] == 0 || sc.total[d] < 0 {
+		if sc.matched[d] == 0 || int(sc.phrases[d]) < phrases {
 			continue
 		}
-		out = append(out, ranked{doc: d, matched: int(sc.matched[d]), score: int(sc.total[d])})
+		top.push(ranked{doc: d, matched: int(sc.matched[d]), score: int(sc.total[d])})
 	}
-	slices.SortFunc(out, compareRanked)
-	return out, terms, nil
+	return top.sorted(), terms, nil
+}
+
+// topK keeps the best limit ranked documents in a binary heap whose root is
+// the worst of them.
+type topK struct {
+	limit int
+	h     []ranked
+}
+
+func (t *topK) push(r ranked) {
+	if len(t.h) < t.limit {
+		t.h = append(t.h, r)
+		for i := len(t.h) - 1; i > 0; {
+			p := (i - 1) / 2
+			if compareRanked(t.h[i], t.h[p]) <= 0 { // child better: stays below
+				break
+			}
+			t.h[i], t.h[p] = t.h[p], t.h[i]
+			i = p
+		}
+		return
+	}
+	if compareRanked(r, t.h[0]) >= 0 { // not better than the worst kept
+		return
+	}
+	t.h[0] = r
+	for i := 0; ; {
+		l, w := 2*i+1, i
+		if l < len(t.h) && compareRanked(t.h[l], t.h[w]) > 0 {
+			w = l
+		}
+		if l+1 < len(t.h) && compareRanked(t.h[l+1], t.h[w]) > 0 {
+			w = l + 1
+		}
+		if w == i {
+			break
+		}
+		t.h[i], t.h[w] = t.h[w], t.h[i]
+		i = w
+	}
+}
+
+func (t *topK) sorted() []ranked {
+	slices.SortFunc(t.h, compareRanked)
+	return t.h
 }
 
 func compareRanked(a, b ranked) int {
@@ -592,14 +672,31 @@ func compareRanked(a, b ranked) int {
 	return cmp.Compare(a.doc, b.doc)
 }
 
-// phraseMiss marks, in total, a document that lacks a required phrase.
-const phraseMiss = -1 << 30
-
 // scoreWord adds one word clause's best alternative per document.
-func (ix *Index) scoreWord(c Clause, sc *scratch, terms map[string]bool, add func(int)) error {
+func (ix *Index) scoreWord(c Clause, sc *scratch, terms map[string]bool) error {
 	alts, err := ix.wordAlts(c)
 	if err != nil {
 		return err
+	}
+	// Fast path: one term, the usual case, adds straight to the totals.
+	if len(alts) == 1 && len(alts[0].entries) == 1 {
+		ps, err := ix.postings(alts[0].entries[0])
+		if err != nil {
+			return err
+		}
+		if len(ps) > 0 {
+			terms[alts[0].entries[0].term] = true
+		}
+		w := int32(alts[0].weight)
+		for _, p := range ps {
+			if p.doc >= len(sc.total) {
+				continue
+			}
+			sc.add(p.doc)
+			sc.total[p.doc] += max(w*int32(p.impact), 1)
+			sc.matched[p.doc]++
+		}
+		return nil
 	}
 	var touched []int32
 	for _, a := range alts {
@@ -662,10 +759,8 @@ func (ix *Index) scoreWord(c Clause, sc *scratch, terms map[string]bool, add fun
 		}
 	}
 	for _, d := range touched {
-		add(int(d))
-		if sc.total[d] >= 0 {
-			sc.total[d] += sc.best[d]
-		}
+		sc.add(int(d))
+		sc.total[d] += sc.best[d]
 		sc.matched[d]++
 		sc.best[d] = 0
 	}
@@ -827,15 +922,10 @@ func withinOneEdit(a, b []rune) bool {
 }
 
 // scorePhrase adds a phrase clause: documents holding its words at
-// consecutive positions score the sum of their impacts; every other
-// candidate is marked as missing the phrase.
-func (ix *Index) scorePhrase(c Clause, sc *scratch, terms map[string]bool, add func(int)) error {
-	var toks []Token
-	for _, t := range Tokenize(c.Text) {
-		if !t.Whole {
-			toks = append(toks, t)
-		}
-	}
+// consecutive positions score the sum of their impacts and count the phrase
+// as satisfied; rank drops documents that miss any phrase.
+func (ix *Index) scorePhrase(c Clause, sc *scratch, terms map[string]bool) error {
+	toks := phraseTokens(c.Text)
 	if len(toks) == 0 {
 		return nil
 	}
@@ -851,8 +941,7 @@ func (ix *Index) scorePhrase(c Clause, sc *scratch, terms map[string]bool, add f
 			return err
 		}
 		if e == nil {
-			ix.failPhrase(sc, nil)
-			return nil
+			return nil // no document has the phrase
 		}
 		ps, err := ix.postings(e)
 		if err != nil {
@@ -903,7 +992,6 @@ func (ix *Index) scorePhrase(c Clause, sc *scratch, terms map[string]bool, add f
 			terms[t.Term] = true
 		}
 	}
-	ix.failPhrase(sc, found)
 	docs := make([]int, 0, len(found))
 	for d := range found {
 		docs = append(docs, d)
@@ -913,13 +1001,24 @@ func (ix *Index) scorePhrase(c Clause, sc *scratch, terms map[string]bool, add f
 		if d >= len(sc.total) {
 			continue
 		}
-		add(d)
-		if sc.total[d] >= 0 {
-			sc.total[d] += found[d]
-		}
+		sc.add(d)
+		sc.total[d] += found[d]
 		sc.matched[d]++
+		sc.phrases[d]++
 	}
 	return nil
+}
+
+// phraseTokens returns the tokens a phrase must match in order: the
+// camelCase parts, not the whole words, whose positions the parts share.
+func phraseTokens(text string) []Token {
+	var toks []Token
+	for _, t := range Tokenize(text) {
+		if !t.Whole {
+			toks = append(toks, t)
+		}
+	}
+	return toks
 }
 
 // phraseAt reports whether some start position in first has every later
@@ -938,16 +1037,6 @@ func phraseAt(first []int, has func(i, p int) bool, n int) bool {
 		}
 	}
 	return false
-}
-
-// failPhrase marks every document not in found as lacking a required phrase,
-// now and for clauses to come.
-func (ix *Index) failPhrase(sc *scratch, found map[int]int32) {
-	for d := range sc.total {
-		if _, ok := found[d]; !ok {
-			sc.total[d] = phraseMiss
-		}
-	}
 }
 
 // Snippet returns the part of excerpt to show for a hit, at most about

@@ -84,7 +84,7 @@ type Document struct {
 const (
 	// ExcerptLen is how much of a section's text, in bytes, is stored for
 	// snippets.
-	ExcerptLen = 320
+	ExcerptLen = 240
 	// MaxFiles caps the number of files the index may have.
 	MaxFiles = 280
 	// fieldGap separates the positions of the title, heading and body.
@@ -103,7 +103,11 @@ const (
 
 // Base target sizes (uncompressed bytes) of each kind of shard, grown when
 // the index would otherwise exceed MaxFiles.
-var baseTargets = map[string]int{"dict": 12 << 10, "post": 24 << 10, "pos": 48 << 10, "meta": 16 << 10}
+//
+// Document shards get most of the file budget: a query fetches one per hit
+// shown, so their size is what a first query pays most. Positions packs are
+// only fetched for phrase queries and may be large.
+var baseTargets = map[string]int{"dict": 16 << 10, "post": 32 << 10, "pos": 256 << 10, "meta": 4 << 10}
 
 // Write writes the search index of docs into dir (normally <out>/search),
 // replacing any index already there. The output depends only on docs' content,
@@ -335,7 +339,7 @@ func Build(docs []Document) (map[string][]byte, error) {
 		if total <= MaxFiles {
 			break
 		}
-		targets[worst] *= 2
+		targets[worst] += max(targets[worst]/8, 1)
 	}
 
 	files := map[string][]byte{}

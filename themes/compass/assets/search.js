@@ -329,6 +329,7 @@
     return out;
   };
   Index.prototype.postings = async function (e) {
+    if (e.decoded) return e.decoded;
     var b = await this.file(this.m.post[e.post]);
     var r = { b: b.subarray(e.postOff, e.postOff + e.postLen), off: 0 };
     var docs = new Int32Array(e.df), imps = new Uint8Array(e.df), doc = 0;
@@ -337,7 +338,8 @@
       docs[i] = doc;
       imps[i] = r.b[r.off++];
     }
-    return { docs: docs, imps: imps };
+    e.decoded = { docs: docs, imps: imps };
+    return e.decoded;
   };
   Index.prototype.positions = async function (e) {
     var b = await this.file(this.m.pos[e.pos]);
@@ -456,10 +458,8 @@
     return alts;
   };
 
-  var PHRASE_MISS = -(1 << 30);
-
-  // rank returns {ranked: [{doc, matched, score}], terms: Set}.
-  Index.prototype.rank = async function (q) {
+  // rank returns {ranked: the best limit [{doc, matched, score}], terms: Set}.
+  Index.prototype.rank = async function (q, limit) {
     var self = this, n = this.m.docs, terms = new Set();
     await this.loadDicts(this.dictShardsFor(q));
 
@@ -493,12 +493,25 @@
       allowed = ok;
     }
 
-    var total = new Int32Array(n), matched = new Uint8Array(n), best = new Int32Array(n);
+    var total = new Int32Array(n), matched = new Uint8Array(n), best = new Int32Array(n), phr = new Uint8Array(n), phrases = 0;
     var sum = new Int32Array(n), cnt = new Uint8Array(n), seen = new Uint8Array(n), cands = [];
     function add(d) { if (!seen[d]) { seen[d] = 1; cands.push(d); } }
 
     for (var ci = 0; ci < q.clauses.length; ci++) {
       var plan = plans[ci];
+      if (plan.alts && plan.alts.length === 1 && plan.alts[0].entries.length === 1) {
+        // Fast path: one term adds straight to the totals.
+        var fps = await this.postings(plan.alts[0].entries[0]), fw = plan.alts[0].weight;
+        if (fps.docs.length > 0) terms.add(plan.alts[0].entries[0].term);
+        for (var fj = 0; fj < fps.docs.length; fj++) {
+          var fdoc = fps.docs[fj];
+          if (fdoc >= n) continue;
+          add(fdoc);
+          total[fdoc] += Math.max(fw * fps.imps[fj], 1);
+          matched[fdoc]++;
+        }
+        continue;
+      }
       if (plan.alts) {
         var touched = [];
         for (var ai = 0; ai < plan.alts.length; ai++) {
@@ -540,7 +553,7 @@
         for (j = 0; j < touched.length; j++) {
           d = touched[j];
           add(d);
-          if (total[d] >= 0) total[d] += best[d];
+          total[d] += best[d];
           matched[d]++;
           best[d] = 0;
         }
@@ -548,6 +561,7 @@
       }
       // Phrase.
       if (plan.toks.length === 0) continue;
+      phrases++;
       var found = new Map();
       if (plan.entries.every(Boolean)) {
         var tps = [];
@@ -570,32 +584,58 @@
         }
       }
       if (found.size > 0) plan.toks.forEach(function (t) { terms.add(t.term); });
-      for (d = 0; d < n; d++) if (!found.has(d)) total[d] = PHRASE_MISS;
       var fdocs = Array.from(found.keys()).sort(function (x, y) { return x - y; });
       for (j = 0; j < fdocs.length; j++) {
         d = fdocs[j];
         if (d >= n) continue;
         add(d);
-        if (total[d] >= 0) total[d] += found.get(d);
+        total[d] += found.get(d);
         matched[d]++;
+        phr[d]++;
       }
     }
 
-    var out = [];
+    var top = new TopK(limit);
     if (q.clauses.length === 0) {
-      if (allowed === null) return { ranked: out, terms: terms };
-      for (d = 0; d < n; d++) if (allowed[d]) out.push({ doc: d, matched: 0, score: 0 });
-      return { ranked: out, terms: terms };
+      if (allowed !== null) for (d = 0; d < n; d++) if (allowed[d]) top.push({ doc: d, matched: 0, score: 0 });
+      return { ranked: top.sorted(), terms: terms };
     }
     for (j = 0; j < cands.length; j++) {
       d = cands[j];
       if (allowed !== null && !allowed[d]) continue;
-      if (matched[d] === 0 || total[d] < 0) continue;
-      out.push({ doc: d, matched: matched[d], score: total[d] });
+      if (matched[d] === 0 || phr[d] < phrases) continue;
+      top.push({ doc: d, matched: matched[d], score: total[d] });
     }
-    out.sort(function (x, y) { return y.matched - x.matched || y.score - x.score || x.doc - y.doc; });
-    return { ranked: out, terms: terms };
+    return { ranked: top.sorted(), terms: terms };
   };
+
+  // cmpRanked orders better results first (see compareRanked in Go).
+  function cmpRanked(x, y) { return y.matched - x.matched || y.score - x.score || x.doc - y.doc; }
+
+  // TopK keeps the best limit results in a heap whose root is the worst.
+  function TopK(limit) { this.limit = limit; this.h = []; }
+  TopK.prototype.push = function (r) {
+    var h = this.h, i, t;
+    if (h.length < this.limit) {
+      h.push(r);
+      for (i = h.length - 1; i > 0;) {
+        var p = (i - 1) >> 1;
+        if (cmpRanked(h[i], h[p]) <= 0) break;
+        t = h[i]; h[i] = h[p]; h[p] = t; i = p;
+      }
+      return;
+    }
+    if (cmpRanked(r, h[0]) >= 0) return;
+    h[0] = r;
+    for (i = 0; ;) {
+      var l = 2 * i + 1, w = i;
+      if (l < h.length && cmpRanked(h[l], h[w]) > 0) w = l;
+      if (l + 1 < h.length && cmpRanked(h[l + 1], h[w]) > 0) w = l + 1;
+      if (w === i) break;
+      t = h[i]; h[i] = h[w]; h[w] = t; i = w;
+    }
+  };
+  TopK.prototype.sorted = function () { return this.h.sort(cmpRanked); };
 
   function lowerBound(arr, v) {
     var lo = 0, hi = arr.length;
@@ -649,8 +689,8 @@
   // search runs a query and returns up to limit hits, like Index.Search in Go.
   Index.prototype.search = async function (query, limit) {
     limit = limit > 0 ? limit : 10;
-    var r = await this.rank(parseQuery(query)), self = this;
-    var top = r.ranked.slice(0, limit);
+    var r = await this.rank(parseQuery(query), limit), self = this;
+    var top = r.ranked;
     var metas = await Promise.all(top.map(function (x) { return self.metaFor(x.doc); }));
     return top.map(function (x, i) {
       var ms = metas[i], d = ms.docs[x.doc - ms.first], pg = ms.pages[d[0]], suffix = d[1];

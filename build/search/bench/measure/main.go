@@ -1,0 +1,260 @@
+// Command measure compares Compass's search index with Pagefind's on a built
+// site in headless Chromium: bytes fetched for a cold first query and for a
+// second query, and browser query time. build/search/bench/pagefind.sh runs it.
+//
+// It serves the site itself, gzip-compressing text files as static hosts do,
+// and counts the bytes it sends for each query, so the figures are what a
+// browser downloads.
+package main
+
+import (
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// queryPairs are (first, second) queries over the generated corpus.
+var queryPairs = [][2]string{
+	{"incident review", "rollback"},
+	{"escalation primary", "capacity"},
+	{"memory quota", "deploy risk"},
+	{"latency budget", "pager"},
+	{"handoff rotation", "network upgrade"},
+}
+
+// typed are queries typed character by character for the latency figures.
+var typed = []string{"incident review", "escalation", "memory quota", "rollback plan", "pager duty",
+	"cluster node", "latency", "writing decision record", "async", "upgrade network"}
+
+const harness = `<!doctype html><meta charset="utf-8"><title>bench</title>
+<script src="%s"></script>
+<script>
+window.bench = {
+  async ours(q, n) {
+    if (!window.ix) window.ix = await CompassSearch.Index.open(async (name) => {
+      const r = await fetch('/search/' + name); if (!r.ok) throw new Error(name); return r.arrayBuffer(); });
+    const hits = await window.ix.search(q, n);
+    return hits.map(h => h.url);
+  },
+  async pagefind(q, n) {
+    if (!window.pf) { window.pf = await import('/pagefind/pagefind.js'); await window.pf.options({}); }
+    const r = await window.pf.search(q);
+    const data = await Promise.all(r.results.slice(0, n).map(x => x.data()));
+    return data.map(d => d.url);
+  },
+  async times(engine, queries, n) {
+    const out = [];
+    for (const q of queries) { const t0 = performance.now(); await this[engine](q, n); out.push(performance.now() - t0); }
+    return out;
+  }
+};
+</script>`
+
+type counter struct {
+	bytes atomic.Int64
+	mu    sync.Mutex
+	files map[string]bool
+}
+
+func (c *counter) reset() {
+	c.bytes.Store(0)
+	c.mu.Lock()
+	c.files = map[string]bool{}
+	c.mu.Unlock()
+}
+
+type countingWriter struct {
+	http.ResponseWriter
+	c *counter
+}
+
+func (w countingWriter) Write(b []byte) (int, error) {
+	w.c.bytes.Add(int64(len(b)))
+	return w.ResponseWriter.Write(b)
+}
+
+func main() {
+	site := flag.String("site", "", "built site folder (with search/ and pagefind/)")
+	searchJS := flag.String("searchjs", "", "path of search.js in the site")
+	out := flag.String("json", "", "write the figures as JSON to this file")
+	flag.Parse()
+	if err := run(*site, *searchJS, *out); err != nil {
+		slog.Error("measure", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(site, searchJS, out string) error {
+	c := &counter{files: map[string]bool{}}
+	fsrv := http.FileServer(http.Dir(site))
+	mux := http.NewServeMux()
+	mux.HandleFunc("/__bench.html", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, harness, searchJS)
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		c.mu.Lock()
+		c.files[r.URL.Path] = true
+		c.mu.Unlock()
+		w.Header().Set("Cache-Control", "max-age=3600")
+		cw := countingWriter{w, c}
+		ext := filepath.Ext(r.URL.Path)
+		if (ext == ".js" || ext == ".json" || ext == ".css" || ext == ".html" || ext == ".mjs") && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			w.Header().Set("Content-Encoding", "gzip")
+			w.Header().Del("Content-Length")
+			gz := gzip.NewWriter(cw)
+			defer gz.Close()
+			fsrv.ServeHTTP(gzipWriter{cw, gz}, r)
+			return
+		}
+		fsrv.ServeHTTP(cw, r)
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: mux}
+	go srv.Serve(ln)
+	defer srv.Close()
+	base := "http://" + ln.Addr().String()
+
+	report := map[string]any{}
+	for _, engine := range []string{"ours", "pagefind"} {
+		var first, second []int64
+		var firstFiles, secondFiles []int
+		for _, pair := range queryPairs {
+			err := withBrowser(func(ctx context.Context) error {
+				if err := chromedp.Do(ctx, chromedp.Navigate(base+"/__bench.html")); err != nil {
+					return err
+				}
+				for i, q := range pair {
+					c.reset()
+					if _, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](fmt.Sprintf("bench.%s(%q, 5)", engine, q), chromedp.EvalAwaitPromise)); err != nil {
+						return fmt.Errorf("%s %q: %w", engine, q, err)
+					}
+					c.mu.Lock()
+					n := len(c.files)
+					c.mu.Unlock()
+					if i == 0 {
+						first, firstFiles = append(first, c.bytes.Load()), append(firstFiles, n)
+					} else {
+						second, secondFiles = append(second, c.bytes.Load()), append(secondFiles, n)
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		var lat []float64
+		err := withBrowser(func(ctx context.Context) error {
+			if err := chromedp.Do(ctx, chromedp.Navigate(base+"/__bench.html")); err != nil {
+				return err
+			}
+			var qs []string
+			for _, q := range typed {
+				for i := 1; i <= len(q); i++ {
+					qs = append(qs, q[:i])
+				}
+			}
+			js, _ := json.Marshal(qs)
+			// One pass to fetch the shards (as a user's first keystrokes
+			// do), then the measured pass.
+			for pass := range 2 {
+				ts, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](fmt.Sprintf("bench.times(%q, %s, 8)", engine, js), chromedp.EvalAwaitPromise))
+				if err != nil {
+					return err
+				}
+				if pass == 1 {
+					lat = ts
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		slices.Sort(lat)
+		r := map[string]any{
+			"first_query_bytes":  mean(first),
+			"first_query_files":  meanInt(firstFiles),
+			"second_query_bytes": mean(second),
+			"second_query_files": meanInt(secondFiles),
+			"query_ms_p50":       lat[len(lat)/2],
+			"query_ms_p95":       lat[len(lat)*95/100],
+			"queries_timed":      len(lat),
+		}
+		report[engine] = r
+		fmt.Printf("%-9s first query %7.0f bytes in %.1f files, second %7.0f bytes in %.1f files, query p50 %.2f ms p95 %.2f ms (%d typed queries, warm)\n",
+			engine, r["first_query_bytes"], r["first_query_files"], r["second_query_bytes"], r["second_query_files"], r["query_ms_p50"], r["query_ms_p95"], len(lat))
+	}
+	if out != "" {
+		b, _ := json.MarshalIndent(report, "", "  ")
+		return os.WriteFile(out, b, 0o644)
+	}
+	return nil
+}
+
+type gzipWriter struct {
+	http.ResponseWriter
+	w io.Writer
+}
+
+func (g gzipWriter) Write(b []byte) (int, error) { return g.w.Write(b) }
+
+// WriteHeader drops the file server's Content-Length, which is the
+// uncompressed size.
+func (g gzipWriter) WriteHeader(code int) {
+	g.Header().Del("Content-Length")
+	g.ResponseWriter.WriteHeader(code)
+}
+
+func withBrowser(fn func(ctx context.Context) error) error {
+	tmp, err := os.MkdirTemp("", "compass-measure-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath("/usr/bin/chromium"), chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.UserDataDir(tmp))
+	defer cancelA()
+	ctx, cancelC := chromedp.NewContext(actx)
+	defer cancelC()
+	ctx, cancelT := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancelT()
+	return fn(ctx)
+}
+
+func mean(xs []int64) float64 {
+	var s float64
+	for _, x := range xs {
+		s += float64(x)
+	}
+	return s / float64(max(len(xs), 1))
+}
+
+func meanInt(xs []int) float64 {
+	var s float64
+	for _, x := range xs {
+		s += float64(x)
+	}
+	return s / float64(max(len(xs), 1))
+}
