@@ -36,9 +36,10 @@
 //
 // post-*.bin: the concatenated postings lists of consecutive terms. A list is
 // df entries of (uvarint doc ID delta from the previous entry, the first
-// from 0; one byte impact). The impact is BM25F (k1 1.2; boosts title 1.5,
-// heading 3, body 1; b 0.75 for the body, 0.3 for title and heading)
-// quantised to 1..255; filter terms have impact 0.
+// from 0; one byte impact). The impact is idf × (BM25F of heading and body,
+// boosts 3 and 1, b 0.3 and 0.75, k1 1.2 + the page title scored as its own
+// saturated field, b 0.3), quantised to 1..255 in units of the manifest's
+// scale; filter terms have impact 0.
 //
 // pos-*.bin: for each posting of a term, in the same order: uvarint count,
 // then that many uvarint position deltas. Fetched only for phrase queries.
