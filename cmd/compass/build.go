@@ -24,6 +24,7 @@ func siteDefaults(v *viper.Viper) {
 	v.SetDefault("theme", "")
 	v.SetDefault("unsafe_html", false)
 	v.SetDefault("repo_url", "")
+	v.SetDefault("edit_branch", "")
 	v.SetDefault("drafts", false)
 	v.SetDefault("strict", false)
 }
@@ -56,6 +57,7 @@ func siteOptions(cmd *cobra.Command, source string) (build.Options, error) {
 		Theme:      v.GetString("theme"),
 		UnsafeHTML: v.GetBool("unsafe_html"),
 		RepoURL:    v.GetString("repo_url"),
+		EditBranch: v.GetString("edit_branch"),
 		Drafts:     v.GetBool("drafts"),
 		Strict:     v.GetBool("strict"),
 	}, nil
