@@ -103,6 +103,11 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		// pgx's parse errors may quote the DSN, password included.
 		return nil, errors.New("open postgres store: cannot parse the connection string")
 	}
+	if pc.ConnConfig.ConnectTimeout == 0 {
+		// A database host that drops packets should fail startup and
+		// readiness checks, not hang them (connect_timeout in the DSN wins).
+		pc.ConnConfig.ConnectTimeout = 10 * time.Second
+	}
 	rp := pc.ConnConfig.RuntimeParams
 	if _, ok := rp["lock_timeout"]; !ok && c.lockTimeout > 0 {
 		rp["lock_timeout"] = strconv.FormatInt(c.lockTimeout.Milliseconds(), 10)

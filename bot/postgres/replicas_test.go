@@ -456,7 +456,7 @@ func startReplica(t *testing.T, dsn string, fake *slacktest.Server) *replica {
 	t.Helper()
 	s := open(t, dsn)
 	b, err := bot.New(bot.Options{
-		Store: s, Poster: slack.New(slack.Options{Token: "xoxb-test", APIURL: fake.URL()}), Logger: testLogger(),
+		Store: s, Poster: newPoster(fake), Logger: testLogger(),
 		Channel: "#ops", ChannelRate: 200, ChannelBurst: 50, Senders: 4,
 		BackoffBase: 20 * time.Millisecond, BackoffMax: 200 * time.Millisecond, CallTimeout: 5 * time.Second, MaxAttempts: 1000,
 	})
@@ -480,6 +480,10 @@ func startReplica(t *testing.T, dsn string, fake *slacktest.Server) *replica {
 	})
 	t.Cleanup(r.stop)
 	return r
+}
+
+func newPoster(fake *slacktest.Server) bot.Poster {
+	return slack.New(slack.Options{Token: "xoxb-test", APIURL: fake.URL()})
 }
 
 func groupDelivery(key string, n int, status bot.Status) bot.Delivery {

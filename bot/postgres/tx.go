@@ -22,6 +22,9 @@ type txn struct {
 	// claims are this transaction's changes to s.claimed, applied on
 	// commit: true for an op claimed, false for one released.
 	claims map[int64]bool
+	// locked: the transaction holds a lock (advisory or row) already.
+	// Until it does, waiting for a lock cannot close a deadlock cycle.
+	locked bool
 }
 
 func (t *txn) setClaim(id int64, held bool) {
@@ -52,6 +55,7 @@ func (t *txn) lock(ctx context.Context, keys ...int64) error {
 	if _, err := t.tx.Exec(ctx, `SELECT pg_advisory_xact_lock(k) FROM unnest($1::int8[]) AS k`, keys); err != nil {
 		return fmt.Errorf("take lock: %w", err)
 	}
+	t.locked = true
 	return nil
 }
 
@@ -83,7 +87,20 @@ func (t *txn) SeenDelivery(ctx context.Context, source, id, contentKey string) (
 	if contentKey != "" {
 		keys = append(keys, lockKey("delivery-content", source, contentKey))
 	}
-	if err := t.lock(ctx, keys...); err != nil {
+	if t.write && t.locked {
+		// Later in a batch: two replicas handed the same deliveries in
+		// different orders would deadlock here (and wait out the server's
+		// deadlock_timeout, a second). Refuse instead; the bot retries each
+		// delivery in a transaction of its own, which waits.
+		sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+		var got bool
+		if err := t.tx.QueryRow(ctx, `SELECT bool_and(pg_try_advisory_xact_lock(k)) FROM unnest($1::int8[]) AS k`, keys).Scan(&got); err != nil {
+			return false, fmt.Errorf("look up delivery: %w", err)
+		}
+		if !got {
+			return false, fmt.Errorf("delivery %s %q is being applied by another transaction: %w", source, id+contentKey, bot.ErrConflict)
+		}
+	} else if err := t.lock(ctx, keys...); err != nil {
 		return false, fmt.Errorf("look up delivery: %w", err)
 	}
 	var seen bool
@@ -101,6 +118,7 @@ func (t *txn) SeenDelivery(ctx context.Context, source, id, contentKey string) (
 // reported as ErrConflict without aborting the transaction (as a failed
 // statement would in Postgres).
 func (t *txn) RecordDelivery(ctx context.Context, source, id, contentKey string, at time.Time) error {
+	t.locked = true
 	tag, err := t.tx.Exec(ctx, `INSERT INTO deliveries (source, id, content_key, received_at)
 		VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, source, id, contentKey, nanos(at))
 	if err != nil {
@@ -113,6 +131,7 @@ func (t *txn) RecordDelivery(ctx context.Context, source, id, contentKey string,
 }
 
 func (t *txn) PruneDeliveries(ctx context.Context, before time.Time) (int, error) {
+	t.locked = true
 	t1, err := t.tx.Exec(ctx, `DELETE FROM deliveries WHERE received_at < $1`, nanos(before))
 	if err != nil {
 		return 0, fmt.Errorf("prune deliveries: %w", err)
@@ -202,6 +221,7 @@ func (t *txn) FindGeneration(ctx context.Context, key string, generation int) (*
 }
 
 func (t *txn) CreateIncident(ctx context.Context, inc *bot.Incident) error {
+	t.locked = true
 	data, err := encodeData(inc)
 	if err != nil {
 		return err
@@ -234,6 +254,7 @@ func (t *txn) CreateIncident(ctx context.Context, inc *bot.Incident) error {
 // re-checks the version against the committed row, so a stale copy always
 // ends in ErrConflict, never in a lost update.
 func (t *txn) UpdateIncident(ctx context.Context, inc *bot.Incident) error {
+	t.locked = true
 	data, err := encodeData(inc)
 	if err != nil {
 		return err
@@ -264,6 +285,7 @@ func (t *txn) UpdateIncident(ctx context.Context, inc *bot.Incident) error {
 }
 
 func (t *txn) SetThreadTS(ctx context.Context, key string, generation int, channelID, ts string) error {
+	t.locked = true
 	tag, err := t.tx.Exec(ctx, `UPDATE threads SET channel = $1, ts = $2 WHERE key = $3 AND generation = $4`,
 		channelID, ts, key, generation)
 	if err != nil {
@@ -379,6 +401,7 @@ func (t *txn) FindPendingOp(ctx context.Context, key string, generation int, kin
 // A change the guard refuses is ErrConflict; the bot's transaction rolls
 // back and it retries on fresh reads.
 func (t *txn) UpdateOp(ctx context.Context, op *bot.Op) error {
+	t.locked = true
 	if op.State == bot.OpSending {
 		return t.claimOp(ctx, op)
 	}
@@ -542,6 +565,7 @@ func (t *txn) ListOps(ctx context.Context, key string) ([]*bot.Op, error) {
 // replica id) left sending, and ops whose lease ran out, never ops another
 // live replica is sending right now.
 func (t *txn) RecoverOps(ctx context.Context) (int, error) {
+	t.locked = true
 	rows, err := t.tx.Query(ctx, `UPDATE outbox SET state = 'pending', maybe_sent = true, claimed_by = '', lease_until = NULL
 		WHERE state = 'sending' AND (claimed_by = $1 OR lease_until IS NULL OR lease_until < now()) RETURNING id`, t.s.me)
 	if err != nil {
