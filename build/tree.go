@@ -2,9 +2,11 @@ package build
 
 import (
 	"cmp"
+	"html/template"
 	"path"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // buildTree arranges the pages into the folder tree, gives folders without
@@ -245,6 +247,111 @@ func (s *Site) Nav(p *Page) []NavItem {
 		return items
 	}
 	return level(chain[0], 0)
+}
+
+// navCurrent is the attribute the sidebar puts on the current page's link.
+const navCurrent = ` aria-current="page"`
+
+// navMarkup is the sidebar markup shared by every page whose sidebar opens
+// the same folders: the pages of one folder and the folder's own page. It
+// is written without a current page; at says where each listed page's
+// navCurrent attribute goes.
+type navMarkup struct {
+	html string
+	at   map[*Page]int
+}
+
+// navCache holds one navMarkup per folder, built on first use. A Site is
+// never re-arranged in place (a tree change loads a new Site), so entries
+// stay valid for the Site's life.
+type navCache struct {
+	mu sync.Mutex
+	m  map[*Section]*navMarkup
+}
+
+// NavHTML returns p's sidebar as markup: the same as the default theme's
+// "navlist" template run over Nav(p), but built once per folder and shared
+// by the folder's pages, which only differ in which link is current.
+// Rendering the sidebar item by item for each page was most of the
+// template time of a large site.
+func (s *Site) NavHTML(p *Page) template.HTML {
+	chain := p.chain(s.Root)
+	sec := chain[len(chain)-1]
+	s.nav.mu.Lock()
+	m := s.nav.m[sec]
+	s.nav.mu.Unlock()
+	if m == nil {
+		m = s.buildNav(chain)
+		s.nav.mu.Lock()
+		if s.nav.m == nil {
+			s.nav.m = map[*Section]*navMarkup{}
+		}
+		s.nav.m[sec] = m
+		s.nav.mu.Unlock()
+	}
+	at, ok := m.at[p]
+	if !ok {
+		return template.HTML(m.html) // #nosec: built from escaped titles and URLs
+	}
+	var b strings.Builder
+	b.Grow(len(m.html) + len(navCurrent))
+	b.WriteString(m.html[:at])
+	b.WriteString(navCurrent)
+	b.WriteString(m.html[at:])
+	return template.HTML(b.String()) // #nosec: built from escaped titles and URLs
+}
+
+// buildNav writes the sidebar of the folders in chain (home first), with
+// no current page.
+func (s *Site) buildNav(chain []*Section) *navMarkup {
+	var b strings.Builder
+	at := map[*Page]int{}
+	var level func(sec *Section, depth int)
+	level = func(sec *Section, depth int) {
+		b.WriteString("<ul>")
+		for _, c := range sec.Children {
+			section := c.IsSection()
+			open := section && depth+1 < len(chain) && chain[depth+1] == c.Section
+			b.WriteString("\n<li")
+			if open {
+				b.WriteString(` class="open"`)
+			}
+			href, title := navEscape(s.basePath+c.URL, c.Title)
+			b.WriteString(`><a href="`)
+			b.WriteString(href)
+			b.WriteByte('"')
+			at[c] = b.Len()
+			if section {
+				b.WriteString(` class="nav-section"`)
+			}
+			b.WriteByte('>')
+			b.WriteString(title)
+			b.WriteString("</a>")
+			if open && len(c.Section.Children) > 0 {
+				level(c.Section, depth+1)
+			}
+			b.WriteString("</li>")
+		}
+		b.WriteString("\n</ul>")
+	}
+	level(chain[0], 0)
+	return &navMarkup{html: b.String(), at: at}
+}
+
+// navItemTemplate escapes a link's URL and text exactly as html/template
+// does in the theme (URL normalisation in href, HTML escaping in text).
+var navItemTemplate = template.Must(template.New("navitem").Parse(`<a href="{{.Href}}">{{.Title}}</a>`))
+
+// navEscape returns href and title escaped for a sidebar link.
+func navEscape(href, title string) (string, string) {
+	var b strings.Builder
+	if err := navItemTemplate.Execute(&b, NavItem{Href: href, Title: title}); err != nil {
+		panic("build: nav item template: " + err.Error()) // strings cannot fail to execute
+	}
+	out := strings.TrimSuffix(strings.TrimPrefix(b.String(), `<a href="`), "</a>")
+	// The escaped href holds no '"', so the first `">` ends it.
+	h, t, _ := strings.Cut(out, `">`)
+	return h, t
 }
 
 // Breadcrumbs returns the folder pages above p, home first, without p.

@@ -3,6 +3,7 @@ package build
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -198,4 +199,37 @@ PNG
 			t.Errorf("got %q, want /handbook/docs/a/#x", got)
 		}
 	})
+}
+
+// TestNavHTMLMatchesTemplate pins the shared sidebar markup to the theme's
+// "navlist" template over Nav: for every page, with a base path and titles
+// that need escaping, the prebuilt markup must be byte for byte what the
+// template writes.
+func TestNavHTMLMatchesTemplate(t *testing.T) {
+	site := treeSite + `
+-- content/other/q.md --
+---
+title: Quotes "q" & <tags> + 'x' é
+---
+-- content/Spaced Folder/ä page.md --
+# Ümlaut & more
+`
+	for _, base := range []string{"", "https://example.com/hand book/"} {
+		t.Run("base "+base, func(t *testing.T) {
+			s, err := Load(context.Background(), Options{Source: writeSite(t, site), BaseURL: base})
+			if err != nil {
+				t.Fatalf("load: %v", err)
+			}
+			tmpl := s.theme.layouts["page.html"]
+			for _, p := range append(slices.Clone(s.Pages), s.extra...) {
+				var want strings.Builder
+				if err := tmpl.ExecuteTemplate(&want, "navlist", s.Nav(p)); err != nil {
+					t.Fatal(err)
+				}
+				if got := string(s.NavHTML(p)); got != want.String() {
+					t.Errorf("%s: NavHTML =\n%s\nwant\n%s", p.URL, got, want.String())
+				}
+			}
+		})
+	}
 }

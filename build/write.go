@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"io"
 	"io/fs"
 	"os"
@@ -84,15 +85,20 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 type PageData struct {
 	Site        *Site
 	Page        *Page
-	Nav         []NavItem // the sidebar, only along this page's path
-	Breadcrumbs []*Page   // folder pages above this one, home first
-	TOC         []TOCItem // h2 headings, each with its h3s
-	Overdue     bool      // review_by is in the past
-	TitleInBody bool      // the body shows the title itself; false since the build drops a leading "# Title" from the body
-	Canonical   string    // absolute URL when base_url has a host, else ""
-	EditURL     string    // repo_url + source path, "" when unknown
-	Updated     time.Time // last commit that changed the page (Options.LastUpdated), zero when unknown
+	NavHTML     template.HTML // the sidebar as the default theme draws it (Site.NavHTML); .Nav has its entries
+	Breadcrumbs []*Page       // folder pages above this one, home first
+	TOC         []TOCItem     // h2 headings, each with its h3s
+	Overdue     bool          // review_by is in the past
+	TitleInBody bool          // the body shows the title itself; false since the build drops a leading "# Title" from the body
+	Canonical   string        // absolute URL when base_url has a host, else ""
+	EditURL     string        // repo_url + source path, "" when unknown
+	Updated     time.Time     // last commit that changed the page (Options.LastUpdated), zero when unknown
 }
+
+// Nav returns the page's sidebar entries, only along its path, for themes
+// that draw the sidebar themselves (the default theme uses NavHTML, the
+// same markup built once per folder).
+func (d *PageData) Nav() []NavItem { return d.Site.Nav(d.Page) }
 
 // TOCItem is one entry of a page's table of contents.
 type TOCItem struct {
@@ -103,7 +109,7 @@ type TOCItem struct {
 
 // Data returns what the layout of p is executed with.
 func (s *Site) Data(p *Page) *PageData {
-	d := &PageData{Site: s, Page: p, Nav: s.Nav(p), Breadcrumbs: s.Breadcrumbs(p)}
+	d := &PageData{Site: s, Page: p, NavHTML: s.NavHTML(p), Breadcrumbs: s.Breadcrumbs(p)}
 	for _, h := range p.Headings {
 		switch {
 		case h.Level == 2:
