@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -157,6 +158,95 @@ func Tokenize(text string) []Token {
 	return toks
 }
 
+// Tokenizer gives the same tokens as Tokenize but is meant for indexing a
+// whole site: it remembers the tokens of every distinct word it has seen, so
+// each word is lower-cased, split and stemmed once per site rather than once
+// per occurrence, and it reuses its output slice. The zero value is ready to
+// use; a Tokenizer is not safe for concurrent use.
+type Tokenizer struct {
+	words map[string]wordTokens
+	toks  []Token
+}
+
+// wordTokens are the tokens of one word as typed, at positions relative to
+// the word's first position, and the number of positions the word takes.
+type wordTokens struct {
+	toks []Token
+	span int
+}
+
+// maxCachedWords bounds a Tokenizer's memory on text with an unbounded
+// vocabulary (hashes, IDs); words past it are tokenized without caching.
+const maxCachedWords = 1 << 17
+
+// isASCIIWordByte marks the ASCII bytes that are word runes.
+var isASCIIWordByte = func() (t [utf8.RuneSelf]bool) {
+	for c := range utf8.RuneSelf {
+		t[c] = isWordRune(rune(c))
+	}
+	return t
+}()
+
+// Tokens returns the tokens of text, equal to Tokenize(text). The returned
+// slice is only valid until the next call.
+func (tz *Tokenizer) Tokens(text string) []Token {
+	if tz.words == nil {
+		tz.words = make(map[string]wordTokens, 1024)
+	}
+	toks := tz.toks[:0]
+	pos := 0
+	start := -1
+	for i := 0; i < len(text); {
+		c := text[i]
+		word, size := false, 1
+		if c < utf8.RuneSelf {
+			word = isASCIIWordByte[c]
+		} else {
+			var r rune
+			r, size = utf8.DecodeRuneInString(text[i:])
+			word = isWordRune(r)
+		}
+		if word {
+			if start < 0 {
+				start = i
+			}
+		} else if start >= 0 {
+			toks, pos = tz.appendWord(toks, text, start, i, pos)
+			start = -1
+		}
+		i += size
+	}
+	if start >= 0 {
+		toks, pos = tz.appendWord(toks, text, start, len(text), pos)
+	}
+	tz.toks = toks
+	return toks
+}
+
+// appendWord appends the tokens of the word text[start:end] at position pos
+// and returns the next free position.
+func (tz *Tokenizer) appendWord(toks []Token, text string, start, end, pos int) ([]Token, int) {
+	raw := text[start:end]
+	wt, ok := tz.words[raw]
+	if !ok {
+		var span int
+		wt.toks, span = appendWord(nil, newWord(text, start, end), 0)
+		wt.span = span
+		if len(tz.words) < maxCachedWords {
+			// Clone the strings: the cache must not keep whole texts alive.
+			for i := range wt.toks {
+				wt.toks[i].Term = strings.Clone(wt.toks[i].Term)
+			}
+			tz.words[strings.Clone(raw)] = wt
+		}
+	}
+	for _, t := range wt.toks {
+		t.Pos += pos
+		toks = append(toks, t)
+	}
+	return toks, pos + wt.span
+}
+
 // appendWord appends the tokens of w at position pos and returns the next
 // free position.
 func appendWord(toks []Token, w Word, pos int) ([]Token, int) {
@@ -236,14 +326,28 @@ func (r *reader) bytes(n int) []byte {
 	return b
 }
 
+// GzipLevel is the compression level of the index's files. Level 6 makes
+// files within a few percent of level 9's at less than half the time.
+const GzipLevel = 6
+
+// gzipWriters pools compressors: a new one allocates about a megabyte.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(io.Discard, GzipLevel)
+	return zw
+}}
+
 // Gzip compresses b deterministically: no name, no time stamp, a fixed
 // level, so the same input always gives the same bytes (with the same Go
-// release). Level 6 is within a few percent of level 9 at half the time.
+// release). It is safe for concurrent use.
 func Gzip(b []byte) []byte {
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, 6)
+	buf.Grow(len(b)/3 + 64)
+	zw := gzipWriters.Get().(*gzip.Writer)
+	zw.Reset(&buf)
 	_, _ = zw.Write(b)
 	_ = zw.Close()
+	zw.Reset(io.Discard) // drop the reference to buf
+	gzipWriters.Put(zw)
 	return buf.Bytes()
 }
 

@@ -2,6 +2,7 @@ package handbook
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -157,4 +158,48 @@ func TestSnippet(t *testing.T) {
 			}
 		})
 	}
+}
+
+// tokenizerTexts are texts on which Tokenizer must agree with Tokenize,
+// repeated words included (they come from the cache the second time).
+var tokenizerTexts = []string{
+	"Restarting pods restarting PODS",
+	"KubeCPUOvercommit fires; KubeCPUOvercommit fires again",
+	"out of memory, out of memory",
+	"Überwachung läuft ΣΊΣΥΦΟΣ σίσυφος İstanbul",
+	"node_exporter/v1.2 node_exporter/v1.2",
+	strings.Repeat("x", MaxTermLen+1) + " ok " + strings.Repeat("x", MaxTermLen+1),
+	"bad \xff\xfe utf8\xc3 words\xe2\x82",
+	"etcdHTTP5xxErrors HTTPServerDown the and",
+	"",
+}
+
+func TestTokenizerMatchesTokenize(t *testing.T) {
+	var tz Tokenizer
+	for round := range 2 {
+		for _, text := range tokenizerTexts {
+			t.Run(text, func(t *testing.T) {
+				got := slices.Clone(tz.Tokens(text))
+				if want := Tokenize(text); !reflect.DeepEqual(got, want) && (len(got) > 0 || len(want) > 0) {
+					t.Errorf("round %d: Tokens(%q) =\n%v, want\n%v", round, text, got, want)
+				}
+			})
+		}
+	}
+}
+
+func FuzzTokenizer(f *testing.F) {
+	for _, text := range tokenizerTexts {
+		f.Add(text, text)
+	}
+	var tz Tokenizer
+	f.Fuzz(func(t *testing.T, a, b string) {
+		for _, text := range []string{a, b, a + " " + b} {
+			got := tz.Tokens(text)
+			want := Tokenize(text)
+			if len(got) != len(want) || (len(got) > 0 && !reflect.DeepEqual(got, want)) {
+				t.Fatalf("Tokens(%q) =\n%v, want\n%v", text, got, want)
+			}
+		}
+	})
 }

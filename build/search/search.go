@@ -53,20 +53,9 @@
 package search
 
 import (
-	"cmp"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"math"
-	"os"
-	"path/filepath"
-	"slices"
+	"bytes"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/compasshq/compass/build/handbook"
 )
 
 // Document is one section of a page, as the build hands it to Write.
@@ -109,334 +98,6 @@ const (
 // shown, so their size is what a first query pays most. Positions packs are
 // only fetched for phrase queries and may be large.
 var baseTargets = map[string]int{"dict": 16 << 10, "post": 32 << 10, "pos": 256 << 10, "meta": 4 << 10}
-
-// Write writes the search index of docs into dir (normally <out>/search),
-// replacing any index already there. The output depends only on docs' content,
-// not on their order across pages: the same documents give byte-identical
-// files.
-func Write(dir string, docs []Document) error {
-	files, err := Build(docs)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("write search index: %w", err)
-	}
-	keep := map[string]bool{}
-	names := make([]string, 0, len(files))
-	for name := range files {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	// Shards first, the manifest last, so a reader never sees a manifest
-	// naming a file that is not there yet.
-	for _, name := range names {
-		keep[name] = true
-		if name == handbook.ManifestName {
-			continue
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), files[name], 0o644); err != nil {
-			return fmt.Errorf("write search index: %w", err)
-		}
-	}
-	if err := writeAtomic(filepath.Join(dir, handbook.ManifestName), files[handbook.ManifestName]); err != nil {
-		return fmt.Errorf("write search index: %w", err)
-	}
-	// Remove shards of earlier builds.
-	for _, kind := range []string{"dict", "post", "pos", "meta"} {
-		old, _ := filepath.Glob(filepath.Join(dir, kind+filePattern))
-		for _, p := range old {
-			if !keep[filepath.Base(p)] {
-				if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-					return fmt.Errorf("write search index: %w", err)
-				}
-			}
-		}
-	}
-	return nil
-}
-
-func writeAtomic(path string, b []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}
-
-// posting is one term's occurrence in one document while building.
-type posting struct {
-	doc       int
-	tf        [3]int // title, heading, body
-	positions []int
-	impact    byte
-}
-
-// termData is a term's postings while building.
-type termData struct {
-	term     string
-	postings []posting
-}
-
-// Build computes the index files in memory: file name → content. Write is
-// Build plus writing; Build is separate for tests and benchmarks.
-func Build(docs []Document) (map[string][]byte, error) {
-	docs = slices.Clone(docs)
-	// Group sections by page, keeping their order inside the page.
-	slices.SortStableFunc(docs, func(a, b Document) int { return strings.Compare(a.Page, b.Page) })
-	var problems []error
-	for i, d := range docs {
-		if d.Page == "" {
-			problems = append(problems, fmt.Errorf("search document %d (%q): empty Page", i, d.URL))
-		}
-	}
-	if len(problems) > 0 {
-		return nil, errors.Join(problems...)
-	}
-
-	terms := map[string]*termData{}
-	lens := make([][3]int, len(docs))
-	var sumLen [3]float64
-	for id, d := range docs {
-		heading := d.Section
-		if heading == "" && d.URL == d.Page {
-			heading = d.Title
-		}
-		perDoc := map[string]*posting{}
-		base := 0
-		for f, text := range [3]string{d.Title, heading, d.Text} {
-			toks := handbook.Tokenize(text)
-			last := -1
-			for _, t := range toks {
-				p := perDoc[t.Term]
-				if p == nil {
-					p = &posting{doc: id}
-					perDoc[t.Term] = p
-				}
-				p.tf[f]++
-				p.positions = append(p.positions, base+t.Pos)
-				last = max(last, t.Pos)
-			}
-			lens[id][f] = len(toks)
-			sumLen[f] += float64(len(toks))
-			base += last + 1 + fieldGap
-		}
-		for _, ft := range filterTerms(d) {
-			if perDoc[ft] == nil {
-				perDoc[ft] = &posting{doc: id}
-			}
-		}
-		for term, p := range perDoc {
-			td := terms[term]
-			if td == nil {
-				td = &termData{term: term}
-				terms[term] = td
-			}
-			td.postings = append(td.postings, *p)
-		}
-	}
-
-	// BM25F impacts.
-	n := float64(len(docs))
-	var avg [3]float64
-	for f := range avg {
-		avg[f] = max(sumLen[f]/max(n, 1), 1)
-	}
-	boosts := [3]float64{boostTitle, boostHead, boostBody}
-	bs := [3]float64{bTitle, bHead, bBody}
-	sorted := make([]*termData, 0, len(terms))
-	for _, td := range terms {
-		sorted = append(sorted, td)
-	}
-	slices.SortFunc(sorted, func(a, b *termData) int { return strings.Compare(a.term, b.term) })
-	raw := make([][]float64, len(sorted))
-	maxImpact := 0.0
-	for i, td := range sorted {
-		slices.SortFunc(td.postings, func(a, b posting) int { return cmp.Compare(a.doc, b.doc) })
-		if isFilterTerm(td.term) {
-			continue
-		}
-		df := float64(len(td.postings))
-		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
-		raw[i] = make([]float64, len(td.postings))
-		for j, p := range td.postings {
-			// Heading and body form one BM25F field; the page title is
-			// scored on its own and added, so a title match counts even
-			// when the body already saturates the term.
-			var w [3]float64
-			for f := range 3 {
-				if p.tf[f] == 0 {
-					continue
-				}
-				norm := 1 - bs[f] + bs[f]*float64(lens[p.doc][f])/avg[f]
-				w[f] = float64(p.tf[f]) / norm
-			}
-			main := boosts[1]*w[1] + boosts[2]*w[2]
-			s := idf * (main*(k1+1)/(main+k1) + boosts[0]*w[0]*(k1+1)/(w[0]+k1))
-			raw[i][j] = s
-			maxImpact = max(maxImpact, s)
-		}
-	}
-	scale := 1.0
-	if maxImpact > 0 {
-		scale = maxImpact / maxImpactQ
-	}
-	for i, td := range sorted {
-		for j := range td.postings {
-			if raw[i] == nil {
-				td.postings[j].impact = 0
-				continue
-			}
-			q := math.Round(raw[i][j] / scale)
-			td.postings[j].impact = byte(min(max(q, 1), maxImpactQ))
-		}
-	}
-
-	// Encode postings and positions per term.
-	postEnc := make([][]byte, len(sorted))
-	posEnc := make([][]byte, len(sorted))
-	for i, td := range sorted {
-		var pb, xb []byte
-		prev := 0
-		for _, p := range td.postings {
-			pb = handbook.AppendUvarint(pb, uint64(p.doc-prev))
-			pb = append(pb, p.impact)
-			prev = p.doc
-		}
-		if !isFilterTerm(td.term) {
-			for _, p := range td.postings {
-				xb = handbook.AppendUvarint(xb, uint64(len(p.positions)))
-				last := 0
-				for _, x := range p.positions {
-					xb = handbook.AppendUvarint(xb, uint64(x-last))
-					last = x
-				}
-			}
-		}
-		postEnc[i], posEnc[i] = pb, xb
-	}
-	metaPages, metaSizes := pageGroups(docs)
-
-	// Choose shard sizes so the whole index stays under MaxFiles.
-	targets := map[string]int{}
-	for k, v := range baseTargets {
-		targets[k] = v
-	}
-	dictSizes := make([]int, len(sorted))
-	for i, td := range sorted {
-		dictSizes[i] = len(td.term) + 12
-	}
-	sizes := map[string][]int{"dict": dictSizes, "post": lensOf(postEnc), "pos": lensOf(posEnc), "meta": metaSizes}
-	for {
-		total := 1
-		worst, worstN := "", -1
-		for _, k := range []string{"dict", "meta", "pos", "post"} {
-			c := len(groups(sizes[k], targets[k]))
-			total += c
-			if c > worstN {
-				worst, worstN = k, c
-			}
-		}
-		if total <= MaxFiles {
-			break
-		}
-		targets[worst] += max(targets[worst]/8, 1)
-	}
-
-	files := map[string][]byte{}
-	put := func(kind string, data []byte) string {
-		z := handbook.Gzip(data)
-		sum := sha256.Sum256(z)
-		name := kind + "-" + hex.EncodeToString(sum[:8]) + ".bin"
-		files[name] = z
-		return name
-	}
-
-	type loc struct{ pack, off, n int }
-	postLoc := make([]loc, len(sorted))
-	posLoc := make([]loc, len(sorted))
-	m := handbook.Manifest{Version: handbook.IndexVersion, Docs: len(docs), Scale: scale}
-	for _, g := range groups(sizes["post"], targets["post"]) {
-		var buf []byte
-		for i := g[0]; i < g[1]; i++ {
-			postLoc[i] = loc{len(m.Post), len(buf), len(postEnc[i])}
-			buf = append(buf, postEnc[i]...)
-		}
-		m.Post = append(m.Post, put("post", buf))
-	}
-	for _, g := range groups(sizes["pos"], targets["pos"]) {
-		var buf []byte
-		for i := g[0]; i < g[1]; i++ {
-			posLoc[i] = loc{len(m.Pos), len(buf), len(posEnc[i])}
-			buf = append(buf, posEnc[i]...)
-		}
-		m.Pos = append(m.Pos, put("pos", buf))
-	}
-	for _, g := range groups(sizes["dict"], targets["dict"]) {
-		buf := handbook.AppendUvarint(nil, uint64(g[1]-g[0]))
-		prev := ""
-		for i := g[0]; i < g[1]; i++ {
-			t := sorted[i].term
-			shared := commonPrefix(prev, t)
-			buf = handbook.AppendUvarint(buf, uint64(shared))
-			buf = handbook.AppendUvarint(buf, uint64(len(t)-shared))
-			buf = append(buf, t[shared:]...)
-			for _, v := range []int{len(sorted[i].postings), postLoc[i].pack, postLoc[i].off, postLoc[i].n, posLoc[i].pack, posLoc[i].off, posLoc[i].n} {
-				buf = handbook.AppendUvarint(buf, uint64(v))
-			}
-			prev = t
-		}
-		m.Dict = append(m.Dict, handbook.DictRef{First: sorted[g[0]].term, File: put("dict", buf)})
-	}
-	if len(sorted) == 0 {
-		m.Dict = append(m.Dict, handbook.DictRef{First: "", File: put("dict", handbook.AppendUvarint(nil, 0))})
-	}
-
-	// Document shards hold whole pages.
-	for _, g := range groups(metaSizes, targets["meta"]) {
-		var shard handbook.MetaShard
-		shard.Pages = [][4]string{}
-		shard.Docs = []handbook.MetaDoc{}
-		firstDoc := metaPages[g[0]].first
-		for pi := g[0]; pi < g[1]; pi++ {
-			pg := metaPages[pi]
-			d0 := docs[pg.first]
-			shard.Pages = append(shard.Pages, [4]string{d0.Page, d0.Title, strings.ToLower(d0.Kind), strings.ToLower(d0.Team)})
-			for id := pg.first; id < pg.end; id++ {
-				d := docs[id]
-				suffix := d.URL
-				switch {
-				case d.URL == d.Page:
-					suffix = ""
-				case strings.HasPrefix(d.URL, d.Page+"#"):
-					suffix = d.URL[len(d.Page):]
-				}
-				shard.Docs = append(shard.Docs, handbook.MetaDoc{pi - g[0], suffix, d.Section, Excerpt(d.Text, ExcerptLen)})
-			}
-		}
-		b, err := json.Marshal(shard)
-		if err != nil {
-			return nil, fmt.Errorf("encode search documents: %w", err)
-		}
-		m.Meta = append(m.Meta, handbook.MetaRef{First: firstDoc, File: put("meta", b)})
-	}
-	m.Pages = len(metaPages)
-	if m.Post == nil {
-		m.Post = []string{}
-	}
-	if m.Pos == nil {
-		m.Pos = []string{}
-	}
-	if m.Meta == nil {
-		m.Meta = []handbook.MetaRef{}
-	}
-	mb, err := json.Marshal(m)
-	if err != nil {
-		return nil, fmt.Errorf("encode search manifest: %w", err)
-	}
-	files[handbook.ManifestName] = append(mb, '\n')
-	return files, nil
-}
 
 // filterTerms returns the filter terms of a document's page.
 func filterTerms(d Document) []string {
@@ -522,18 +183,29 @@ func commonPrefix(a, b string) int {
 }
 
 // Excerpt returns the start of text cut to at most n bytes at a word
-// boundary, with "…" appended when it was cut.
+// boundary, with "…" appended when it was cut. Runs of white space count as
+// one space. Only the start of text is looked at, so long sections cost no
+// more than short ones.
 func Excerpt(text string, n int) string {
-	text = strings.Join(strings.Fields(text), " ")
-	if len(text) <= n {
-		return text
+	b := make([]byte, 0, min(len(text), n+1))
+	for f := range strings.FieldsSeq(text) {
+		if len(b) > 0 {
+			b = append(b, ' ')
+		}
+		b = append(b, f[:min(len(f), n+1-len(b))]...)
+		if len(b) > n {
+			break
+		}
+	}
+	if len(b) <= n {
+		return string(b)
 	}
 	cut := n
-	for cut > 0 && !utf8.RuneStart(text[cut]) {
+	for cut > 0 && !utf8.RuneStart(b[cut]) {
 		cut--
 	}
-	if sp := strings.LastIndexByte(text[:cut], ' '); sp > n/2 {
+	if sp := bytes.LastIndexByte(b[:cut], ' '); sp > n/2 {
 		cut = sp
 	}
-	return text[:cut] + "…"
+	return string(b[:cut]) + "…"
 }
