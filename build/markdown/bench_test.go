@@ -8,13 +8,23 @@ import (
 
 // BenchmarkRender renders a realistic runbook (headings, tables, code in
 // several languages, links, callouts, footnotes) with one shared Renderer
-// from all Ps, the way the build renders pages in parallel.
-func BenchmarkRender(b *testing.B) {
+// from all Ps, the way the build renders pages in parallel. The cache of
+// highlighted blocks is off, so every iteration highlights its code as a
+// page with unique code would; BenchmarkRenderCached has it on.
+func BenchmarkRender(b *testing.B) { benchRender(b, false) }
+
+// BenchmarkRenderCached is BenchmarkRender with every code block already
+// highlighted once: a page whose snippets repeat, or one edited under
+// `compass serve`.
+func BenchmarkRenderCached(b *testing.B) { benchRender(b, true) }
+
+func benchRender(b *testing.B, cached bool) {
 	src, err := os.ReadFile("testdata/page.md")
 	if err != nil {
 		b.Fatal(err)
 	}
 	r := New(Options{})
+	r.code.cache.off = !cached
 	b.SetBytes(int64(len(src)))
 	b.ReportAllocs()
 	b.ResetTimer()

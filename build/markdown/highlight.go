@@ -54,10 +54,57 @@ func HighlightCSS() []byte { return bytes.Clone(highlightCSS()) }
 // a page's render time in BenchmarkRender). One formatter is shared here;
 // chroma's formatter guards its style cache with a mutex, so it is safe for
 // concurrent use.
+//
+// Highlighted blocks are remembered by language and text (see
+// highlightCache): handbooks repeat snippets (the same kubectl command in
+// many runbooks), and `compass serve` renders a page again on every edit
+// while most of its blocks stay the same.
 type codeRenderer struct {
 	formatter *chromahtml.Formatter
 	style     *chroma.Style
 	lexers    sync.Map // language name -> chroma.Lexer (hits only)
+	cache     highlightCache
+}
+
+// highlightCache maps language + "\x00" + code to the highlighted markup.
+// It is bounded: blocks over maxBlock are not kept, and when the entries
+// add up to more than maxBytes it starts afresh, so a long `compass serve`
+// session does not grow without end.
+type highlightCache struct {
+	mu    sync.Mutex
+	m     map[string]string
+	bytes int
+	off   bool // for benchmarks that measure highlighting itself
+}
+
+const (
+	highlightCacheMaxBlock = 64 << 10
+	highlightCacheMaxBytes = 64 << 20
+)
+
+func (c *highlightCache) get(key string) (string, bool) {
+	if c.off {
+		return "", false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	h, ok := c.m[key]
+	return h, ok
+}
+
+func (c *highlightCache) put(key, html string) {
+	if c.off || len(key)+len(html) > highlightCacheMaxBlock {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || c.bytes+len(key)+len(html) > highlightCacheMaxBytes {
+		c.m, c.bytes = map[string]string{}, 0
+	}
+	if _, ok := c.m[key]; !ok {
+		c.m[key] = html
+		c.bytes += len(key) + len(html)
+	}
 }
 
 func newCodeRenderer() *codeRenderer {
@@ -97,13 +144,22 @@ func (r *codeRenderer) fenced(w util.BufWriter, source []byte, node ast.Node, en
 		code.Write(lineValue(n, i, source))
 	}
 	if l := r.lexer(lang); l != nil {
+		key := lang + "\x00" + code.String()
+		if h, ok := r.cache.get(key); ok {
+			_, _ = w.WriteString(h)
+			return ast.WalkContinue, nil
+		}
+		var out strings.Builder
 		if it, err := l.Tokenise(nil, code.String()); err == nil {
-			if err := r.formatter.Format(w, r.style, it); err == nil {
-				_ = w.WriteByte('\n')
+			if err := r.formatter.Format(&out, r.style, it); err == nil {
+				out.WriteByte('\n')
+				r.cache.put(key, out.String())
+				_, _ = w.WriteString(out.String())
 				return ast.WalkContinue, nil
 			}
 		}
-		// Chroma failed: fall through to plain text rather than lose the code.
+		// Chroma failed: fall through to plain text rather than lose the
+		// code (nothing of the failed attempt was written).
 	}
 	_, _ = w.WriteString("<pre><code")
 	if lang != "" {

@@ -60,15 +60,17 @@ type Options struct {
 type Renderer struct {
 	opts Options
 	md   goldmark.Markdown
+	code *codeRenderer
 	bufs sync.Pool // *bytes.Buffer for rendering
 }
 
 // New returns a Renderer configured with opts.
 func New(opts Options) *Renderer {
+	code := newCodeRenderer()
 	rendererOpts := []renderer.Option{
 		renderer.WithNodeRenderers(
 			util.Prioritized(&htmlRenderer{unsafe: opts.UnsafeHTML, writer: html.DefaultWriter}, 100),
-			util.Prioritized(newCodeRenderer(), 100),
+			util.Prioritized(code, 100),
 		),
 	}
 	if opts.UnsafeHTML {
@@ -101,7 +103,7 @@ func New(opts Options) *Renderer {
 		),
 		goldmark.WithRendererOptions(rendererOpts...),
 	)
-	return &Renderer{opts: opts, md: md, bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }}}
+	return &Renderer{opts: opts, md: md, code: code, bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }}}
 }
 
 // Result is what Render learns from one page body.

@@ -363,3 +363,44 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+// TestHighlightCache checks that a remembered block renders exactly as a
+// freshly highlighted one, and that the cache stays within its bound.
+func TestHighlightCache(t *testing.T) {
+	src, err := os.ReadFile("testdata/page.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := New(Options{})
+	fresh.code.cache.off = true
+	want, err := fresh.Render(src, 8, fakeResolve)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cached := New(Options{})
+	for i := range 3 {
+		got, err := cached.Render(src, 8, fakeResolve)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got.HTML) != string(want.HTML) {
+			t.Fatalf("render %d with the cache differs from a fresh render:\n%s\nwant\n%s", i, got.HTML, want.HTML)
+		}
+	}
+	if len(cached.code.cache.m) == 0 {
+		t.Error("nothing was cached")
+	}
+
+	var c highlightCache
+	block := strings.Repeat("x", highlightCacheMaxBlock/2)
+	for i := range 4 * highlightCacheMaxBytes / highlightCacheMaxBlock {
+		c.put(fmt.Sprint(i), block)
+		if c.bytes > highlightCacheMaxBytes {
+			t.Fatalf("cache holds %d bytes, bound is %d", c.bytes, highlightCacheMaxBytes)
+		}
+	}
+	c.put("huge", strings.Repeat("x", highlightCacheMaxBlock+1))
+	if _, ok := c.get("huge"); ok {
+		t.Error("a block over the size limit was kept")
+	}
+}
