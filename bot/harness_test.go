@@ -27,6 +27,7 @@ type harness struct {
 	bot    *bot.Bot
 	cancel context.CancelFunc
 	done   chan error
+	wrap   func(bot.Store) bot.Store // optional: what the bot sees instead of the store
 }
 
 func testLogger(t testing.TB) *slog.Logger {
@@ -52,6 +53,13 @@ func fastOptions() bot.Options {
 
 func newHarness(t testing.TB, opt bot.Options) *harness {
 	t.Helper()
+	return newHarnessWith(t, opt, nil)
+}
+
+// newHarnessWith is newHarness with the bot's store wrapped by wrap (test
+// hooks); the harness's own reads go to the real store.
+func newHarnessWith(t testing.TB, opt bot.Options, wrap func(bot.Store) bot.Store) *harness {
+	t.Helper()
 	dir := t.TempDir()
 	if d := os.Getenv("COMPASS_BENCH_DIR"); d != "" {
 		// Benchmarks may put the database elsewhere (tmpfs) to separate the
@@ -62,7 +70,7 @@ func newHarness(t testing.TB, opt bot.Options) *harness {
 		}
 		t.Cleanup(func() { os.RemoveAll(dir) })
 	}
-	h := &harness{t: t, path: filepath.Join(dir, "bot.db"), fake: slacktest.New(t), opt: opt}
+	h := &harness{t: t, path: filepath.Join(dir, "bot.db"), fake: slacktest.New(t), opt: opt, wrap: wrap}
 	h.start()
 	t.Cleanup(h.stop)
 	return h
@@ -77,6 +85,9 @@ func (h *harness) start() {
 	h.store = s
 	opt := h.opt
 	opt.Store = s
+	if h.wrap != nil {
+		opt.Store = h.wrap(s)
+	}
 	opt.Poster = slack.New(slack.Options{Token: "xoxb-test", APIURL: h.fake.URL()})
 	opt.Logger = testLogger(h.t)
 	b, err := bot.New(opt)

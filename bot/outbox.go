@@ -65,6 +65,11 @@ func (b *Bot) reserve(bk *bucket, now time.Time) time.Duration {
 	return d
 }
 
+// refund returns a token reserve took for a call that was not made.
+func (b *Bot) refund(bk *bucket) {
+	bk.tokens = math.Min(float64(b.opt.ChannelBurst), bk.tokens+1)
+}
+
 // Run sends the outbox to Slack until ctx ends: ops in per-incident order,
 // at most ChannelRate messages per second per channel, Senders calls at a
 // time, retrying temporary failures with backoff. Ops interrupted by a stop
@@ -153,12 +158,31 @@ func (b *Bot) Run(ctx context.Context) error {
 			batch = append(batch, op)
 		}
 		if len(batch) > 0 {
-			jobs, dropped := b.claim(ctx, batch)
-			if dropped {
-				// The next op of a dropped op's incident may be ready now.
-				wait = min(wait, 10*time.Millisecond)
+			c, err := b.claim(ctx, batch)
+			switch {
+			case err == nil:
+			case ctx.Err() != nil:
+			case errors.Is(err, ErrBusy) || errors.Is(err, ErrConflict):
+				// Another writer held the rows or locks: routine with
+				// several replicas.
+				b.log.Debug("outbox: claim met another writer; rescanning", "err", err)
+				c.lost = batch
+				wait = min(wait, rescanSoon)
+			default:
+				b.log.Error("outbox: claim ops", "err", err)
+				c.lost = batch
+				wait = min(wait, time.Second)
 			}
-			for _, j := range jobs {
+			for _, op := range c.lost {
+				// Not sent: give the rate limit token back.
+				b.refund(b.bucket(op.Channel))
+			}
+			if err == nil && (len(c.lost) > 0 || c.dropped > 0) {
+				// A lost op may be ready again (retried, or a merge
+				// finished); a dropped op's next one may be ready now.
+				wait = min(wait, rescanSoon)
+			}
+			for _, j := range c.jobs {
 				inflight++
 				go func() { results <- b.send(ctx, j) }()
 			}
@@ -214,38 +238,66 @@ func (b *Bot) prune(ctx context.Context, now time.Time) {
 	}
 }
 
-// claim marks ops as sending in one transaction and renders each message
-// from its incident's current state. Ops that cannot be sent (the parent was
-// never posted) are marked failed instead; dropped reports whether any was.
-func (b *Bot) claim(ctx context.Context, ops []*Op) (jobs []job, dropped bool) {
-	incs := make([]*Incident, len(ops))
+// claimed is what claim made of a batch of ready ops.
+type claimed struct {
+	jobs    []job
+	lost    []*Op // another worker claimed, retried or finished them first
+	dropped int   // could not be sent (no incident, parent never posted); marked failed
+}
+
+// rescanSoon is how soon the worker looks again after a claim that lost a
+// race or dropped an op: the op's incident may have a next op ready, and a
+// lost race is routine with several replicas (or a merge in progress).
+const rescanSoon = 10 * time.Millisecond
+
+// claim marks ops as sending in one transaction, each only if it is still as
+// ReadyOps returned it, and renders each message from the op as claimed
+// (with changes merged into it since the read) and its incident's current
+// state. Ops that moved on are skipped; ops that cannot be sent (the parent
+// was never posted) are marked failed.
+func (b *Bot) claim(ctx context.Context, ops []*Op) (claimed, error) {
+	var c claimed
+	var incs []*Incident
 	err := b.store.Update(ctx, func(tx Tx) error {
-		for i, op := range ops {
+		// The store may run this again (a deadlock between replicas): start
+		// from scratch each time.
+		c, incs = claimed{}, nil
+		var got []*Op
+		for _, read := range ops {
+			op, err := tx.ClaimOp(ctx, read.ID, read.NextAttemptAt)
+			if errors.Is(err, ErrConflict) || errors.Is(err, ErrNotFound) {
+				c.lost = append(c.lost, read)
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("claim op %d: %w", read.ID, err)
+			}
 			inc, err := tx.FindGeneration(ctx, op.IncidentKey, op.Generation)
 			switch {
 			case errors.Is(err, ErrNotFound):
 				op.State, op.LastError = OpFailed, "incident not found"
 			case err != nil:
 				return fmt.Errorf("op %d: %w", op.ID, err)
-			default:
-				incs[i] = inc
-				op.State = OpSending
-				if op.Kind != OpPostParent && inc.Thread.TS == "" {
-					op.State = OpFailed
-					op.LastError = "parent message was never posted"
+			case op.Kind != OpPostParent && inc.Thread.TS == "":
+				op.State, op.LastError = OpFailed, "parent message was never posted"
+			}
+			if op.State == OpFailed {
+				if err := tx.UpdateOp(ctx, op); err != nil {
+					return err
 				}
 			}
-			if err := tx.UpdateOp(ctx, op); err != nil {
-				return err
-			}
+			got = append(got, op)
+			incs = append(incs, inc)
 		}
+		ops = got
 		return nil
 	})
 	if err != nil {
-		if ctx.Err() == nil {
-			b.log.Error("outbox: claim ops", "err", err)
-		}
-		return nil, false
+		return claimed{}, err
+	}
+	for _, op := range c.lost {
+		b.log.Debug("outbox: op moved on before the claim (another worker or a retry); skipped",
+			"incident_key", op.IncidentKey, "generation", op.Generation, "op_id", op.ID, "op", op.Kind)
 	}
 	now := b.now()
 	for i, op := range ops {
@@ -254,7 +306,7 @@ func (b *Bot) claim(ctx context.Context, ops []*Op) (jobs []job, dropped bool) {
 		if op.State == OpFailed {
 			b.pending.Add(-1)
 			log.Error("outbox: op dropped", "err", op.LastError)
-			dropped = true
+			c.dropped++
 			continue
 		}
 		j := job{op: op, channel: inc.Thread.Channel, parentTS: inc.Thread.TS, log: log}
@@ -273,9 +325,9 @@ func (b *Bot) claim(ctx context.Context, ops []*Op) (jobs []job, dropped bool) {
 			j.msg.ThreadTS = inc.Thread.TS
 			j.msg.Marker = Marker{Type: MarkerReply, ID: inc.Key + "#" + strconv.Itoa(inc.Generation) + "#" + strconv.FormatInt(op.ID, 10)}
 		}
-		jobs = append(jobs, j)
+		c.jobs = append(c.jobs, j)
 	}
-	return jobs, dropped
+	return c, nil
 }
 
 func (b *Bot) links(inc *Incident) []Link {

@@ -77,8 +77,21 @@ type Tx interface {
 	// changes into it instead of queueing another.
 	FindPendingOp(ctx context.Context, key string, generation int, kind OpKind) (*Op, error)
 	// UpdateOp stores op's state, payload, attempts, next attempt, error and
-	// MaybeSent.
+	// MaybeSent: a merge into a pending op, or a worker recording the
+	// outcome of an op it claimed. It never claims: an op in OpSending is
+	// refused (use ClaimOp), because a claim must not write back a copy
+	// read before it.
 	UpdateOp(ctx context.Context, op *Op) error
+	// ClaimOp marks op id OpSending for the caller's worker, but only while
+	// the op is as the worker read it in ReadyOps: pending with
+	// NextAttemptAt equal to due (not claimed, retried or finished since),
+	// or, in a store with leases, sending under a lease that ran out. It
+	// returns the op as stored after the claim (payload, MaybeSent), so the
+	// worker sends what was merged into the op after its read. ErrConflict
+	// when the op moved on, which is a lost race, not a failure; ErrNotFound
+	// when there is no such op. A refused claim leaves the transaction
+	// usable.
+	ClaimOp(ctx context.Context, id int64, due time.Time) (*Op, error)
 	// ReadyOps returns pending ops due at or before now that are at the head
 	// of their incident generation's queue (no earlier op is pending or
 	// sending), oldest due first, at most limit.

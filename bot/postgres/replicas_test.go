@@ -107,10 +107,14 @@ func TestClaimGuards(t *testing.T) {
 	b := open(t, dsn, postgres.WithReplicaID("b"))
 	ctx := context.Background()
 
+	// claim claims op as read; on success op becomes the claimed row.
 	claim := func(s bot.Store, op *bot.Op) error {
 		return s.Update(ctx, func(tx bot.Tx) error {
-			op.State = bot.OpSending
-			return tx.UpdateOp(ctx, op)
+			got, err := tx.ClaimOp(ctx, op.ID, op.NextAttemptAt)
+			if err == nil {
+				*op = *got
+			}
+			return err
 		})
 	}
 	readReady := func(s bot.Store) []*bot.Op {
@@ -253,7 +257,13 @@ func TestLeaseTakeover(t *testing.T) {
 	op := pendingOp("k", 1, "1")
 	update(t, a, func(tx bot.Tx) error { return tx.EnqueueOp(ctx, op) })
 	ca := *op
-	update(t, a, func(tx bot.Tx) error { ca.State = bot.OpSending; return tx.UpdateOp(ctx, &ca) })
+	update(t, a, func(tx bot.Tx) error {
+		got, err := tx.ClaimOp(ctx, ca.ID, ca.NextAttemptAt)
+		if err == nil {
+			ca = *got
+		}
+		return err
+	})
 
 	var taken *bot.Op
 	deadline := time.Now().Add(30 * time.Second)
@@ -277,7 +287,13 @@ func TestLeaseTakeover(t *testing.T) {
 	if taken.State != bot.OpPending || !taken.MaybeSent {
 		t.Fatalf("expired op offered as %+v, want pending with MaybeSent", taken)
 	}
-	update(t, b, func(tx bot.Tx) error { taken.State = bot.OpSending; return tx.UpdateOp(ctx, taken) })
+	update(t, b, func(tx bot.Tx) error {
+		got, err := tx.ClaimOp(ctx, taken.ID, taken.NextAttemptAt)
+		if err == nil {
+			taken = got
+		}
+		return err
+	})
 	if !taken.MaybeSent {
 		t.Error("takeover claim lost MaybeSent")
 	}
@@ -404,11 +420,12 @@ func worker(ctx context.Context, t *testing.T, s bot.Store, log *sendLog, rnd *r
 			continue
 		}
 		err = s.Update(ctx, func(tx bot.Tx) error {
-			for _, op := range ready {
-				op.State = bot.OpSending
-				if err := tx.UpdateOp(ctx, op); err != nil {
+			for i, op := range ready {
+				got, err := tx.ClaimOp(ctx, op.ID, op.NextAttemptAt)
+				if err != nil {
 					return err
 				}
+				ready[i] = got
 			}
 			return nil
 		})

@@ -385,26 +385,20 @@ func (t *txn) FindPendingOp(ctx context.Context, key string, generation int, kin
 // UpdateOp guards every state change of an op, because with several
 // replicas the op the caller read may have moved on:
 //
-//   - to OpSending (a worker's claim): only from pending with the same
-//     next attempt time as the caller read (not retried since), or from
-//     sending whose lease ran out; skipping a row another transaction has
-//     locked. The claim takes a lease, and op is refreshed from the row,
-//     so the worker sends the payload merged in most recently (and sees
-//     MaybeSent set by a takeover), not what it read before claiming.
 //   - from a claim this Store holds (the worker recording the outcome):
 //     only while the claim still stands; if another worker has taken the op
 //     over since (the lease ran out), the outcome is dropped without error,
 //     since the new claimer will settle the op.
-//   - otherwise (merging into a pending op, dropping an op): only while the
-//     op is pending.
+//   - otherwise (merging into a pending op): only while the op is pending.
 //
-// A change the guard refuses is ErrConflict; the bot's transaction rolls
-// back and it retries on fresh reads.
+// Claims go through ClaimOp; UpdateOp refuses OpSending. A change the guard
+// refuses is ErrConflict; the bot's transaction rolls back and it retries
+// on fresh reads.
 func (t *txn) UpdateOp(ctx context.Context, op *bot.Op) error {
-	t.locked = true
 	if op.State == bot.OpSending {
-		return t.claimOp(ctx, op)
+		return fmt.Errorf("update op %d: UpdateOp does not claim; use ClaimOp", op.ID)
 	}
+	t.locked = true
 	cond := `state = 'pending'`
 	args := []any{op.State, op.Payload, op.Attempts, nanos(op.NextAttemptAt), op.MaybeSent, op.LastError,
 		op.SlackTS, op.Channel, op.ID}
@@ -438,7 +432,14 @@ func (t *txn) UpdateOp(ctx context.Context, op *bot.Op) error {
 	return nil
 }
 
-func (t *txn) claimOp(ctx context.Context, op *bot.Op) error {
+// ClaimOp claims an op only from pending with the next attempt time the
+// worker read (not retried since), or from sending whose lease ran out,
+// skipping a row another transaction has locked (a merge in progress: the
+// worker rescans shortly). The claim takes a lease, and the op comes back
+// as stored, so the worker sends the payload merged in most recently (and
+// sees MaybeSent set by a takeover), not what it read before claiming.
+func (t *txn) ClaimOp(ctx context.Context, id int64, due time.Time) (*bot.Op, error) {
+	t.locked = true
 	leaseMicros := t.s.lease.Microseconds()
 	row := t.tx.QueryRow(ctx, `UPDATE outbox o SET state = 'sending', claimed_by = $3,
 			lease_until = now() + $4 * interval '1 microsecond',
@@ -447,18 +448,17 @@ func (t *txn) claimOp(ctx context.Context, op *bot.Op) error {
 			AND ((state = 'pending' AND next_attempt_at = $2) OR (state = 'sending' AND lease_until < now()))
 			FOR UPDATE SKIP LOCKED) c
 		WHERE o.id = c.id
-		RETURNING `+prefixed("o.", opCols), op.ID, nanos(op.NextAttemptAt), t.s.me, leaseMicros)
+		RETURNING `+prefixed("o.", opCols), id, nanos(due), t.s.me, leaseMicros)
 	var got bot.Op
 	err := scanOp(row, &got)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return t.opRefused(ctx, op.ID, "claim", false)
+		return nil, t.opRefused(ctx, id, "claim", false)
 	}
 	if err != nil {
-		return fmt.Errorf("claim op %d: %w", op.ID, err)
+		return nil, fmt.Errorf("claim op %d: %w", id, err)
 	}
-	*op = got
-	t.setClaim(op.ID, true)
-	return nil
+	t.setClaim(id, true)
+	return &got, nil
 }
 
 // opRefused explains an UpdateOp that matched no row: ErrNotFound when

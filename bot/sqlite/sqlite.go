@@ -492,6 +492,9 @@ func (t *txn) FindPendingOp(ctx context.Context, key string, generation int, kin
 }
 
 func (t *txn) UpdateOp(ctx context.Context, op *bot.Op) error {
+	if op.State == bot.OpSending {
+		return fmt.Errorf("update op %d: UpdateOp does not claim; use ClaimOp", op.ID)
+	}
 	res, err := t.exec(ctx, `UPDATE outbox SET state = ?, payload = ?, attempts = ?, next_attempt_at = ?,
 		maybe_sent = ?, last_error = ?, slack_ts = ?, channel = ? WHERE id = ?`,
 		op.State, op.Payload, op.Attempts, nanos(op.NextAttemptAt), boolInt(op.MaybeSent), op.LastError,
@@ -503,6 +506,31 @@ func (t *txn) UpdateOp(ctx context.Context, op *bot.Op) error {
 		return bot.ErrNotFound
 	}
 	return nil
+}
+
+// ClaimOp is one conditional UPDATE … RETURNING: the op is claimed only if
+// it is still pending with the next attempt time the worker read, and the
+// row comes back as stored, with any payload merged in since the read.
+func (t *txn) ClaimOp(ctx context.Context, id int64, due time.Time) (*bot.Op, error) {
+	op, err := scanOp(t.row(ctx, `UPDATE outbox SET state = 'sending'
+		WHERE id = ? AND state = 'pending' AND next_attempt_at = ? RETURNING `+opCols, id, nanos(due)))
+	if errors.Is(err, sql.ErrNoRows) {
+		var state string
+		var next int64
+		err := t.row(ctx, `SELECT state, next_attempt_at FROM outbox WHERE id = ?`, id).Scan(&state, &next)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, bot.ErrNotFound
+		}
+		if err != nil {
+			return nil, fmt.Errorf("claim op %d: %w", id, err)
+		}
+		return nil, fmt.Errorf("claim op %d: now %s, due %s (read due %s): %w", id, state,
+			fromNanos(next).Format(time.RFC3339Nano), due.Format(time.RFC3339Nano), bot.ErrConflict)
+	}
+	if err != nil {
+		return nil, mapErr(fmt.Errorf("claim op %d: %w", id, err))
+	}
+	return op, nil
 }
 
 // headOfQueue selects pending ops with no earlier unfinished op for the same

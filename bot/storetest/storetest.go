@@ -25,6 +25,7 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 		{"rollback on error", testRollback},
 		{"outbox head of queue", testOutboxOrder},
 		{"outbox pending merge and recovery", testOutboxPending},
+		{"outbox claim refreshes and guards", testClaim},
 		{"prune", testPrune},
 		{"busy when context ends", testBusy},
 		{"view reads committed state", testView},
@@ -303,8 +304,8 @@ func testOutboxOrder(t *testing.T, s bot.Store) {
 		if !ok || !next.Equal(t0) {
 			t.Errorf("NextDue = %v %v, want %v", next, ok, t0)
 		}
-		a1.State = bot.OpSending
-		return tx.UpdateOp(ctx0, a1)
+		_, err = tx.ClaimOp(ctx0, a1.ID, a1.NextAttemptAt)
+		return err
 	})
 	if got, want := readyIDs(t, s, t0.Add(time.Hour)), []int64{a3.ID, b1.ID}; !reflect.DeepEqual(got, want) {
 		t.Errorf("ready while a1 is sending = %v, want %v (a2 waits for a1)", got, want)
@@ -350,8 +351,7 @@ func testOutboxPending(t *testing.T, s bot.Store) {
 		if _, err := tx.FindPendingOp(ctx0, "a", 1, bot.OpUpdateParent); !errors.Is(err, bot.ErrNotFound) {
 			t.Errorf("FindPendingOp(update): err = %v, want ErrNotFound", err)
 		}
-		r2.State = bot.OpSending
-		if err := tx.UpdateOp(ctx0, r2); err != nil {
+		if _, err := tx.ClaimOp(ctx0, r2.ID, r2.NextAttemptAt); err != nil {
 			return err
 		}
 		op, err = tx.FindPendingOp(ctx0, "a", 1, bot.OpReply)
@@ -482,4 +482,75 @@ func testView(t *testing.T, s bot.Store) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// testClaim pins ClaimOp: it returns the op as stored (a payload merged
+// after the worker's read included), and refuses, with ErrConflict and
+// without spoiling the transaction, an op that moved on since the read.
+//
+// Regression: the worker claimed by writing back the copy it had read with
+// UpdateOp, overwriting changes merged into the op in between.
+func testClaim(t *testing.T, s bot.Store) {
+	op := &bot.Op{IncidentKey: "a", Generation: 1, Kind: bot.OpReply, Channel: "#a", Payload: []byte(`{"changes":[1]}`)}
+	enqueue(t, s, op)
+	var read []*bot.Op
+	if err := s.View(ctx0, func(tx bot.Tx) (err error) {
+		read, err = tx.ReadyOps(ctx0, t0, 10)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(read) != 1 {
+		t.Fatalf("ready ops = %d, want 1", len(read))
+	}
+	stale := read[0]
+	update(t, s, func(tx bot.Tx) error {
+		p, err := tx.FindPendingOp(ctx0, "a", 1, bot.OpReply)
+		if err != nil {
+			return err
+		}
+		p.Payload = []byte(`{"changes":[1,2]}`)
+		return tx.UpdateOp(ctx0, p)
+	})
+	update(t, s, func(tx bot.Tx) error {
+		got, err := tx.ClaimOp(ctx0, stale.ID, stale.NextAttemptAt)
+		if err != nil {
+			return err
+		}
+		if string(got.Payload) != `{"changes":[1,2]}` || got.State != bot.OpSending || got.ID != stale.ID {
+			t.Errorf("claimed op = %+v payload %s, want sending with the merged payload", got, got.Payload)
+		}
+		if _, err := tx.ClaimOp(ctx0, stale.ID, stale.NextAttemptAt); !errors.Is(err, bot.ErrConflict) {
+			t.Errorf("claiming an op already sending: err = %v, want ErrConflict", err)
+		}
+		if _, err := tx.ClaimOp(ctx0, 999999, t0); !errors.Is(err, bot.ErrNotFound) {
+			t.Errorf("claiming a missing op: err = %v, want ErrNotFound", err)
+		}
+		// The refusals left the transaction usable.
+		if _, err := tx.ListOps(ctx0, "a"); err != nil {
+			t.Errorf("transaction unusable after a refused claim: %v", err)
+		}
+		// Retried: back to pending, due later.
+		got.State, got.Attempts, got.NextAttemptAt = bot.OpPending, 1, t0.Add(time.Minute)
+		return tx.UpdateOp(ctx0, got)
+	})
+	update(t, s, func(tx bot.Tx) error {
+		if _, err := tx.ClaimOp(ctx0, stale.ID, stale.NextAttemptAt); !errors.Is(err, bot.ErrConflict) {
+			t.Errorf("claim from a read taken before a retry: err = %v, want ErrConflict", err)
+		}
+		got, err := tx.ClaimOp(ctx0, stale.ID, t0.Add(time.Minute))
+		if err != nil {
+			t.Errorf("claim with the current due time: %v", err)
+			return nil
+		}
+		if got.Attempts != 1 {
+			t.Errorf("claimed attempts = %d, want 1", got.Attempts)
+		}
+		got.State = bot.OpSending
+		if err := tx.UpdateOp(ctx0, got); err == nil {
+			t.Error("UpdateOp to sending succeeded; claims must go through ClaimOp")
+		}
+		got.State, got.SlackTS = bot.OpDone, "1.1"
+		return tx.UpdateOp(ctx0, got)
+	})
 }
