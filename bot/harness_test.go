@@ -89,7 +89,9 @@ func (h *harness) start() {
 		opt.Store = h.wrap(s)
 	}
 	opt.Poster = slack.New(slack.Options{Token: "xoxb-test", APIURL: h.fake.URL()})
-	opt.Logger = testLogger(h.t)
+	if opt.Logger == nil {
+		opt.Logger = testLogger(h.t)
+	}
 	b, err := bot.New(opt)
 	if err != nil {
 		h.t.Fatal(err)

@@ -2,7 +2,10 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,7 +17,12 @@ import (
 // of ready ops (in a View) and what it does next.
 type hookStore struct {
 	bot.Store
-	afterReady func(ops []*bot.Op) // called inside the worker's View, after ReadyOps
+	afterReady func(ops []*bot.Op)  // called inside the worker's View, after ReadyOps
+	claim      func(id int64) error // called before each ClaimOp; an error is returned instead
+}
+
+func (s *hookStore) Update(ctx context.Context, fn func(bot.Tx) error) error {
+	return s.Store.Update(ctx, func(tx bot.Tx) error { return fn(hookTx{Tx: tx, s: s}) })
 }
 
 func (s *hookStore) View(ctx context.Context, fn func(bot.Tx) error) error {
@@ -24,6 +32,15 @@ func (s *hookStore) View(ctx context.Context, fn func(bot.Tx) error) error {
 type hookTx struct {
 	bot.Tx
 	s *hookStore
+}
+
+func (t hookTx) ClaimOp(ctx context.Context, id int64, due time.Time) (*bot.Op, error) {
+	if t.s.claim != nil {
+		if err := t.s.claim(id); err != nil {
+			return nil, err
+		}
+	}
+	return t.Tx.ClaimOp(ctx, id, due)
 }
 
 func (t hookTx) ReadyOps(ctx context.Context, now time.Time, limit int) ([]*bot.Op, error) {
@@ -82,5 +99,52 @@ func TestClaimSendsMergedPayload(t *testing.T) {
 		if !strings.Contains(all, name) {
 			t.Errorf("no reply mentions %s starting; replies:\n%s", name, all)
 		}
+	}
+}
+
+// logBuffer collects log output for assertions.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestLostClaimRaceIsRoutine: another worker (a second replica) claims an op
+// between this worker's read and its claim. The worker skips it quietly,
+// looks again at once, and sends the op when it is free.
+//
+// Regression: a lost claim failed the whole claim transaction, was logged
+// as an error, and the worker slept its idle 30 s before looking again.
+func TestLostClaimRaceIsRoutine(t *testing.T) {
+	logs := &logBuffer{}
+	opt := fastOptions()
+	opt.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var lost atomic.Int32
+	hs := &hookStore{claim: func(id int64) error {
+		if lost.Add(1) == 1 {
+			return fmt.Errorf("claim op %d: claimed by replica b: %w", id, bot.ErrConflict)
+		}
+		return nil
+	}}
+	h := newHarnessWith(t, opt, func(s bot.Store) bot.Store { hs.Store = s; return hs })
+	h.accept(pageDelivery("r1", "pagerduty/RACE", bot.KindTriggered, bot.StatusFiring, "", ""))
+	// Well under the 30 s idle sleep the bug caused.
+	h.fake.WaitFor(t, 10*time.Second, "the parent after a lost claim race", hasParent(1))
+	if lost.Load() < 2 {
+		t.Errorf("claims = %d, want the refused one and a later one", lost.Load())
+	}
+	if out := logs.String(); strings.Contains(out, "level=ERROR") {
+		t.Errorf("a lost claim race was logged as an error:\n%s", out)
 	}
 }
