@@ -425,8 +425,27 @@ func (s *Site) Map() *handbook.Map {
 	return m
 }
 
+// runbookFacts writes a runbook's alerts and services as a sentence for its
+// search text ("\nAlerts: KubeMemoryOvercommit, KubeQuotaOvercommit.
+// Services: kubernetes."), so an alert name finds its runbook even when the
+// prose never repeats it. It is "" for other pages.
+func runbookFacts(rb *Runbook) string {
+	if rb == nil || len(rb.Alerts)+len(rb.Services) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	if len(rb.Alerts) > 0 {
+		b.WriteString("\nAlerts: " + strings.Join(rb.Alerts, ", ") + ".")
+	}
+	if len(rb.Services) > 0 {
+		b.WriteString("\nServices: " + strings.Join(rb.Services, ", ") + ".")
+	}
+	return b.String()
+}
+
 // SearchDocuments returns the search index entries of the site: one for
-// each page's text before its first heading and one per heading.
+// each page's text before its first heading (a runbook's alerts and
+// services appended) and one per heading.
 func (s *Site) SearchDocuments() []search.Document {
 	docs := make([]search.Document, 0, len(s.Pages)+s.headings)
 	for _, p := range s.Pages {
@@ -437,7 +456,7 @@ func (s *Site) SearchDocuments() []search.Document {
 		doc := search.Document{Page: p.URL, Title: p.Title, Kind: p.Meta.Kind, Team: team, Tags: p.Meta.Tags}
 		intro := doc
 		intro.URL = p.URL
-		intro.Text = strings.TrimSpace(p.Meta.Description + "\n" + p.Intro)
+		intro.Text = strings.TrimSpace(p.Meta.Description + "\n" + p.Intro + runbookFacts(p.Meta.Runbook))
 		docs = append(docs, intro)
 		for _, h := range p.Headings {
 			if h.Level == 1 && h.Text == p.Title {
