@@ -13,6 +13,7 @@ import (
 
 	"github.com/compasshq/compass/bot"
 	"github.com/compasshq/compass/bot/linker"
+	"github.com/compasshq/compass/bot/postgres"
 	"github.com/compasshq/compass/bot/slack"
 	"github.com/compasshq/compass/bot/sqlite"
 	"github.com/compasshq/compass/build/handbook"
@@ -193,17 +194,24 @@ PAGERDUTY_WEBHOOK_SECRET (comma-separated during rotation).`,
 	return cmd
 }
 
-// openStore opens the store named by dsn.
-func openStore(ctx context.Context, dsn string) (bot.Store, error) {
+// openStore opens the store named by dsn: a postgres:// or postgresql://
+// URL selects Postgres (several replicas may share it), anything else is a
+// SQLite file path.
+func openStore(ctx context.Context, dsn string, log *slog.Logger) (bot.Store, error) {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		return nil, errors.New("bot.store: the postgres store is not built yet; use a SQLite file path")
+		s, err := postgres.Open(ctx, dsn, postgres.WithLogger(log.With("component", "store")))
+		if err != nil {
+			return nil, err // already "open postgres store user@host:port/db: …", without the password
+		}
+		log.Info("store: postgres", "replica_id", s.ReplicaID())
+		return s, nil
 	}
 	return sqlite.Open(ctx, dsn)
 }
 
 // runBot runs the bot until ctx ends.
 func runBot(ctx context.Context, cfg botConfig, log *slog.Logger) error {
-	store, err := openStore(ctx, cfg.Store)
+	store, err := openStore(ctx, cfg.Store, log)
 	if err != nil {
 		return err
 	}

@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +21,7 @@ import (
 	"github.com/compasshq/compass/bot/slacktest"
 	"github.com/compasshq/compass/build"
 	"github.com/compasshq/compass/build/handbook"
+	"github.com/jackc/pgx/v5"
 )
 
 // alertmanagerBinary finds Alertmanager. Without it the test skips, unless
@@ -336,4 +340,109 @@ func charterChannels(t *testing.T, path string) map[string]bool {
 		}
 	}
 	return out
+}
+
+// postgresSchemaDSN returns COMPASS_TEST_POSTGRES_DSN with search_path set
+// to a fresh schema, dropped when the test ends, or skips without the
+// variable. The bot's tables never land in a schema other tests use.
+func postgresSchemaDSN(t *testing.T) string {
+	t.Helper()
+	dsn := os.Getenv("COMPASS_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		t.Skip("COMPASS_TEST_POSTGRES_DSN not set; e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
+	}
+	u, err := url.Parse(dsn)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		t.Fatalf("COMPASS_TEST_POSTGRES_DSN must be a postgres:// URL for this test: %q", dsn)
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	schema := "compass_cli_test_" + hex.EncodeToString(b[:])
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatalf("connect to the test database: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(context.Background(), dsn)
+		if err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+			return
+		}
+		defer conn.Close(context.Background())
+		if _, err := conn.Exec(context.Background(), `DROP SCHEMA `+schema+` CASCADE`); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// TestBotPostgres runs `compass bot` with a postgres:// bot.store: it
+// migrates its own schema, reports ready, and an Alertmanager webhook
+// becomes a parent message in the fake Slack.
+func TestBotPostgres(t *testing.T) {
+	dsn := postgresSchemaDSN(t)
+	payload, err := os.ReadFile("../../hooks/alertmanager/testdata/firing.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := slacktest.New(t)
+	const token = "pg-e2e-token"
+	t.Setenv("SLACK_BOT_TOKEN", "xoxb-e2e")
+	t.Setenv("COMPASS_ALERTMANAGER_TOKEN", token)
+	// The DSN through the environment, as a deployment would set it.
+	t.Setenv("COMPASS_BOT_STORE", dsn)
+	dir := t.TempDir()
+	addr, logs := startBot(t, "--dir", dir, "--listen", "127.0.0.1:0", "--channel", "#ops", "--slack-api-url", fake.URL())
+	if !strings.Contains(logs.String(), `"store: postgres"`) {
+		t.Errorf("bot did not report the postgres store:\n%s", logs.String())
+	}
+	resp, err := http.Get("http://" + addr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /readyz = %s", resp.Status)
+	}
+	for range 2 { // the second is a duplicate: one parent
+		req, err := http.NewRequest(http.MethodPost, "http://"+addr+"/hooks/alertmanager", bytes.NewReader(payload))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode/100 != 2 {
+			t.Fatalf("POST /hooks/alertmanager = %s", resp.Status)
+		}
+	}
+	fake.WaitFor(t, 60*time.Second, "the parent message", func(s *slacktest.Server) bool { return len(s.Parents()) > 0 })
+	// The store is the schema's: the incident is there.
+	conn, err := pgx.Connect(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var incidents int
+	if err := conn.QueryRow(context.Background(), `SELECT count(*) FROM incidents`).Scan(&incidents); err != nil {
+		t.Fatal(err)
+	}
+	if incidents != 1 {
+		t.Errorf("incidents in the bot's schema = %d, want 1", incidents)
+	}
+	if p := fake.Parents(); len(p) != 1 {
+		t.Errorf("parents = %d, want 1\n%s", len(p), fake.Dump())
+	}
 }

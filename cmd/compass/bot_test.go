@@ -63,7 +63,10 @@ func TestBotConfigErrors(t *testing.T) {
 		{"no token", map[string]string{"SLACK_BOT_TOKEN": ""}, []string{"--channel", "#ops"}, "", 2, "SLACK_BOT_TOKEN is not set"},
 		{"no channel", map[string]string{"SLACK_BOT_TOKEN": "x"}, nil, "", 2, "bot.channel is not set"},
 		{"bad reopen window", map[string]string{"SLACK_BOT_TOKEN": "x", "COMPASS_BOT_REOPEN_WINDOW": "soon"}, []string{"--channel", "#ops"}, "", 2, "bot.reopen_window"},
-		{"postgres not built", map[string]string{"SLACK_BOT_TOKEN": "x"}, []string{"--channel", "#ops", "--store", "postgres://localhost/test"}, "", 1, "postgres store is not built yet"},
+		// Port 1 refuses at once: Postgres is selected and its failure
+		// reported, without touching any real database.
+		{"postgres unreachable", map[string]string{"SLACK_BOT_TOKEN": "x"}, []string{"--channel", "#ops", "--store", "postgres://compass@127.0.0.1:1/test?connect_timeout=2"}, "", 1, "open postgres store"},
+		{"postgresql scheme", map[string]string{"SLACK_BOT_TOKEN": "x"}, []string{"--channel", "#ops", "--store", "postgresql://compass@127.0.0.1:1/test?connect_timeout=2"}, "", 1, "open postgres store"},
 		{"bad route in yaml", map[string]string{"SLACK_BOT_TOKEN": "x"}, []string{"--channel", "#ops"}, "bot:\n  routes:\n    - match: {team: x}\n", 2, "needs a match and a channel"},
 		{"missing handbook map", map[string]string{"SLACK_BOT_TOKEN": "x"}, []string{"--channel", "#ops", "--handbook-map", filepath.Join(dir, "nope.json")}, "", 1, "load handbook map"},
 	}
