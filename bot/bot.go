@@ -33,7 +33,7 @@ type Options struct {
 	BackoffMax   time.Duration // default 5m
 	CallTimeout  time.Duration // per Slack call; default 15s
 
-	MaxPending    int           // outbox depth beyond which Accept reports ErrOverloaded; default 100000
+	MaxPending    int           // outbox depth (all replicas' pending and sending ops) beyond which Accept reports ErrOverloaded; default 100000
 	MaxInFlight   int           // concurrent Accepts; default 64
 	AcceptTimeout time.Duration // how long Accept waits for a slot and the store; default 3s
 	Retention     time.Duration // how long deliveries and finished ops are kept; default 7 days
@@ -76,7 +76,7 @@ type Bot struct {
 	now     func() time.Time
 	slots   chan struct{}
 	wake    chan struct{}
-	pending atomic.Int64 // approximate outbox depth (pending + sending)
+	pending atomic.Int64 // outbox depth (pending + sending, all replicas): recounted by Run every countEvery, adjusted in between by this replica's accepts and sends
 	rnd     func() float64
 	buckets map[string]*bucket // per-channel rate limits, owned by Run
 

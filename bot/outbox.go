@@ -91,6 +91,9 @@ func (b *Bot) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("start outbox: %w", err)
 	}
+	if s, err := b.countUnfinished(ctx); err == nil {
+		pending = s
+	}
 	b.pending.Store(int64(pending))
 	b.log.Info("outbox worker started", "outbox_pending", pending)
 
@@ -98,7 +101,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	results := make(chan result, b.opt.Senders)
 	inflight := 0
 	var unfinished []result // outcomes the store failed to record; retried
-	var lastPrune time.Time
+	var lastPrune, lastCount time.Time
 	const idle = 30 * time.Second
 
 	for {
@@ -115,6 +118,16 @@ func (b *Bot) Run(ctx context.Context) error {
 			return nil
 		}
 		now := b.now()
+		if now.Sub(lastCount) >= countEvery || now.Before(lastCount) {
+			// Other replicas accept into and send from the same outbox:
+			// this replica's own additions and sends drift from the truth.
+			lastCount = now
+			if n, err := b.countUnfinished(ctx); err == nil {
+				b.pending.Store(int64(n))
+			} else if ctx.Err() == nil {
+				b.log.Warn("outbox: count unfinished ops", "err", err)
+			}
+		}
 		if now.Sub(lastPrune) > time.Hour {
 			lastPrune = now
 			b.prune(ctx, now)
@@ -190,6 +203,11 @@ func (b *Bot) Run(ctx context.Context) error {
 		if inflight >= b.opt.Senders {
 			wait = idle
 		}
+		if b.pending.Load() > 0 {
+			// Ops are outstanding, perhaps sent by another replica:
+			// recount soon so Accept's overload check sees the truth.
+			wait = min(wait, countEvery)
+		}
 		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
@@ -223,6 +241,26 @@ func (b *Bot) Run(ctx context.Context) error {
 		}
 		timer.Stop()
 	}
+}
+
+// countEvery is how often the worker recounts the outbox (pending and
+// sending ops, every replica's) for Accept's MaxPending check.
+const countEvery = time.Second
+
+// countUnfinished counts the ops waiting for or in a Slack call, whichever
+// replica queued or holds them.
+func (b *Bot) countUnfinished(ctx context.Context) (int, error) {
+	var n int
+	err := b.store.View(ctx, func(tx Tx) error {
+		p, err := tx.CountOps(ctx, OpPending)
+		if err != nil {
+			return err
+		}
+		s, err := tx.CountOps(ctx, OpSending)
+		n = p + s
+		return err
+	})
+	return n, err
 }
 
 func (b *Bot) prune(ctx context.Context, now time.Time) {

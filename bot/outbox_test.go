@@ -148,3 +148,60 @@ func TestLostClaimRaceIsRoutine(t *testing.T) {
 		t.Errorf("a lost claim race was logged as an error:\n%s", out)
 	}
 }
+
+// failingPoster answers every call with a temporary Slack error.
+type failingPoster struct{}
+
+func (failingPoster) PostMessage(context.Context, string, bot.Message) (string, string, error) {
+	return "", "", &bot.PostError{Code: "503", Temporary: true}
+}
+
+func (failingPoster) UpdateMessage(context.Context, string, string, bot.Message) error {
+	return &bot.PostError{Code: "503", Temporary: true}
+}
+
+func (failingPoster) FindMessage(context.Context, string, string, bot.Marker, time.Time) (string, string, error) {
+	return "", "", &bot.PostError{Code: "503", Temporary: true}
+}
+
+// TestPendingCountSharedOutbox: two replicas share one outbox. Replica A
+// accepts up to its MaxPending, but cannot reach Slack; replica B sends
+// everything. Once the outbox is empty, A must accept again.
+//
+// Regression: each replica counted the outbox depth in memory, up on its own
+// accepts and down only on its own sends, so A stayed "overloaded" (503)
+// forever although the shared outbox was empty.
+func TestPendingCountSharedOutbox(t *testing.T) {
+	h := newHarness(t, fastOptions()) // replica B: sends
+	opt := fastOptions()
+	opt.MaxPending = 3
+	opt.Store, opt.Poster, opt.Logger = h.store, failingPoster{}, testLogger(t)
+	a, err := bot.New(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	for i := range 3 {
+		if err := a.Accept(context.Background(), pageDelivery(fmt.Sprint("p", i), fmt.Sprint("pagerduty/P", i), bot.KindTriggered, bot.StatusFiring, "", "")); err != nil {
+			t.Fatalf("Accept %d on replica A: %v", i, err)
+		}
+	}
+	h.bot.Wake()
+	h.fake.WaitFor(t, wait, "replica B to post the 3 parents", hasParent(3))
+	h.waitIdle(wait)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		err := a.Accept(context.Background(), pageDelivery("p-next", "pagerduty/PNEXT", bot.KindTriggered, bot.StatusFiring, "", ""))
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("replica A still refuses with an empty outbox: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond) // polling A's view of a store-wide count
+	}
+}
