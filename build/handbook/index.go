@@ -326,28 +326,38 @@ func (r *reader) bytes(n int) []byte {
 	return b
 }
 
-// GzipLevel is the compression level of the index's files. Level 6 makes
-// files within a few percent of level 9's at less than half the time.
+// GzipLevel is the default compression level of Gzip.
 const GzipLevel = 6
 
-// gzipWriters pools compressors: a new one allocates about a megabyte.
-var gzipWriters = sync.Pool{New: func() any {
-	zw, _ := gzip.NewWriterLevel(io.Discard, GzipLevel)
-	return zw
-}}
+// gzipWriters pools compressors by level (index level+2, for
+// gzip.HuffmanOnly..gzip.BestCompression): a new one allocates about a
+// megabyte.
+var gzipWriters [gzip.BestCompression + 3]sync.Pool
 
-// Gzip compresses b deterministically: no name, no time stamp, a fixed
-// level, so the same input always gives the same bytes (with the same Go
-// release). It is safe for concurrent use.
-func Gzip(b []byte) []byte {
+// Gzip compresses b deterministically at GzipLevel: see GzipAt.
+func Gzip(b []byte) []byte { return GzipAt(b, GzipLevel) }
+
+// GzipAt compresses b deterministically: no name, no time stamp, the given
+// level (gzip.HuffmanOnly to gzip.BestCompression; others mean GzipLevel), so
+// the same input always gives the same bytes (with the same Go release). It
+// is safe for concurrent use.
+func GzipAt(b []byte, level int) []byte {
+	if level < gzip.HuffmanOnly || level > gzip.BestCompression {
+		level = GzipLevel
+	}
+	pool := &gzipWriters[level+2]
 	var buf bytes.Buffer
 	buf.Grow(len(b)/3 + 64)
-	zw := gzipWriters.Get().(*gzip.Writer)
-	zw.Reset(&buf)
+	zw, _ := pool.Get().(*gzip.Writer)
+	if zw == nil {
+		zw, _ = gzip.NewWriterLevel(&buf, level)
+	} else {
+		zw.Reset(&buf)
+	}
 	_, _ = zw.Write(b)
 	_ = zw.Close()
 	zw.Reset(io.Discard) // drop the reference to buf
-	gzipWriters.Put(zw)
+	pool.Put(zw)
 	return buf.Bytes()
 }
 

@@ -43,6 +43,13 @@ var chunkDocs = 2048
 // more than the cores save.
 const maxWorkers = 8
 
+// gzipLevels are the compression levels of each kind of file (see
+// /tmp/readme/search.md for the measurements): a first query fetches
+// document and postings shards, so they are compressed well, but not at
+// levels whose cost grows far faster than their gain; positions are fetched
+// only for phrases and barely compress past level 1.
+var gzipLevels = map[string]int{"dict": 6, "post": 4, "pos": 1, "meta": 4}
+
 // Write writes the search index of docs into dir (normally <out>/search),
 // replacing any index already there. The output depends only on docs' content,
 // not on their order across pages: the same documents give byte-identical
@@ -524,7 +531,7 @@ func build(docs []Document, emit func(name string, data []byte) error) ([]byte, 
 				return
 			}
 		}
-		z := handbook.Gzip(data)
+		z := handbook.GzipAt(data, gzipLevels[jb.kind])
 		sum := sha256.Sum256(z)
 		names[j] = jb.kind + "-" + hex.EncodeToString(sum[:8]) + ".bin"
 		if err := emit(names[j], z); err != nil {
