@@ -148,7 +148,7 @@ func (b *Bot) Run(ctx context.Context) error {
 				if err != nil || len(ops) > 0 {
 					return err
 				}
-				next, ok, err := tx.NextDue(ctx)
+				next, ok, err := tx.NextDue(ctx, now)
 				if err == nil && ok {
 					wait = min(wait, max(next.Sub(now), time.Millisecond))
 				}

@@ -96,9 +96,12 @@ type Tx interface {
 	// of their incident generation's queue (no earlier op is pending or
 	// sending), oldest due first, at most limit.
 	ReadyOps(ctx context.Context, now time.Time, limit int) ([]*Op, error)
-	// NextDue returns the earliest NextAttemptAt among head-of-queue pending
-	// ops, or false when there is none.
-	NextDue(ctx context.Context) (time.Time, bool, error)
+	// NextDue returns when the next op may become ready, on the caller's
+	// clock now: the earliest NextAttemptAt among head-of-queue pending ops
+	// and, in a store with leases, the earliest lease expiry of an op
+	// another worker holds in OpSending (it is taken over then, should that
+	// worker have died). False when there is none.
+	NextDue(ctx context.Context, now time.Time) (time.Time, bool, error)
 	// CountOps counts ops in a state.
 	CountOps(ctx context.Context, state OpState) (int, error)
 	// ListOps returns every op of an incident key, oldest first (tests,

@@ -637,3 +637,49 @@ func TestReplicasAcceptSameDeliveries(t *testing.T) {
 		return nil
 	})
 }
+
+// TestNextDueLeaseExpiry: while replica a holds an op, replica b's NextDue
+// names the moment a's lease runs out, on b's clock, so b's worker wakes to
+// take the op over if a died; a itself is not woken by its own claim.
+//
+// Regression: NextDue looked at pending ops only, so after a replica died
+// mid-call the others slept until some unrelated work woke them (up to the
+// worker's 30 s idle wait past the lease).
+func TestNextDueLeaseExpiry(t *testing.T) {
+	dsn := schemaDSN(t)
+	ctx := context.Background()
+	const lease = 30 * time.Second
+	a := open(t, dsn, postgres.WithReplicaID("a"), postgres.WithLease(lease))
+	b := open(t, dsn, postgres.WithReplicaID("b"))
+	op := pendingOp("dead", 1, "1")
+	update(t, a, func(tx bot.Tx) error { return tx.EnqueueOp(ctx, op) })
+	update(t, a, func(tx bot.Tx) error {
+		_, err := tx.ClaimOp(ctx, op.ID, op.NextAttemptAt)
+		return err
+	})
+	// b's clock is far from the server's: the answer is relative to it.
+	now := t0.Add(-72 * time.Hour)
+	var next time.Time
+	var ok bool
+	if err := b.View(ctx, func(tx bot.Tx) (err error) {
+		next, ok, err = tx.NextDue(ctx, now)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !ok {
+		t.Fatal("NextDue on replica b = none while replica a holds an op under a lease")
+	}
+	if d := next.Sub(now); d <= 0 || d > lease {
+		t.Errorf("NextDue on replica b = now+%v, want within the lease (%v)", d, lease)
+	}
+	if err := a.View(ctx, func(tx bot.Tx) (err error) {
+		_, ok, err = tx.NextDue(ctx, now)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if ok {
+		t.Error("NextDue on replica a counts its own claim's lease")
+	}
+}

@@ -521,9 +521,18 @@ func (t *txn) ReadyOps(ctx context.Context, now time.Time, limit int) ([]*bot.Op
 	return out, nil
 }
 
-func (t *txn) NextDue(ctx context.Context) (time.Time, bool, error) {
+// NextDue also counts the lease expiry of ops other replicas hold: if one
+// died mid-call, this replica wakes when the lease runs out and takes the op
+// over, instead of sleeping until something else wakes it. The expiry is
+// converted from the server's clock to the caller's by its distance from the
+// server's now, so clock skew between hosts does not matter.
+func (t *txn) NextDue(ctx context.Context, now time.Time) (time.Time, bool, error) {
 	var n *int64
-	err := t.tx.QueryRow(ctx, `SELECT min(o.next_attempt_at) FROM outbox o WHERE o.state = 'pending' AND `+headOfQueue).Scan(&n)
+	err := t.tx.QueryRow(ctx, `SELECT LEAST(
+		(SELECT min(o.next_attempt_at) FROM outbox o WHERE o.state = 'pending' AND `+headOfQueue+`),
+		(SELECT $1::bigint + (extract(epoch FROM min(o.lease_until) - now()) * 1e9)::bigint
+			FROM outbox o WHERE o.state = 'sending' AND o.claimed_by <> $2 AND `+headOfQueue+`))`,
+		nanos(now), t.s.me).Scan(&n)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("next due op: %w", err)
 	}

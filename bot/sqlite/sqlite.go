@@ -565,7 +565,9 @@ func prefixed(p, cols string) string {
 	return strings.Join(parts, ", ")
 }
 
-func (t *txn) NextDue(ctx context.Context) (time.Time, bool, error) {
+// NextDue looks at pending ops only: the SQLite store serves one process,
+// whose ops left sending by a crash RecoverOps puts back at start.
+func (t *txn) NextDue(ctx context.Context, _ time.Time) (time.Time, bool, error) {
 	var n sql.NullInt64
 	err := t.row(ctx, `SELECT min(o.next_attempt_at) FROM outbox o WHERE `+headOfQueue).Scan(&n)
 	if err != nil {

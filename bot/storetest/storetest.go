@@ -297,7 +297,7 @@ func testOutboxOrder(t *testing.T, s bot.Store) {
 		t.Errorf("ready at t0 = %v, want %v (heads of queue only, b1 not due)", got, want)
 	}
 	update(t, s, func(tx bot.Tx) error {
-		next, ok, err := tx.NextDue(ctx0)
+		next, ok, err := tx.NextDue(ctx0, t0)
 		if err != nil {
 			return err
 		}
