@@ -160,7 +160,7 @@ func (s *Site) Render(p *Page) ([]byte, error) {
 func (s *Site) Write(ctx context.Context, out string) error {
 	w := &writer{out: out, written: map[string]bool{}}
 	previous := readManifest(out)
-	if err := os.MkdirAll(out, 0o755); err != nil {
+	if err := w.mkdir(out); err != nil {
 		return fmt.Errorf("create output folder: %w", err)
 	}
 	// The search index is built on one goroutine; run it beside the pages
@@ -265,12 +265,7 @@ type writer struct {
 
 func (w *writer) write(rel string, data []byte) {
 	p := filepath.Join(w.out, filepath.FromSlash(rel))
-	var err error
-	if dir := filepath.Dir(p); !w.hasDir(dir) {
-		if err = os.MkdirAll(dir, 0o755); err == nil {
-			w.dirs.Store(dir, true)
-		}
-	}
+	err := w.mkdir(filepath.Dir(p))
 	if err == nil {
 		err = os.WriteFile(p, data, 0o644)
 	}
@@ -280,6 +275,26 @@ func (w *writer) write(rel string, data []byte) {
 	if err != nil {
 		w.errs = append(w.errs, fmt.Errorf("write %s: %w", p, err))
 	}
+}
+
+// mkdir makes sure dir exists. A page's folder is usually new and its
+// parent known, so one mkdir does instead of MkdirAll's stat calls.
+func (w *writer) mkdir(dir string) error {
+	if w.hasDir(dir) {
+		return nil
+	}
+	var err error
+	if w.hasDir(filepath.Dir(dir)) {
+		if err = os.Mkdir(dir, 0o755); errors.Is(err, fs.ErrExist) {
+			err = os.MkdirAll(dir, 0o755) // there already; fails if it is not a folder
+		}
+	} else {
+		err = os.MkdirAll(dir, 0o755)
+	}
+	if err == nil {
+		w.dirs.Store(dir, true)
+	}
+	return err
 }
 
 func (w *writer) hasDir(dir string) bool {

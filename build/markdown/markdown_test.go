@@ -404,3 +404,16 @@ func TestHighlightCache(t *testing.T) {
 		t.Error("a block over the size limit was kept")
 	}
 }
+
+// FuzzCollapse pins collapse to its definition: the words of s (as
+// strings.Fields splits them) joined by single spaces.
+func FuzzCollapse(f *testing.F) {
+	for _, s := range []string{"", "  a  b ", "a\u00a0b\u2003c", "\t\nx\r\v\fy\u0085", "\xff \xfe", "ü ß  漢字"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := collapse(s), strings.Join(strings.Fields(s), " "); got != want {
+			t.Errorf("collapse(%q) = %q, want %q", s, got, want)
+		}
+	})
+}

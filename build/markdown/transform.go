@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/parser"
@@ -268,7 +269,12 @@ func writePlain(b *strings.Builder, n ast.Node, source []byte) {
 func writePlainNode(b *strings.Builder, n ast.Node, source []byte) {
 	switch n := n.(type) {
 	case *ast.Text:
-		b.WriteString(html.UnescapeString(string(util.UnescapePunctuations(n.Segment.Value(source)))))
+		v := n.Segment.Value(source)
+		if bytes.IndexByte(v, '\\') < 0 && bytes.IndexByte(v, '&') < 0 {
+			b.Write(v) // nothing to unescape: the common case, without copies
+		} else {
+			b.WriteString(html.UnescapeString(string(util.UnescapePunctuations(v))))
+		}
 		if n.SoftLineBreak() || n.HardLineBreak() {
 			b.WriteByte(' ')
 		}
@@ -311,10 +317,46 @@ func writeLines(b *strings.Builder, n ast.Node, source []byte) {
 	b.WriteByte(' ')
 }
 
-// collapse trims and collapses runs of white space into single spaces.
+// collapse trims and collapses runs of white space (as unicode.IsSpace
+// sees it) into single spaces: strings.Join(strings.Fields(s), " ") in one
+// pass, without the slice of fields. It runs over every page's whole text.
 func collapse(s string) string {
-	return strings.Join(strings.Fields(s), " ")
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false // a space is owed before the next word
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if asciiSpace[c] {
+				space = b.Len() > 0
+				i++
+				continue
+			}
+			if space {
+				b.WriteByte(' ')
+				space = false
+			}
+			b.WriteByte(c)
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsSpace(r) {
+			space = b.Len() > 0
+		} else {
+			if space {
+				b.WriteByte(' ')
+				space = false
+			}
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
 }
+
+// asciiSpace marks the ASCII bytes unicode.IsSpace accepts.
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
 // slug turns heading text into an anchor id: lower case letters and digits
 // (any script, so "Übersicht" stays readable), words joined by '-'.
