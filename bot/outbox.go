@@ -203,11 +203,11 @@ func (b *Bot) Run(ctx context.Context) error {
 		if inflight >= b.opt.Senders {
 			wait = idle
 		}
-		if b.pending.Load() > 0 {
-			// Ops are outstanding, perhaps sent by another replica:
-			// recount soon so Accept's overload check sees the truth.
-			wait = min(wait, countEvery)
-		}
+		// Look again within countEvery even when idle: other replicas
+		// queue ops (and send this one's) without waking this worker, so
+		// the count Accept checks and the ops ready here (one a replica
+		// that cannot reach Slack keeps retrying) are only seen by looking.
+		wait = min(wait, countEvery)
 		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
