@@ -38,6 +38,11 @@ type Options struct {
 	AcceptTimeout time.Duration // how long Accept waits for a slot and the store; default 3s
 	Retention     time.Duration // how long deliveries and finished ops are kept; default 7 days
 
+	// RefreshInterval: an open incident's parent is updated (chat.update)
+	// at most this often when nothing else changes it, so its "Open for"
+	// stays roughly true. Default 10m; negative disables.
+	RefreshInterval time.Duration
+
 	Now func() time.Time // clock, for tests; default time.Now
 }
 
@@ -122,6 +127,7 @@ func New(opt Options) (*Bot, error) {
 	setDefault(&opt.MaxInFlight, 64)
 	setDefault(&opt.AcceptTimeout, 3*time.Second)
 	setDefault(&opt.Retention, 7*24*time.Hour)
+	setDefault(&opt.RefreshInterval, 10*time.Minute)
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}

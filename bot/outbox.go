@@ -101,7 +101,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	results := make(chan result, b.opt.Senders)
 	inflight := 0
 	var unfinished []result // outcomes the store failed to record; retried
-	var lastPrune, lastCount time.Time
+	var lastPrune, lastCount, lastRefresh time.Time
 	const idle = 30 * time.Second
 
 	for {
@@ -127,6 +127,10 @@ func (b *Bot) Run(ctx context.Context) error {
 			} else if ctx.Err() == nil {
 				b.log.Warn("outbox: count unfinished ops", "err", err)
 			}
+		}
+		if every := min(b.opt.RefreshInterval, time.Minute); every > 0 && (now.Sub(lastRefresh) >= every || now.Before(lastRefresh)) {
+			lastRefresh = now
+			b.refreshParents(ctx, now)
 		}
 		if now.Sub(lastPrune) > time.Hour {
 			lastPrune = now
@@ -261,6 +265,51 @@ func (b *Bot) countUnfinished(ctx context.Context) (int, error) {
 		return err
 	})
 	return n, err
+}
+
+// maxRefresh bounds the parent refreshes queued per look: with many open
+// incidents, the rest wait for the next look rather than flooding Slack.
+const maxRefresh = 100
+
+// refreshParents queues a parent update for open incidents whose parent has
+// not been updated for RefreshInterval, so "Open for" keeps up while nothing
+// else changes. An update already queued absorbs it (FindPendingOp, which
+// in Postgres also makes replicas doing this at once queue one between
+// them); each open incident costs at most one chat.update per interval.
+func (b *Bot) refreshParents(ctx context.Context, now time.Time) {
+	added := 0
+	err := b.store.Update(ctx, func(tx Tx) error {
+		added = 0
+		stale, err := tx.StaleParents(ctx, now.Add(-b.opt.RefreshInterval), maxRefresh)
+		if err != nil {
+			return err
+		}
+		for _, inc := range stale {
+			_, err := tx.FindPendingOp(ctx, inc.Key, inc.Generation, OpUpdateParent)
+			if err == nil {
+				continue
+			}
+			if !errors.Is(err, ErrNotFound) {
+				return err
+			}
+			op := &Op{IncidentKey: inc.Key, Generation: inc.Generation, Kind: OpUpdateParent, Channel: inc.Thread.Channel}
+			if err := b.enqueue(ctx, tx, op); err != nil {
+				return err
+			}
+			added++
+		}
+		return nil
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			b.log.Warn("outbox: queue parent refreshes", "err", err)
+		}
+		return
+	}
+	if added > 0 {
+		b.pending.Add(int64(added))
+		b.log.Debug("outbox: parent refreshes queued for open incidents", "incidents", added)
+	}
 }
 
 func (b *Bot) prune(ctx context.Context, now time.Time) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/compasshq/compass/bot"
+	"github.com/compasshq/compass/bot/slacktest"
 )
 
 // hookStore wraps a Store so a test can act between the outbox worker's read
@@ -203,5 +204,33 @@ func TestPendingCountSharedOutbox(t *testing.T) {
 			t.Fatalf("replica A still refuses with an empty outbox: %v", err)
 		}
 		time.Sleep(50 * time.Millisecond) // polling A's view of a store-wide count
+	}
+}
+
+// TestOpenIncidentParentRefreshed: an incident that stays open with no new
+// events still gets its parent updated every RefreshInterval, so "Open for"
+// moves on; a bounded number of updates, not one per look.
+//
+// Regression: the parent was only re-rendered when some other change
+// updated it, so "Open for" could stay "under a minute" for hours.
+func TestOpenIncidentParentRefreshed(t *testing.T) {
+	opt := fastOptions()
+	opt.RefreshInterval = 500 * time.Millisecond
+	h := newHarness(t, opt)
+	h.accept(pageDelivery("o1", "pagerduty/OPEN", bot.KindTriggered, bot.StatusFiring, "", ""))
+	h.fake.WaitFor(t, wait, "parent", hasParent(1))
+	started := time.Now()
+	h.fake.WaitFor(t, wait, "two refreshes of the open incident's parent", func(s *slacktest.Server) bool {
+		p := s.Parents()
+		return len(p) == 1 && p[0].Updates >= 2
+	})
+	elapsed := time.Since(started)
+	updates := len(h.fake.SuccessfulCalls("chat.update"))
+	// At most one update per interval (plus one for the look in progress).
+	if limit := int(elapsed/opt.RefreshInterval) + 2; updates > limit {
+		t.Errorf("%d chat.update calls in %v, want at most %d at one per %v", updates, elapsed, limit, opt.RefreshInterval)
+	}
+	if n := len(h.fake.Replies(h.fake.Parents()[0].TS)); n != 0 {
+		t.Errorf("refreshes posted %d replies, want none", n)
 	}
 }

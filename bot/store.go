@@ -102,6 +102,12 @@ type Tx interface {
 	// another worker holds in OpSending (it is taken over then, should that
 	// worker have died). False when there is none.
 	NextDue(ctx context.Context, now time.Time) (time.Time, bool, error)
+	// StaleParents returns incident generations not resolved whose parent
+	// message was posted (thread TS set) and has no parent op (post or
+	// update) pending, sending, or queued at or after before: parents whose
+	// "open for" has gone stale. At most limit, least recently updated
+	// first.
+	StaleParents(ctx context.Context, before time.Time, limit int) ([]*Incident, error)
 	// CountOps counts ops in a state.
 	CountOps(ctx context.Context, state OpState) (int, error)
 	// ListOps returns every op of an incident key, oldest first (tests,

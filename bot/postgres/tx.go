@@ -542,6 +542,30 @@ func (t *txn) NextDue(ctx context.Context, now time.Time) (time.Time, bool, erro
 	return fromNanos(*n), true, nil
 }
 
+func (t *txn) StaleParents(ctx context.Context, before time.Time, limit int) ([]*bot.Incident, error) {
+	rows, err := t.tx.Query(ctx, `SELECT `+incidentCols+` FROM incidents i JOIN threads t ON t.key = i.key AND t.generation = i.generation
+		WHERE i.status <> 'resolved' AND t.ts <> '' AND NOT EXISTS (SELECT 1 FROM outbox o
+			WHERE o.incident_key = i.key AND o.generation = i.generation AND o.kind IN ('post_parent', 'update_parent')
+			AND (o.state IN ('pending', 'sending') OR o.created_at >= $1))
+		ORDER BY i.updated_at, i.key LIMIT $2`, nanos(before), limit)
+	if err != nil {
+		return nil, fmt.Errorf("stale parents: %w", err)
+	}
+	defer rows.Close()
+	var out []*bot.Incident
+	for rows.Next() {
+		inc, err := scanIncident(rows)
+		if err != nil {
+			return nil, fmt.Errorf("stale parents: %w", err)
+		}
+		out = append(out, inc)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("stale parents: %w", err)
+	}
+	return out, nil
+}
+
 func (t *txn) CountOps(ctx context.Context, state bot.OpState) (int, error) {
 	var n int
 	if err := t.tx.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE state = $1`, state).Scan(&n); err != nil {

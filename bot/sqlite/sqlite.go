@@ -579,6 +579,27 @@ func (t *txn) NextDue(ctx context.Context, _ time.Time) (time.Time, bool, error)
 	return fromNanos(n.Int64), true, nil
 }
 
+func (t *txn) StaleParents(ctx context.Context, before time.Time, limit int) ([]*bot.Incident, error) {
+	rows, err := t.query(ctx, `SELECT `+incidentCols+` FROM incidents i JOIN threads t ON t.key = i.key AND t.generation = i.generation
+		WHERE i.status <> 'resolved' AND t.ts <> '' AND NOT EXISTS (SELECT 1 FROM outbox o
+			WHERE o.incident_key = i.key AND o.generation = i.generation AND o.kind IN ('post_parent', 'update_parent')
+			AND (o.state IN ('pending', 'sending') OR o.created_at >= ?))
+		ORDER BY i.updated_at, i.key LIMIT ?`, nanos(before), limit)
+	if err != nil {
+		return nil, fmt.Errorf("stale parents: %w", err)
+	}
+	defer rows.Close()
+	var out []*bot.Incident
+	for rows.Next() {
+		inc, err := scanIncident(rows)
+		if err != nil {
+			return nil, fmt.Errorf("stale parents: %w", err)
+		}
+		out = append(out, inc)
+	}
+	return out, rows.Err()
+}
+
 func (t *txn) CountOps(ctx context.Context, state bot.OpState) (int, error) {
 	var n int
 	if err := t.row(ctx, `SELECT count(*) FROM outbox WHERE state = ?`, state).Scan(&n); err != nil {

@@ -26,6 +26,7 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 		{"outbox head of queue", testOutboxOrder},
 		{"outbox pending merge and recovery", testOutboxPending},
 		{"outbox claim refreshes and guards", testClaim},
+		{"stale parents", testStaleParents},
 		{"prune", testPrune},
 		{"busy when context ends", testBusy},
 		{"view reads committed state", testView},
@@ -552,5 +553,70 @@ func testClaim(t *testing.T, s bot.Store) {
 		}
 		got.State, got.SlackTS = bot.OpDone, "1.1"
 		return tx.UpdateOp(ctx0, got)
+	})
+}
+
+// testStaleParents pins which parents a periodic refresh may update: open,
+// posted, and with no parent op in flight or queued recently.
+func testStaleParents(t *testing.T, s bot.Store) {
+	type tc struct {
+		key    string
+		status bot.Status
+		ts     string
+		op     *bot.Op // a parent op of the incident, or nil
+	}
+	parentOp := func(key string, kind bot.OpKind, state bot.OpState, created time.Time) *bot.Op {
+		return &bot.Op{IncidentKey: key, Generation: 1, Kind: kind, Channel: "#a", State: state, CreatedAt: created}
+	}
+	cases := []tc{
+		{"open-old", bot.StatusFiring, "1.1", parentOp("open-old", bot.OpPostParent, bot.OpDone, t0)},
+		{"acked-no-ops", bot.StatusAcknowledged, "1.2", nil}, // its ops were pruned
+		{"resolved", bot.StatusResolved, "1.3", parentOp("resolved", bot.OpPostParent, bot.OpDone, t0)},
+		{"not-posted", bot.StatusFiring, "", nil},
+		{"update-pending", bot.StatusFiring, "1.4", parentOp("update-pending", bot.OpUpdateParent, bot.OpPending, t0)},
+		{"updated-recently", bot.StatusFiring, "1.5", parentOp("updated-recently", bot.OpUpdateParent, bot.OpDone, t0.Add(15*time.Minute))},
+		{"only-reply-recent", bot.StatusFiring, "1.6", parentOp("only-reply-recent", bot.OpReply, bot.OpDone, t0.Add(15*time.Minute))},
+	}
+	update(t, s, func(tx bot.Tx) error {
+		for i, c := range cases {
+			inc := sample(c.key, 1)
+			inc.Status = c.status
+			inc.UpdatedAt = t0.Add(time.Duration(i) * time.Second)
+			if err := tx.CreateIncident(ctx0, inc); err != nil {
+				return err
+			}
+			if c.ts != "" {
+				if err := tx.SetThreadTS(ctx0, c.key, 1, "C1", c.ts); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	for _, c := range cases {
+		if c.op != nil {
+			enqueue(t, s, c.op)
+		}
+	}
+	var got []string
+	update(t, s, func(tx bot.Tx) error {
+		incs, err := tx.StaleParents(ctx0, t0.Add(10*time.Minute), 10)
+		for _, inc := range incs {
+			got = append(got, inc.Key)
+			if inc.Thread.Channel != "C1" {
+				t.Errorf("stale parent %s has thread %+v, want channel C1", inc.Key, inc.Thread)
+			}
+		}
+		return err
+	})
+	if want := []string{"open-old", "acked-no-ops", "only-reply-recent"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("StaleParents = %v, want %v", got, want)
+	}
+	update(t, s, func(tx bot.Tx) error {
+		incs, err := tx.StaleParents(ctx0, t0.Add(10*time.Minute), 1)
+		if len(incs) != 1 {
+			t.Errorf("StaleParents limit 1 returned %d", len(incs))
+		}
+		return err
 	})
 }

@@ -37,6 +37,7 @@ func botDefaults(v *viper.Viper) {
 	v.SetDefault("bot.channel", "")
 	v.SetDefault("bot.routes", nil)
 	v.SetDefault("bot.reopen_window", "4h")
+	v.SetDefault("bot.refresh_interval", "10m")
 	v.SetDefault("slack.api_url", slack.DefaultAPIURL)
 	v.SetDefault("handbook.url", "")
 	v.SetDefault("handbook.map", "")
@@ -55,21 +56,24 @@ func botDefaults(v *viper.Viper) {
 
 // botConfig is the bot's typed configuration.
 type botConfig struct {
-	Listen        string
-	Store         string
-	Channel       string
-	Routes        []bot.Route
-	ReopenWindow  time.Duration
-	SlackAPIURL   string
-	HandbookURL   string
-	HandbookMap   string
-	Alertmanager  alertmanager.Options
-	Grafana       grafana.Options
-	Opsgenie      opsgenie.Options
-	SlackToken    string   // SLACK_BOT_TOKEN
-	SigningSecret string   // SLACK_SIGNING_SECRET (slash commands, issue 7)
-	PagerDutyKeys []string // PAGERDUTY_WEBHOOK_SECRET, comma-separated
-	Slash         slashConfig
+	Listen       string
+	Store        string
+	Channel      string
+	Routes       []bot.Route
+	ReopenWindow time.Duration
+	// RefreshInterval: how often an open incident's parent is re-rendered
+	// with nothing else changing it ("Open for"); 0 disables.
+	RefreshInterval time.Duration
+	SlackAPIURL     string
+	HandbookURL     string
+	HandbookMap     string
+	Alertmanager    alertmanager.Options
+	Grafana         grafana.Options
+	Opsgenie        opsgenie.Options
+	SlackToken      string   // SLACK_BOT_TOKEN
+	SigningSecret   string   // SLACK_SIGNING_SECRET (slash commands, issue 7)
+	PagerDutyKeys   []string // PAGERDUTY_WEBHOOK_SECRET, comma-separated
+	Slash           slashConfig
 }
 
 func botOptions(cmd *cobra.Command, dir string) (botConfig, error) {
@@ -107,6 +111,9 @@ func botOptions(cmd *cobra.Command, dir string) (botConfig, error) {
 	c.Slash, errs = readSlashConfig(v)
 	if c.ReopenWindow, err = time.ParseDuration(v.GetString("bot.reopen_window")); err != nil || c.ReopenWindow < 0 {
 		errs = append(errs, fmt.Errorf("bot.reopen_window: want a duration like 4h, got %q", v.GetString("bot.reopen_window")))
+	}
+	if c.RefreshInterval, err = time.ParseDuration(v.GetString("bot.refresh_interval")); err != nil || c.RefreshInterval < 0 {
+		errs = append(errs, fmt.Errorf("bot.refresh_interval: want a duration like 10m (0 disables), got %q", v.GetString("bot.refresh_interval")))
 	}
 	if c.Routes, err = decodeRoutes(v.Get("bot.routes")); err != nil {
 		errs = append(errs, err)
@@ -233,9 +240,14 @@ func runBot(ctx context.Context, cfg botConfig, log *slog.Logger) error {
 	}
 
 	poster := slack.New(slack.Options{Token: cfg.SlackToken, APIURL: cfg.SlackAPIURL})
+	refresh := cfg.RefreshInterval
+	if refresh == 0 {
+		refresh = -1 // bot.Options: zero means the default, negative disables
+	}
 	b, err := bot.New(bot.Options{
 		Store: store, Poster: poster, Linker: lk, Logger: log,
 		Channel: cfg.Channel, Routes: cfg.Routes, ReopenWindow: cfg.ReopenWindow,
+		RefreshInterval: refresh,
 	})
 	if err != nil {
 		return err

@@ -62,6 +62,7 @@ func TestBotConfigErrors(t *testing.T) {
 	}{
 		{"no token", map[string]string{"SLACK_BOT_TOKEN": ""}, []string{"--channel", "#ops"}, "", 2, "SLACK_BOT_TOKEN is not set"},
 		{"no channel", map[string]string{"SLACK_BOT_TOKEN": "x"}, nil, "", 2, "bot.channel is not set"},
+		{"bad refresh interval", map[string]string{"SLACK_BOT_TOKEN": "x", "COMPASS_BOT_REFRESH_INTERVAL": "-5m"}, []string{"--channel", "#ops"}, "", 2, "bot.refresh_interval"},
 		{"bad reopen window", map[string]string{"SLACK_BOT_TOKEN": "x", "COMPASS_BOT_REOPEN_WINDOW": "soon"}, []string{"--channel", "#ops"}, "", 2, "bot.reopen_window"},
 		// Port 1 refuses at once: Postgres is selected and its failure
 		// reported, without touching any real database.
@@ -125,6 +126,7 @@ func TestBotConfigPrecedence(t *testing.T) {
 		{"handbook.url from yaml", got.HandbookURL, "https://yaml.example/"},
 		{"alertmanager.token from env", got.Alertmanager.Token, "env-token"},
 		{"reopen window from yaml", got.ReopenWindow.String(), "2h0m0s"},
+		{"refresh interval default", got.RefreshInterval.String(), "10m0s"},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
