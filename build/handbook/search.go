@@ -17,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 )
@@ -252,10 +253,11 @@ func (ix *Index) withPrefix(prefix string) ([]*dictEntry, error) {
 	return out, nil
 }
 
-// posting is one entry of a decoded postings list.
+// posting is one entry of a decoded postings list: 8 bytes, so the lists
+// of frequent terms stay compact in the cache.
 type posting struct {
-	doc    int
-	impact int
+	doc    int32
+	impact int32
 }
 
 func (ix *Index) postings(e *dictEntry) ([]posting, error) {
@@ -284,6 +286,9 @@ func (ix *Index) decodePostings(e *dictEntry) ([]posting, error) {
 		return nil, fmt.Errorf("postings of %q out of range", e.term)
 	}
 	r := &reader{b: b[e.postOff : e.postOff+e.postLen]}
+	if e.df > e.postLen {
+		return nil, fmt.Errorf("postings of %q: corrupt", e.term)
+	}
 	out := make([]posting, e.df)
 	doc := 0
 	for i := range out {
@@ -292,7 +297,11 @@ func (ix *Index) decodePostings(e *dictEntry) ([]posting, error) {
 		if r.err != nil {
 			return nil, fmt.Errorf("postings of %q: %w", e.term, r.err)
 		}
-		out[i] = posting{doc, int(imp[0])}
+		// Scoring indexes per-document arrays by doc: check it once here.
+		if doc < 0 || doc >= ix.m.Docs {
+			return nil, fmt.Errorf("postings of %q: document %d out of range", e.term, doc)
+		}
+		out[i] = posting{int32(doc), int32(imp[0])}
 	}
 	return out, nil
 }
@@ -453,43 +462,54 @@ type alt struct {
 	weight  int
 }
 
-// scratch holds per-query dense arrays indexed by document ID, pooled: only
-// the entries a query touched are reset afterwards.
+// scratch holds per-query dense arrays indexed by document ID, pooled.
+// A document's state counts only when its epoch is the query's, so nothing
+// needs resetting between queries.
 type scratch struct {
-	total   []int32
-	matched []uint8
-	phrases []uint8 // phrase clauses the document satisfied
-	best    []int32
-	sum     []int32
-	cnt     []uint8
-	seen    []bool
-	docs    []int32 // candidates, each once
+	epoch uint32
+	st    []docState
+	best  []int32 // per clause, reset by the clause
+	sum   []int32
+	cnt   []uint8
+	docs  []int32 // candidates, each once
+}
+
+// docState is what a query has found about one document, in one place so
+// scoring touches one cache line per posting.
+type docState struct {
+	epoch   uint32
+	total   int32
+	matched uint8
+	phrases uint8 // phrase clauses the document satisfied
 }
 
 func (ix *Index) getScratch() *scratch {
-	if sc, ok := ix.pool.Get().(*scratch); ok {
-		return sc
+	sc, ok := ix.pool.Get().(*scratch)
+	if !ok {
+		n := ix.m.Docs
+		sc = &scratch{st: make([]docState, n), best: make([]int32, n), sum: make([]int32, n), cnt: make([]uint8, n)}
 	}
-	n := ix.m.Docs
-	return &scratch{
-		total: make([]int32, n), matched: make([]uint8, n), phrases: make([]uint8, n), best: make([]int32, n),
-		sum: make([]int32, n), cnt: make([]uint8, n), seen: make([]bool, n),
+	sc.epoch++
+	if sc.epoch == 0 { // wrapped: forget every stale state
+		clear(sc.st)
+		sc.epoch = 1
 	}
+	return sc
 }
 
 func (ix *Index) putScratch(sc *scratch) {
-	for _, d := range sc.docs {
-		sc.total[d], sc.matched[d], sc.phrases[d], sc.seen[d] = 0, 0, 0, false
-	}
 	sc.docs = sc.docs[:0]
 	ix.pool.Put(sc)
 }
 
-func (sc *scratch) add(d int) {
-	if !sc.seen[d] {
-		sc.seen[d] = true
-		sc.docs = append(sc.docs, int32(d))
+// at returns document d's state, making it a candidate.
+func (sc *scratch) at(d int32) *docState {
+	s := &sc.st[d]
+	if s.epoch != sc.epoch {
+		*s = docState{epoch: sc.epoch}
+		sc.docs = append(sc.docs, d)
 	}
+	return s
 }
 
 // Search runs query and returns at most limit hits (limit <= 0 means 10),
@@ -568,7 +588,7 @@ func (ix *Index) rank(q Query, limit int) ([]ranked, map[string]bool, error) {
 				return nil, nil, err
 			}
 			for _, p := range ps {
-				if p.doc < n && (allowed == nil || allowed[p.doc]) {
+				if allowed == nil || allowed[p.doc] {
 					ok[p.doc] = true
 				}
 			}
@@ -604,15 +624,35 @@ func (ix *Index) rank(q Query, limit int) ([]ranked, map[string]bool, error) {
 		}
 		return top.sorted(), terms, nil
 	}
-	for _, d32 := range sc.docs {
-		d := int(d32)
-		if allowed != nil && !allowed[d] {
-			continue
+	if len(sc.docs) > n/8 {
+		// Most documents are candidates: a sequential scan beats jumping
+		// around the arrays in the order they were found. Documents come
+		// in ID order, so once the heap is full a document must beat the
+		// worst kept outright; comparing one packed key settles most.
+		ep, st := sc.epoch, sc.st
+		worst := int64(-1)
+		for d := range st {
+			s := &st[d]
+			if s.epoch != ep || s.matched == 0 {
+				continue
+			}
+			key := int64(s.matched)<<32 | int64(uint32(s.total))
+			if key <= worst || int(s.phrases) < phrases || (allowed != nil && !allowed[d]) {
+				continue
+			}
+			top.push(ranked{doc: d, matched: int(s.matched), score: int(s.total)})
+			if len(top.h) == top.limit {
+				worst = int64(top.h[0].matched)<<32 | int64(uint32(top.h[0].score))
+			}
 		}
-		if sc.matched[d] == 0 || int(sc.phrases[d]) < phrases {
-			continue
+	} else {
+		for _, d := range sc.docs {
+			s := &sc.st[d]
+			if s.matched == 0 || int(s.phrases) < phrases || (allowed != nil && !allowed[d]) {
+				continue
+			}
+			top.push(ranked{doc: int(d), matched: int(s.matched), score: int(s.total)})
 		}
-		top.push(ranked{doc: d, matched: int(sc.matched[d]), score: int(sc.total[d])})
 	}
 	return top.sorted(), terms, nil
 }
@@ -625,6 +665,9 @@ type topK struct {
 }
 
 func (t *topK) push(r ranked) {
+	if len(t.h) == t.limit && (r.matched < t.h[0].matched || r.matched == t.h[0].matched && r.score < t.h[0].score) {
+		return // the common case once full: worse than the worst kept
+	}
 	if len(t.h) < t.limit {
 		t.h = append(t.h, r)
 		for i := len(t.h) - 1; i > 0; {
@@ -689,12 +732,9 @@ func (ix *Index) scoreWord(c Clause, sc *scratch, terms map[string]bool) error {
 		}
 		w := int32(alts[0].weight)
 		for _, p := range ps {
-			if p.doc >= len(sc.total) {
-				continue
-			}
-			sc.add(p.doc)
-			sc.total[p.doc] += max(w*int32(p.impact), 1)
-			sc.matched[p.doc]++
+			s := sc.at(p.doc)
+			s.total += max(w*p.impact, 1)
+			s.matched++
 		}
 		return nil
 	}
@@ -709,12 +749,9 @@ func (ix *Index) scoreWord(c Clause, sc *scratch, terms map[string]bool) error {
 				terms[a.entries[0].term] = true
 			}
 			for _, p := range ps {
-				if p.doc >= len(sc.best) {
-					continue
-				}
-				s := int32(a.weight * p.impact)
+				s := int32(a.weight) * p.impact
 				if sc.best[p.doc] == 0 {
-					touched = append(touched, int32(p.doc))
+					touched = append(touched, p.doc)
 				}
 				sc.best[p.doc] = max(sc.best[p.doc], s, 1)
 			}
@@ -728,14 +765,11 @@ func (ix *Index) scoreWord(c Clause, sc *scratch, terms map[string]bool) error {
 				return err
 			}
 			for _, p := range ps {
-				if p.doc >= len(sc.sum) {
-					continue
-				}
 				if sc.cnt[p.doc] == 0 {
-					ptouched = append(ptouched, int32(p.doc))
+					ptouched = append(ptouched, p.doc)
 				}
 				sc.cnt[p.doc]++
-				sc.sum[p.doc] += int32(a.weight * p.impact)
+				sc.sum[p.doc] += int32(a.weight) * p.impact
 			}
 		}
 		any := false
@@ -759,9 +793,9 @@ func (ix *Index) scoreWord(c Clause, sc *scratch, terms map[string]bool) error {
 		}
 	}
 	for _, d := range touched {
-		sc.add(int(d))
-		sc.total[d] += sc.best[d]
-		sc.matched[d]++
+		s := sc.at(d)
+		s.total += sc.best[d]
+		s.matched++
 		sc.best[d] = 0
 	}
 	return nil
@@ -960,24 +994,26 @@ func (ix *Index) scorePhrase(c Clause, sc *scratch, terms map[string]bool) error
 			base = i
 		}
 	}
-	found := map[int]int32{}
+	// The base list is in document order, so found is too.
+	type hit struct{ doc, score int32 }
+	var found []hit
+	idx := make([]int, len(tps))
 	for j, p := range tps[base].ps {
 		score := int32(0)
-		idx := make([]int, len(tps))
 		ok := true
 		for i := range tps {
 			if i == base {
 				idx[i] = j
-				score += int32(WeightExact * p.impact)
+				score += WeightExact * p.impact
 				continue
 			}
-			k, hit := slices.BinarySearchFunc(tps[i].ps, p.doc, func(x posting, d int) int { return cmp.Compare(x.doc, d) })
+			k, hit := slices.BinarySearchFunc(tps[i].ps, p.doc, func(x posting, d int32) int { return cmp.Compare(x.doc, d) })
 			if !hit {
 				ok = false
 				break
 			}
 			idx[i] = k
-			score += int32(WeightExact * tps[i].ps[k].impact)
+			score += WeightExact * tps[i].ps[k].impact
 		}
 		if !ok || !phraseAt(tps[0].pos[idx[0]], func(i int, p int) bool {
 			_, hit := slices.BinarySearch(tps[i].pos[idx[i]], p+tps[i].off)
@@ -985,26 +1021,18 @@ func (ix *Index) scorePhrase(c Clause, sc *scratch, terms map[string]bool) error
 		}, len(tps)) {
 			continue
 		}
-		found[p.doc] = max(score, 1)
+		found = append(found, hit{p.doc, max(score, 1)})
 	}
 	for _, t := range toks {
 		if len(found) > 0 {
 			terms[t.Term] = true
 		}
 	}
-	docs := make([]int, 0, len(found))
-	for d := range found {
-		docs = append(docs, d)
-	}
-	slices.Sort(docs)
-	for _, d := range docs {
-		if d >= len(sc.total) {
-			continue
-		}
-		sc.add(d)
-		sc.total[d] += found[d]
-		sc.matched[d]++
-		sc.phrases[d]++
+	for _, f := range found {
+		s := sc.at(f.doc)
+		s.total += f.score
+		s.matched++
+		s.phrases++
 	}
 	return nil
 }
@@ -1045,11 +1073,11 @@ func phraseAt(first []int, has func(i, p int) bool, n int) bool {
 func Snippet(excerpt string, terms map[string]bool) (string, [][2]int) {
 	words := SplitWords(excerpt)
 	isMatch := func(w Word) bool {
-		if terms[Normalize(w.Lower)] {
+		if terms[cachedStem(w.Lower)] {
 			return true
 		}
 		for _, p := range w.Parts {
-			if terms[Normalize(p)] {
+			if terms[cachedStem(p)] {
 				return true
 			}
 		}
@@ -1102,6 +1130,26 @@ func Snippet(excerpt string, terms map[string]bool) (string, [][2]int) {
 		b.WriteString("…")
 	}
 	return b.String(), marks
+}
+
+// stems caches Normalize for snippets, which stem every word of every hit's
+// excerpt; stemCount bounds it.
+var (
+	stems     sync.Map // lower-case word → term
+	stemCount atomic.Int32
+)
+
+// cachedStem is Normalize, remembered for up to 1<<16 words.
+func cachedStem(w string) string {
+	if t, ok := stems.Load(w); ok {
+		return t.(string)
+	}
+	t := Normalize(w)
+	if stemCount.Load() < 1<<16 {
+		stemCount.Add(1)
+		stems.Store(strings.Clone(w), t)
+	}
+	return t
 }
 
 // SnippetLen is the length of a snippet, in bytes, before ellipses.
