@@ -19,6 +19,7 @@ package search
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -148,9 +149,38 @@ type chunk struct {
 type chunkTerm struct {
 	term   string
 	filter bool
-	docs   []int32
-	tfs    [][3]int32 // term frequency in title, heading, body
-	pos    []byte     // encoded positions of each posting (pos-*.bin layout)
+	n      int    // postings
+	last   int32  // document of the last posting
+	post   []byte // per posting, uvarints: document delta, term frequency in title, heading, body
+	pos    []byte // encoded positions of each posting (pos-*.bin layout)
+}
+
+// add appends a posting.
+func (ct *chunkTerm) add(doc int32, tf [3]int32) {
+	ct.post = handbook.AppendUvarint(ct.post, uint64(doc-ct.last))
+	for _, x := range tf {
+		ct.post = handbook.AppendUvarint(ct.post, uint64(x))
+	}
+	ct.n++
+	ct.last = doc
+}
+
+// postings yields the term's postings in the chunk: document and term
+// frequencies.
+func (ct *chunkTerm) postings(yield func(doc int32, tf [3]int32) bool) {
+	b := ct.post
+	doc := int32(0)
+	for len(b) > 0 {
+		var v [4]uint64
+		for k := range v {
+			x, n := binary.Uvarint(b)
+			v[k], b = x, b[n:]
+		}
+		doc += int32(v[0])
+		if !yield(doc, [3]int32{int32(v[1]), int32(v[2]), int32(v[3])}) {
+			return
+		}
+	}
 }
 
 // docTerm collects one term's occurrences in the document being indexed.
@@ -226,8 +256,7 @@ func indexChunk(docs []Document, lo, hi int, lens [][3]int32) *chunk {
 		for i := range cur {
 			dt := &cur[i]
 			ct := &c.terms[dt.term]
-			ct.docs = append(ct.docs, int32(doc))
-			ct.tfs = append(ct.tfs, dt.tf)
+			ct.add(int32(doc), dt.tf)
 			if ct.filter {
 				continue
 			}
@@ -350,7 +379,7 @@ func build(docs []Document, emit func(name string, data []byte) error) ([]byte, 
 					at[ct.term] = g
 					terms = append(terms, term{term: ct.term, filter: ct.filter})
 				}
-				terms[g].df += len(ct.docs)
+				terms[g].df += ct.n
 				terms[g].pieces = append(terms[g].pieces, piece{c, int32(i)})
 			}
 		}
@@ -382,11 +411,11 @@ func build(docs []Document, emit func(name string, data []byte) error) ([]byte, 
 			for _, p := range t.pieces {
 				ct := &p.c.terms[p.t]
 				posSize[i] += len(ct.pos)
-				for j, doc := range ct.docs {
+				for doc, tf := range ct.postings {
 					size += uvarintLen(uint64(doc-prev)) + 1
 					prev = doc
 					if !t.filter {
-						maxes[w] = max(maxes[w], sc.impact(idf, ct.tfs[j], lens[doc]))
+						maxes[w] = max(maxes[w], sc.impact(idf, tf, lens[doc]))
 					}
 				}
 			}
@@ -408,12 +437,12 @@ func build(docs []Document, emit func(name string, data []byte) error) ([]byte, 
 			prev := int32(0)
 			for _, p := range t.pieces {
 				ct := &p.c.terms[p.t]
-				for j, doc := range ct.docs {
+				for doc, tf := range ct.postings {
 					b = handbook.AppendUvarint(b, uint64(doc-prev))
 					prev = doc
 					impact := byte(0)
 					if !t.filter {
-						q := math.Round(sc.impact(idf, ct.tfs[j], lens[doc]) / scale)
+						q := math.Round(sc.impact(idf, tf, lens[doc]) / scale)
 						impact = byte(min(max(q, 1), maxImpactQ))
 					}
 					b = append(b, impact)
