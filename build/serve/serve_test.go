@@ -173,13 +173,18 @@ func (s *site) next(name string) sse {
 	}
 }
 
-// until waits, event by event, for cond to hold.
+// until waits for cond to hold, checking again on every event and every
+// 50ms: a terminal line printed after the last event comes with no event of
+// its own (the flake where the line was there but the test waited a minute).
 func (s *site) until(what string, cond func() bool) {
 	s.t.Helper()
 	timeout := time.After(wait)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
 	for !cond() {
 		select {
 		case <-s.events:
+		case <-tick.C:
 		case <-timeout:
 			s.t.Fatalf("%s: not within %s; terminal:\n%s", what, wait, s.stdout)
 		}
