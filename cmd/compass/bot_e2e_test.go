@@ -6,12 +6,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -21,95 +19,9 @@ import (
 	"github.com/compasshq/compass/bot/slacktest"
 	"github.com/compasshq/compass/build"
 	"github.com/compasshq/compass/build/handbook"
+	"github.com/compasshq/compass/hooks/alertmanager/amtest"
 	"github.com/jackc/pgx/v5"
 )
-
-// alertmanagerBinary finds Alertmanager. Without it the test skips, unless
-// COMPASS_E2E is set (CI), where a missing binary is a failure.
-func alertmanagerBinary(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"/usr/bin/prometheus-alertmanager", "prometheus-alertmanager", "alertmanager"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("COMPASS_E2E") != "" {
-		t.Fatal("COMPASS_E2E is set but no Alertmanager binary was found (apt-get install prometheus-alertmanager)")
-	}
-	t.Skip("no Alertmanager binary; set COMPASS_E2E=1 to make this a failure")
-	return ""
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// startAlertmanager runs one unclustered Alertmanager replica that notifies
-// hookURL with a bearer token, and returns its address.
-func startAlertmanager(t *testing.T, bin, hookURL, token string) string {
-	t.Helper()
-	dir := t.TempDir()
-	cfg := fmt.Sprintf(`global:
-  resolve_timeout: 5s
-route:
-  receiver: compass
-  group_by: [cluster]
-  group_wait: 1s
-  group_interval: 2s
-  repeat_interval: 1h
-receivers:
-  - name: compass
-    webhook_configs:
-      - url: %q
-        send_resolved: true
-        http_config:
-          authorization:
-            credentials: %q
-`, hookURL, token)
-	if err := os.WriteFile(filepath.Join(dir, "am.yml"), []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	addr := freeAddr(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin,
-		"--config.file="+filepath.Join(dir, "am.yml"),
-		"--storage.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr,
-		"--cluster.listen-address=",
-		"--log.level=warn")
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("alertmanager %s log:\n%s", addr, logs.String())
-		}
-	})
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return addr
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("alertmanager on %s not ready: %v", addr, err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
 
 type amAlert struct {
 	Labels       map[string]string `json:"labels"`
@@ -117,22 +29,6 @@ type amAlert struct {
 	StartsAt     string            `json:"startsAt"`
 	EndsAt       string            `json:"endsAt,omitempty"`
 	GeneratorURL string            `json:"generatorURL"`
-}
-
-func postAlerts(t *testing.T, addr string, alerts []amAlert) {
-	t.Helper()
-	b, err := json.Marshal(alerts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.Post("http://"+addr+"/api/v2/alerts", "application/json", bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("post alerts to %s: %s", addr, resp.Status)
-	}
 }
 
 // syncBuffer is a goroutine-safe log sink.
@@ -197,7 +93,7 @@ func TestBotEndToEndAlertmanager(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Alertmanager and builds the handbook")
 	}
-	bin := alertmanagerBinary(t)
+	bin := amtest.Binary(t)
 	tmp := t.TempDir()
 	const baseURL = "https://handbook.example.com/"
 	if _, err := build.Build(context.Background(), build.Options{Source: "../..", Out: filepath.Join(tmp, "public"), BaseURL: baseURL}); err != nil {
@@ -224,11 +120,11 @@ func TestBotEndToEndAlertmanager(t *testing.T) {
 	}
 
 	hook := "http://" + addr + "/hooks/alertmanager"
-	am1 := startAlertmanager(t, bin, hook, token)
-	am2 := startAlertmanager(t, bin, hook, token)
+	am1 := amtest.Start(t, bin, amtest.Options{HookURL: hook, Token: token, GroupBy: []string{"cluster"}, ResolveTimeout: "5s"})
+	am2 := amtest.Start(t, bin, amtest.Options{HookURL: hook, Token: token, GroupBy: []string{"cluster"}, ResolveTimeout: "5s"})
 	both := func(alerts []amAlert) {
-		postAlerts(t, am1, alerts)
-		postAlerts(t, am2, alerts)
+		amtest.PostAlerts(t, am1, alerts)
+		amtest.PostAlerts(t, am2, alerts)
 	}
 
 	start := time.Now().Add(-time.Minute).UTC().Truncate(time.Second)

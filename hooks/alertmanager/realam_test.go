@@ -1,21 +1,14 @@
 package alertmanager
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
-	"net"
-	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/compasshq/compass/bot"
+	"github.com/compasshq/compass/hooks/alertmanager/amtest"
 )
 
 // notifySink records deliveries and signals each one.
@@ -57,88 +50,6 @@ func (s *notifySink) waitFor(t *testing.T, what string, match func([]bot.Deliver
 	}
 }
 
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// startAlertmanager runs a real, unclustered Alertmanager that sends its
-// webhooks to hookURL with a bearer token, and returns its API address.
-func startAlertmanager(t *testing.T, bin, hookURL, token string) string {
-	t.Helper()
-	dir := t.TempDir()
-	cfg := fmt.Sprintf(`route:
-  receiver: compass
-  group_by: [alertname, cluster]
-  group_wait: 1s
-  group_interval: 2s
-  repeat_interval: 1h
-receivers:
-  - name: compass
-    webhook_configs:
-      - url: %q
-        send_resolved: true
-        http_config:
-          authorization:
-            credentials: %q
-`, hookURL, token)
-	if err := os.WriteFile(filepath.Join(dir, "am.yml"), []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	addr := freePort(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin,
-		"--config.file="+filepath.Join(dir, "am.yml"),
-		"--storage.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr,
-		"--cluster.listen-address=",
-		"--log.level=warn")
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("alertmanager %s log:\n%s", addr, logs.String())
-		}
-	})
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return addr
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("alertmanager on %s not ready: %v", addr, err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-func postAlerts(t *testing.T, addr string, alerts []map[string]any) {
-	t.Helper()
-	b, _ := json.Marshal(alerts)
-	resp, err := http.Post("http://"+addr+"/api/v2/alerts", "application/json", bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("post alerts to %s: %s", addr, resp.Status)
-	}
-}
-
 // TestRealAlertmanagerHA drives two independent Alertmanager replicas with
 // the same capacity alerts and checks that the adapter decodes their real
 // webhooks, that both replicas' copies get the same ContentKey (so the bot
@@ -147,19 +58,14 @@ func TestRealAlertmanagerHA(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real Alertmanager processes")
 	}
-	bin, err := exec.LookPath("prometheus-alertmanager")
-	if err != nil {
-		if bin, err = exec.LookPath("alertmanager"); err != nil {
-			t.Skip("no Alertmanager binary on PATH")
-		}
-	}
+	bin := amtest.Binary(t)
 	const token = "am-e2e-token"
 	sink := &notifySink{more: make(chan struct{}, 1)}
 	srv := httptest.NewServer(New(Options{Token: token}, sink, nil))
 	defer srv.Close()
 
-	am1 := startAlertmanager(t, bin, srv.URL+"/hooks/alertmanager", token)
-	am2 := startAlertmanager(t, bin, srv.URL+"/hooks/alertmanager", token)
+	am1 := amtest.Start(t, bin, amtest.Options{HookURL: srv.URL + "/hooks/alertmanager", Token: token, GroupBy: []string{"alertname", "cluster"}})
+	am2 := amtest.Start(t, bin, amtest.Options{HookURL: srv.URL + "/hooks/alertmanager", Token: token, GroupBy: []string{"alertname", "cluster"}})
 
 	start := time.Now().Add(-time.Minute).UTC().Truncate(time.Millisecond)
 	alerts := []map[string]any{}
@@ -171,8 +77,8 @@ func TestRealAlertmanagerHA(t *testing.T) {
 			"generatorURL": "http://prometheus.invalid/graph",
 		})
 	}
-	postAlerts(t, am1, alerts)
-	postAlerts(t, am2, alerts)
+	amtest.PostAlerts(t, am1, alerts)
+	amtest.PostAlerts(t, am2, alerts)
 
 	const wantKey = `alertmanager/compass/{}:{alertname="KubeCPUOvercommit", cluster="e2e"}`
 	firing := func(d bot.Delivery) bool {
@@ -209,8 +115,8 @@ func TestRealAlertmanagerHA(t *testing.T) {
 	for _, a := range alerts {
 		a["endsAt"] = end.Format(time.RFC3339Nano)
 	}
-	postAlerts(t, am1, alerts)
-	postAlerts(t, am2, alerts)
+	amtest.PostAlerts(t, am1, alerts)
+	amtest.PostAlerts(t, am2, alerts)
 	got = sink.waitFor(t, "a resolved notification from each replica", func(ds []bot.Delivery) bool {
 		n := 0
 		for _, d := range ds {
