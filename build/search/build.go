@@ -44,12 +44,13 @@ var chunkDocs = 2048
 // more than the cores save.
 const maxWorkers = 8
 
-// gzipLevels are the compression levels of each kind of file (measured in
-// the README's search section). A first query fetches document and postings
-// shards: level 4 makes them 13% bigger than level 6 for a fifth of the CPU
-// (levels 5 to 9 cost far more than they save on the generated corpus).
-// Positions are fetched only for phrases and barely compress past level 1.
-var gzipLevels = map[string]int{"dict": 6, "post": 4, "pos": 1, "meta": 4}
+// gzipLevels are the compression levels of each kind of file. A first query
+// fetches dictionary, postings and document shards: level 6 keeps its bytes
+// under half of Pagefind's on the corpus that varies every page's code
+// (level 4 made document shards 14% bigger and crossed that line; levels 7
+// to 9 cost far more CPU than they save). Positions are fetched only for
+// phrases and barely compress past level 1.
+var gzipLevels = map[string]int{"dict": 6, "post": 6, "pos": 1, "meta": 6}
 
 // Write writes the search index of docs into dir (normally <out>/search),
 // replacing any index already there. The output depends only on docs' content,
