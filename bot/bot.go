@@ -82,6 +82,10 @@ type Bot struct {
 	slots   chan struct{}
 	wake    chan struct{}
 	pending atomic.Int64 // outbox depth (pending + sending, all replicas): recounted by Run every countEvery, adjusted in between by this replica's accepts and sends
+	// countMu orders a recount against a commit and its pending.Add: a
+	// recount between the two counted the new ops twice, and the
+	// overcount answered 503 until the next recount.
+	countMu sync.Mutex
 	rnd     func() float64
 	buckets map[string]*bucket // per-channel rate limits, owned by Run
 
@@ -277,6 +281,7 @@ func (b *Bot) commitBatch(batch []*acceptReq, retry int) {
 	defer cancel()
 	results := make([]acceptRes, len(live))
 	var stage map[string]*Incident
+	b.countMu.Lock()
 	err := b.store.Update(ctx, func(tx Tx) error {
 		stage = map[string]*Incident{}
 		for i, r := range live {
@@ -287,6 +292,12 @@ func (b *Bot) commitBatch(batch []*acceptReq, retry int) {
 		}
 		return nil
 	})
+	if err == nil {
+		for _, res := range results {
+			b.pending.Add(int64(res.enqueued))
+		}
+	}
+	b.countMu.Unlock()
 	if err == nil {
 		b.settle(stage)
 	} else {
@@ -307,7 +318,6 @@ func (b *Bot) commitBatch(batch []*acceptReq, retry int) {
 		r.done <- results[i]
 	}
 	if err == nil && enqueued > 0 {
-		b.pending.Add(int64(enqueued))
 		b.Wake()
 	}
 }

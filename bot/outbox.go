@@ -122,9 +122,13 @@ func (b *Bot) Run(ctx context.Context) error {
 			// Other replicas accept into and send from the same outbox:
 			// this replica's own additions and sends drift from the truth.
 			lastCount = now
-			if n, err := b.countUnfinished(ctx); err == nil {
+			b.countMu.Lock()
+			n, err := b.countUnfinished(ctx)
+			if err == nil {
 				b.pending.Store(int64(n))
-			} else if ctx.Err() == nil {
+			}
+			b.countMu.Unlock()
+			if err != nil && ctx.Err() == nil {
 				b.log.Warn("outbox: count unfinished ops", "err", err)
 			}
 		}
