@@ -20,16 +20,7 @@ var update = flag.Bool("update", false, "rewrite golden files in testdata")
 var receivedAt = time.Date(2025, 3, 4, 12, 0, 0, 0, time.UTC)
 
 func TestDecodeGolden(t *testing.T) {
-	for _, name := range hookstest.Payloads(t) {
-		t.Run(name, func(t *testing.T) {
-			got, err := Decode(hookstest.ReadFile(t, name), receivedAt)
-			if err != nil {
-				t.Fatalf("Decode: %v", err)
-			}
-			hookstest.CheckDelivery(t, Source, got)
-			hookstest.Golden(t, strings.TrimSuffix(name, ".json")+".golden.json", got, *update)
-		})
-	}
+	hookstest.DecodeGolden(t, Source, Decode, receivedAt, *update)
 }
 
 func TestDecodeEvents(t *testing.T) {

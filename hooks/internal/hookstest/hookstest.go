@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/compasshq/compass/bot"
 )
@@ -150,4 +151,21 @@ func ErrorReason(tb testing.TB, rec *httptest.ResponseRecorder) string {
 		tb.Fatalf("response body %q is not JSON: %v", rec.Body.String(), err)
 	}
 	return v.Error
+}
+
+// DecodeGolden decodes every input payload in testdata with decode at
+// receivedAt, checks the delivery's invariants for source and compares it with
+// testdata/<name>.golden.json (rewritten with update).
+func DecodeGolden(t *testing.T, source string, decode func([]byte, time.Time) (bot.Delivery, error), receivedAt time.Time, update bool) {
+	t.Helper()
+	for _, name := range Payloads(t) {
+		t.Run(name, func(t *testing.T) {
+			got, err := decode(ReadFile(t, name), receivedAt)
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			CheckDelivery(t, source, got)
+			Golden(t, strings.TrimSuffix(name, ".json")+".golden.json", got, update)
+		})
+	}
 }
