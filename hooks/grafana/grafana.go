@@ -39,13 +39,10 @@ func New(opts Options, sink bot.Sink, log *slog.Logger) http.Handler {
 		log = slog.New(slog.DiscardHandler)
 	}
 	auth := webhook.Auth{Token: opts.Token, Username: opts.Username, Password: opts.Password, Insecure: opts.Insecure}
-	if !auth.Configured() && !opts.Insecure {
-		log.Warn("grafana webhook has no token or basic auth configured; every request will be refused", "source", Source)
-	}
 	return &webhook.Handler{
 		Source:       Source,
 		MaxBytes:     opts.MaxBytes,
-		Authenticate: auth.Check,
+		Authenticate: auth.Authenticate(Source, log),
 		Decode: func(_ *http.Request, body []byte, now time.Time) (bot.Delivery, error) {
 			return Decode(body, now)
 		},

@@ -45,13 +45,10 @@ func New(opts Options, sink bot.Sink, log *slog.Logger) http.Handler {
 		log = slog.New(slog.DiscardHandler)
 	}
 	auth := webhook.Auth{Token: opts.Token, Header: opts.Header, Username: opts.Username, Password: opts.Password, Insecure: opts.Insecure}
-	if !auth.Configured() && !opts.Insecure {
-		log.Warn("opsgenie webhook has no token or basic auth configured; every request will be refused", "source", Source)
-	}
 	return &webhook.Handler{
 		Source:       Source,
 		MaxBytes:     opts.MaxBytes,
-		Authenticate: auth.Check,
+		Authenticate: auth.Authenticate(Source, log),
 		Decode: func(_ *http.Request, body []byte, now time.Time) (bot.Delivery, error) {
 			d, err := Decode(body, now)
 			if err != nil {

@@ -3,6 +3,7 @@ package webhook
 import (
 	"crypto/sha256"
 	"crypto/subtle"
+	"log/slog"
 	"net/http"
 	"strings"
 )
@@ -17,6 +18,16 @@ type Auth struct {
 	Password string
 	Header   string // optional header name that carries Token verbatim
 	Insecure bool   // accept unauthenticated requests when nothing is configured; local testing only
+}
+
+// Authenticate returns a.Check for Handler.Authenticate, warning once on log
+// when no credential is set (and not Insecure): every request will then be
+// refused, which an operator should hear about at start-up, not per request.
+func (a Auth) Authenticate(source string, log *slog.Logger) func(*http.Request) error {
+	if !a.Configured() && !a.Insecure && log != nil {
+		log.Warn(source+" webhook has no token or basic auth configured; every request will be refused", "source", source)
+	}
+	return a.Check
 }
 
 // Configured reports whether any credential is set.
