@@ -75,8 +75,9 @@ func statusWord(inc *Incident) (emoji, word, color string) {
 	return ":large_blue_circle:", "FIRING", colorInfo
 }
 
-// humanDuration is a short "2h 5m" for how long something has been open.
-func humanDuration(d time.Duration) string {
+// HumanDuration is a short "2h 5m" for how long something has been open;
+// the slash commands show ages the same way.
+func HumanDuration(d time.Duration) string {
 	if d < time.Minute {
 		return "under a minute"
 	}
@@ -125,9 +126,9 @@ func RenderParent(inc *Incident, links []Link, now time.Time) Message {
 		fields = append(fields, mrkdwn(fmt.Sprintf("*Alerts firing*\n%d of %d", inc.Firing(), total)))
 	}
 	if inc.Status == StatusResolved && !inc.ResolvedAt.IsZero() {
-		fields = append(fields, mrkdwn("*Resolved after*\n"+humanDuration(inc.ResolvedAt.Sub(inc.OpenedAt))))
+		fields = append(fields, mrkdwn("*Resolved after*\n"+HumanDuration(inc.ResolvedAt.Sub(inc.OpenedAt))))
 	} else {
-		fields = append(fields, mrkdwn("*Open for*\n"+humanDuration(now.Sub(inc.OpenedAt))))
+		fields = append(fields, mrkdwn("*Open for*\n"+HumanDuration(now.Sub(inc.OpenedAt))))
 	}
 	owner := "_nobody yet_"
 	if inc.Owner != "" {

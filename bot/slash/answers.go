@@ -479,7 +479,7 @@ func (h *Handler) incidentLine(inc *bot.Incident, now time.Time) string {
 	if inc.Severity != "" {
 		parts = append(parts, esc(string(inc.Severity), 20))
 	}
-	parts = append(parts, "open "+humanDuration(now.Sub(inc.OpenedAt)))
+	parts = append(parts, "open "+bot.HumanDuration(now.Sub(inc.OpenedAt)))
 	if n := inc.Firing(); len(inc.Alerts) > 0 {
 		parts = append(parts, fmt.Sprintf("%d of %d alerts firing", n, len(inc.Alerts)))
 	}
@@ -516,26 +516,6 @@ func (h *Handler) Permalink(t bot.Thread) string {
 		}
 	}
 	return strings.TrimRight(h.opt.PermalinkBase, "/") + "/" + t.Channel + "/p" + ts
-}
-
-// humanDuration is a short "2h 5m".
-func humanDuration(d time.Duration) string {
-	if d < time.Minute {
-		return "under a minute"
-	}
-	d = d.Round(time.Minute)
-	days, hours, mins := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
-	var parts []string
-	if days > 0 {
-		parts = append(parts, strconv.Itoa(days)+"d")
-	}
-	if hours > 0 {
-		parts = append(parts, strconv.Itoa(hours)+"h")
-	}
-	if mins > 0 && days == 0 {
-		parts = append(parts, strconv.Itoa(mins)+"m")
-	}
-	return strings.Join(parts, " ")
 }
 
 // ---- capacity ----
@@ -895,7 +875,7 @@ func (h *Handler) meeting(arg string) Response {
 	if mt.Duration != "" {
 		tb := esc(mt.Duration, 20)
 		if d, err := time.ParseDuration(mt.Duration); err == nil {
-			tb = humanDuration(d)
+			tb = bot.HumanDuration(d)
 		}
 		fields = append(fields, mrkdwn("*Time box*\n"+tb))
 	}
