@@ -160,6 +160,13 @@ func urlFor(rel string) string {
 	return "/" + strings.Join(segs, "/") + "/"
 }
 
+// URLFor is urlFor for tools beside the build (compass check maps changed
+// files to pages without loading the site).
+func URLFor(rel string) string { return urlFor(rel) }
+
+// URLize is urlize for the same tools.
+func URLize(s string) string { return urlize(s) }
+
 // urlize makes a file or folder name into a URL segment: lowercase, spaces
 // as hyphens, so "On Call.md" and links to it agree.
 func urlize(s string) string {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/compasshq/compass/build"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -79,7 +80,7 @@ func scanSources(ctx context.Context, root string, read func(file string) bool) 
 			if read == nil || read(rel) {
 				md = append(md, rel)
 			}
-			s.byURL[urlFor(strings.TrimPrefix(rel, "content/"))] = rel
+			s.byURL[build.URLFor(strings.TrimPrefix(rel, "content/"))] = rel
 		}
 		return nil
 	})
@@ -113,29 +114,6 @@ func scanSources(ctx context.Context, root string, read func(file string) bool) 
 		s.byFile[src.file] = src
 	}
 	return s, nil
-}
-
-// urlFor mirrors build's mapping of a content path to its URL.
-func urlFor(rel string) string {
-	dir, file := path.Split(rel)
-	name := strings.TrimSuffix(file, path.Ext(file))
-	var segs []string
-	for _, seg := range strings.Split(strings.Trim(dir, "/"), "/") {
-		if seg != "" {
-			segs = append(segs, urlize(seg))
-		}
-	}
-	if name != "_index" && name != "index" {
-		segs = append(segs, urlize(name))
-	}
-	if len(segs) == 0 {
-		return "/"
-	}
-	return "/" + strings.Join(segs, "/") + "/"
-}
-
-func urlize(s string) string {
-	return strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), " ", "-")
 }
 
 var (

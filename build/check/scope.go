@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"path"
 	"strings"
+
+	"github.com/compasshq/compass/build"
 )
 
 // scope is the part of the site a --changed-since run looks at.
@@ -32,8 +34,8 @@ func (s *sources) scopeFor(changed []string) *scope {
 		sc.changed[f] = true
 		if strings.EqualFold(path.Ext(f), ".md") {
 			// Keep the URL of a deleted page, so links to it are found.
-			if _, ok := s.byURL[urlFor(strings.TrimPrefix(f, "content/"))]; !ok {
-				s.byURL[urlFor(strings.TrimPrefix(f, "content/"))] = f
+			if _, ok := s.byURL[build.URLFor(strings.TrimPrefix(f, "content/"))]; !ok {
+				s.byURL[build.URLFor(strings.TrimPrefix(f, "content/"))] = f
 			}
 		}
 		if s.files[f] && strings.EqualFold(path.Ext(f), ".md") {
@@ -153,7 +155,7 @@ func mentions(changed []string) (fixed, dirs []string, all bool) {
 			name = path.Base(rel) // an image or download: its full name
 		}
 		add(name)
-		add(urlize(name))
+		add(build.URLize(name))
 		add(url.PathEscape(name))
 	}
 	return fixed, dirs, false
