@@ -122,8 +122,6 @@ func filterValue(s string) string {
 	return strings.Join(strings.Fields(strings.ToLower(s)), "-")
 }
 
-func isFilterTerm(t string) bool { return strings.IndexByte(t, ':') >= 0 }
-
 type pageSpan struct{ first, end int }
 
 // pageGroups returns each page's span of document IDs and the approximate
@@ -160,14 +158,6 @@ func groups(sizes []int, target int) [][2]int {
 	}
 	if start < len(sizes) {
 		out = append(out, [2]int{start, len(sizes)})
-	}
-	return out
-}
-
-func lensOf(bs [][]byte) []int {
-	out := make([]int, len(bs))
-	for i, b := range bs {
-		out[i] = len(b)
 	}
 	return out
 }
