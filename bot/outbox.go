@@ -75,7 +75,6 @@ func (b *Bot) refund(bk *bucket) {
 // time, retrying temporary failures with backoff. Ops interrupted by a stop
 // are resumed by the next Run on the same store.
 func (b *Bot) Run(ctx context.Context) error {
-	var pending int
 	err := b.store.Update(ctx, func(tx Tx) error {
 		n, err := tx.RecoverOps(ctx)
 		if err != nil {
@@ -84,24 +83,30 @@ func (b *Bot) Run(ctx context.Context) error {
 		if n > 0 {
 			b.log.Info("resuming ops interrupted by the last stop", "ops", n)
 		}
-		p, err := tx.CountOps(ctx, OpPending)
-		pending = p
-		return err
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("start outbox: %w", err)
 	}
-	if s, err := b.countUnfinished(ctx); err == nil {
-		pending = s
+	// Count under countMu, like the loop's recounts: a count taken outside
+	// it could land between an Accept's commit and its pending.Add.
+	var lastPrune, lastCount, lastRefresh time.Time
+	b.countMu.Lock()
+	pending, err := b.countUnfinished(ctx)
+	if err == nil {
+		b.pending.Store(int64(pending))
+		lastCount = b.now()
 	}
-	b.pending.Store(int64(pending))
+	b.countMu.Unlock()
+	if err != nil && ctx.Err() == nil {
+		b.log.Warn("outbox: count unfinished ops", "err", err) // the loop counts again
+	}
 	b.log.Info("outbox worker started", "outbox_pending", pending)
 
 	b.buckets = map[string]*bucket{}
 	results := make(chan result, b.opt.Senders)
 	inflight := 0
 	var unfinished []result // outcomes the store failed to record; retried
-	var lastPrune, lastCount, lastRefresh time.Time
 	const idle = 30 * time.Second
 
 	for {
