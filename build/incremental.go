@@ -3,7 +3,6 @@ package build
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -27,10 +26,6 @@ type Live struct {
 	errs     []*ContentError
 	warnings []Warning
 	md       *markdown.Renderer
-	// drafts are the Markdown files under content/ that are not pages of
-	// the site (drafts, left out without --drafts), so a link to one gets
-	// the same message as in a full build.
-	drafts map[string]bool
 }
 
 // Delta is what one Update changed, so a server knows which pages to
@@ -96,17 +91,6 @@ func (l *Live) reload(ctx context.Context) error {
 	}
 	l.site, l.warnings = s, s.Warnings
 	l.md = markdown.New(markdown.Options{UnsafeHTML: l.opts.UnsafeHTML})
-	l.drafts = map[string]bool{}
-	contentDir := filepath.Join(l.opts.Source, "content")
-	_ = filepath.WalkDir(contentDir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.EqualFold(filepath.Ext(p), ".md") {
-			return nil
-		}
-		if rel, err := filepath.Rel(contentDir, p); err == nil && s.byPath[filepath.ToSlash(rel)] == nil {
-			l.drafts[filepath.ToSlash(rel)] = true
-		}
-		return nil
-	})
 	return nil
 }
 
@@ -230,7 +214,7 @@ func (l *Live) bodyEdits(changed []string) ([]string, bool) {
 		}
 		oldTitle, oldHeadings := p.Title, p.Headings
 		p.body = body
-		targets := s.render(l.md, p, l.drafts, &pr)
+		targets := s.render(l.md, p, s.drafts, &pr)
 		(&Site{Pages: []*Page{p}}).checkLinks([]map[string]linkTarget{targets}, &pr)
 		if p.Title != oldTitle || !sameAnchors(oldHeadings, p.Headings) {
 			return nil, false

@@ -95,6 +95,7 @@ func Load(ctx context.Context, opts Options) (*Site, error) {
 		s.byPath[p.Path] = p
 		s.Pages = append(s.Pages, p)
 	}
+	s.drafts = drafts
 	slices.SortFunc(s.Pages, func(a, b *Page) int { return strings.Compare(a.URL, b.URL) })
 	s.registerAliases(&all)
 
@@ -107,7 +108,7 @@ func Load(ctx context.Context, opts Options) (*Site, error) {
 			s.Pages[i].skipRender()
 			return
 		}
-		targets[i] = s.render(md, s.Pages[i], drafts, &perPage[i])
+		targets[i] = s.render(md, s.Pages[i], s.drafts, &perPage[i])
 	})
 	if err := ctx.Err(); err != nil {
 		return nil, err
