@@ -558,16 +558,32 @@ func (b *Bot) flush(ctx context.Context, tx Tx, stage map[string]*Incident, w *w
 	default:
 		return 0, fmt.Errorf("find pending reply: %w", err)
 	}
-	if _, err := tx.FindPendingOp(ctx, inc.Key, inc.Generation, OpUpdateParent); errors.Is(err, ErrNotFound) {
-		op := &Op{IncidentKey: inc.Key, Generation: inc.Generation, Kind: OpUpdateParent, Channel: inc.Thread.Channel}
-		if err := b.enqueue(ctx, tx, op); err != nil {
-			return 0, err
-		}
+	queued, err := b.queueParentUpdate(ctx, tx, inc.Key, inc.Generation, inc.Thread.Channel)
+	if err != nil {
+		return 0, err
+	}
+	if queued {
 		n++
-	} else if err != nil {
-		return 0, fmt.Errorf("find pending update: %w", err)
 	}
 	return n, nil
+}
+
+// queueParentUpdate queues an update of the parent message of generation of
+// key unless one is already pending (which absorbs this one); it reports
+// whether it queued one.
+func (b *Bot) queueParentUpdate(ctx context.Context, tx Tx, key string, generation int, channel string) (bool, error) {
+	_, err := tx.FindPendingOp(ctx, key, generation, OpUpdateParent)
+	if err == nil {
+		return false, nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return false, fmt.Errorf("find pending update: %w", err)
+	}
+	op := &Op{IncidentKey: key, Generation: generation, Kind: OpUpdateParent, Channel: channel}
+	if err := b.enqueue(ctx, tx, op); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 func (p *ReplyPayload) add(changes []Change) {

@@ -294,18 +294,13 @@ func (b *Bot) refreshParents(ctx context.Context, now time.Time) {
 			return err
 		}
 		for _, inc := range stale {
-			_, err := tx.FindPendingOp(ctx, inc.Key, inc.Generation, OpUpdateParent)
-			if err == nil {
-				continue
-			}
-			if !errors.Is(err, ErrNotFound) {
+			queued, err := b.queueParentUpdate(ctx, tx, inc.Key, inc.Generation, inc.Thread.Channel)
+			if err != nil {
 				return err
 			}
-			op := &Op{IncidentKey: inc.Key, Generation: inc.Generation, Kind: OpUpdateParent, Channel: inc.Thread.Channel}
-			if err := b.enqueue(ctx, tx, op); err != nil {
-				return err
+			if queued {
+				added++
 			}
-			added++
 		}
 		return nil
 	})
@@ -560,16 +555,12 @@ func (b *Bot) finish(rs []result) bool {
 				// The parent found in Slack shows the state of an earlier
 				// attempt; changes since were folded into this op, so
 				// bring the message up to date.
-				_, err := tx.FindPendingOp(ctx, op.IncidentKey, op.Generation, OpUpdateParent)
-				if errors.Is(err, ErrNotFound) {
-					up := &Op{IncidentKey: op.IncidentKey, Generation: op.Generation, Kind: OpUpdateParent, Channel: op.Channel,
-						State: OpPending, CreatedAt: now, NextAttemptAt: now}
-					if err := tx.EnqueueOp(ctx, up); err != nil {
-						return err
-					}
-					added++
-				} else if err != nil {
+				queued, err := b.queueParentUpdate(ctx, tx, op.IncidentKey, op.Generation, op.Channel)
+				if err != nil {
 					return err
+				}
+				if queued {
+					added++
 				}
 			}
 			if err := tx.UpdateOp(ctx, op); err != nil {
