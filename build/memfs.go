@@ -36,11 +36,7 @@ func (s *Site) ReadOutput(name string) ([]byte, error) {
 	}
 	if u, ok := outputURL(name); ok {
 		if p := s.aliases[u]; p != nil {
-			target := s.basePath + p.URL
-			if d := s.Data(p); d.Canonical != "" {
-				target = d.Canonical
-			}
-			return s.theme.execute("redirect.html", struct{ Target string }{target})
+			return s.redirect(p)
 		}
 		if u == "/search/" && s.byURL[u] == nil {
 			return s.theme.execute("search.html", s.Data(&Page{URL: "/search/", Title: "Search", generated: true}))

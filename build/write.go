@@ -2,6 +2,7 @@ package build
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -125,9 +126,7 @@ func (s *Site) Data(p *Page) *PageData {
 	if rb := p.Meta.ReviewBy; rb != "" {
 		d.Overdue = rb < s.today()
 	}
-	if s.BaseURL != "" && strings.Contains(s.BaseURL, "://") {
-		d.Canonical = strings.TrimRight(s.BaseURL, "/") + p.URL
-	}
+	d.Canonical = s.canonical(p.URL)
 	if s.opts.RepoURL != "" && p.File != "" {
 		d.EditURL = editURL(s.opts.RepoURL, s.opts.EditBranch, p.File)
 	}
@@ -135,6 +134,21 @@ func (s *Site) Data(p *Page) *PageData {
 		d.Updated = s.opts.LastUpdated[p.File]
 	}
 	return d
+}
+
+// canonical returns the absolute URL of site URL u when base_url has a
+// host, else "".
+func (s *Site) canonical(u string) string {
+	if s.BaseURL != "" && strings.Contains(s.BaseURL, "://") {
+		return strings.TrimRight(s.BaseURL, "/") + u
+	}
+	return ""
+}
+
+// redirect renders the page that sends an alias on to p.
+func (s *Site) redirect(p *Page) ([]byte, error) {
+	target := cmp.Or(s.canonical(p.URL), s.basePath+p.URL)
+	return s.theme.execute("redirect.html", struct{ Target string }{target})
 }
 
 func (s *Site) today() string {
@@ -217,11 +231,7 @@ func (s *Site) Write(ctx context.Context, out string) error {
 	}
 
 	for a, p := range s.aliases {
-		target := s.basePath + p.URL
-		if d := s.Data(p); d.Canonical != "" {
-			target = d.Canonical
-		}
-		b, err := s.theme.execute("redirect.html", struct{ Target string }{target})
+		b, err := s.redirect(p)
 		if err != nil {
 			return err
 		}
