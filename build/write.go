@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -372,12 +371,7 @@ func (s *Site) copyTree(w *writer, dir, prefix string) error {
 			return nil
 		}
 		rel, _ := filepath.Rel(dir, p)
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		b, err := io.ReadAll(f)
-		f.Close()
+		b, err := os.ReadFile(p)
 		if err != nil {
 			return err
 		}
