@@ -38,6 +38,12 @@ func siteOptions(cmd *cobra.Command, source string) (build.Options, error) {
 	if err != nil {
 		return build.Options{}, usageError(err)
 	}
+	return siteOptionsFrom(cmd, source, v)
+}
+
+// siteOptionsFrom is siteOptions with compass.yaml already loaded into v
+// (with siteDefaults), for commands that read more keys from it.
+func siteOptionsFrom(cmd *cobra.Command, source string, v *viper.Viper) (build.Options, error) {
 	for key, flag := range map[string]string{"out": "out", "base_url": "base-url", "drafts": "drafts", "strict": "strict"} {
 		if f := cmd.Flags().Lookup(flag); f != nil {
 			if err := v.BindPFlag(key, f); err != nil {

@@ -65,13 +65,13 @@ the default format is github, which annotates the pull request diff.`,
 			if warnDays < 0 {
 				return usageError(fmt.Errorf("--warn-days must not be negative"))
 			}
-			bopts, err := siteOptions(cmd, source)
-			if err != nil {
-				return err
-			}
-			v, err := loadConfig(source, checkDefaults)
+			v, err := loadConfig(source, func(v *viper.Viper) { siteDefaults(v); checkDefaults(v) })
 			if err != nil {
 				return usageError(err)
+			}
+			bopts, err := siteOptionsFrom(cmd, source, v)
+			if err != nil {
+				return err
 			}
 			if !f.Changed("warn-days") {
 				warnDays = v.GetInt("check.warn_days")
