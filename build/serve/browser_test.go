@@ -16,6 +16,9 @@ const chromium = "/usr/bin/chromium"
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
 	if _, err := os.Stat(chromium); err != nil {
+		if os.Getenv("COMPASS_E2E") == "1" {
+			t.Fatalf("COMPASS_E2E=1 but %s is missing: %v", chromium, err)
+		}
 		t.Skip("chromium not installed")
 	}
 	if testing.Short() {
