@@ -139,3 +139,16 @@ func BenchmarkEditToReload(b *testing.B) {
 	b.ReportMetric(after, "heap-after-MB")
 	b.ReportMetric(float64(n), "pages")
 }
+
+// busy reports whether a rebuild is running or asked for, for benchmarks
+// that want a quiet machine.
+func (x *searchIndex) busy() bool {
+	if len(x.dirty) > 0 {
+		return true
+	}
+	if !x.running.TryLock() {
+		return true
+	}
+	x.running.Unlock()
+	return false
+}

@@ -74,16 +74,3 @@ func (x *searchIndex) file(name string) ([]byte, bool) {
 	b, ok := x.prev[name]
 	return b, ok
 }
-
-// busy reports whether a rebuild is running or asked for, for benchmarks
-// that want a quiet machine.
-func (x *searchIndex) busy() bool {
-	if len(x.dirty) > 0 {
-		return true
-	}
-	if !x.running.TryLock() {
-		return true
-	}
-	x.running.Unlock()
-	return false
-}
