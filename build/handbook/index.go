@@ -377,13 +377,3 @@ func gunzip(b []byte) ([]byte, error) {
 	}
 	return out, nil
 }
-
-// ioCopyLimit copies at most limit bytes from r into w and fails if r has
-// more.
-func ioCopyLimit(w io.Writer, r io.Reader, limit int64) (int64, error) {
-	n, err := io.Copy(w, io.LimitReader(r, limit+1))
-	if err == nil && n > limit {
-		return n, fmt.Errorf("response larger than %d bytes", limit)
-	}
-	return n, err
-}

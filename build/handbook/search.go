@@ -125,11 +125,11 @@ func HTTPFetcher(client *http.Client, baseURL string) func(string) ([]byte, erro
 		if resp.StatusCode != http.StatusOK {
 			return nil, fmt.Errorf("GET %s: %s", u, resp.Status)
 		}
-		var b strings.Builder
-		if _, err := ioCopyLimit(&b, resp.Body, 64<<20); err != nil {
+		b, err := readLimited(resp.Body, 64<<20)
+		if err != nil {
 			return nil, fmt.Errorf("GET %s: %w", u, err)
 		}
-		return []byte(b.String()), nil
+		return b, nil
 	}
 }
 
