@@ -50,15 +50,22 @@ func open(ctx context.Context, dir string) (*repo, error) {
 // git runs git in dir and returns its standard output. Its stderr becomes
 // part of the error.
 func git(ctx context.Context, dir string, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, "git", append([]string{"-c", "core.quotepath=off"}, args...)...)
-	cmd.Dir = dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	out, stderr, err := run(ctx, dir, args...)
 	if err != nil {
-		return nil, fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+		return nil, fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, stderr)
 	}
 	return out, nil
+}
+
+// run runs git in dir and returns its standard output and its trimmed
+// standard error.
+func run(ctx context.Context, dir string, args ...string) (out []byte, stderr string, err error) {
+	cmd := exec.CommandContext(ctx, "git", append([]string{"-c", "core.quotepath=off"}, args...)...)
+	cmd.Dir = dir
+	var errBuf bytes.Buffer
+	cmd.Stderr = &errBuf
+	out, err = cmd.Output()
+	return out, strings.TrimSpace(errBuf.String()), err
 }
 
 // rel turns a path relative to the top of the work tree into one relative
@@ -191,17 +198,13 @@ func Grep(ctx context.Context, dir, sub string, words []string) ([]string, error
 		args = append(args, "-e", w)
 	}
 	args = append(args, "--", sub)
-	cmd := exec.CommandContext(ctx, "git", append([]string{"-c", "core.quotepath=off"}, args...)...)
-	cmd.Dir = dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+	out, stderr, err := run(ctx, dir, args...)
 	var ee *exec.ExitError
-	if errors.As(err, &ee) && ee.ExitCode() == 1 && stderr.Len() == 0 {
+	if errors.As(err, &ee) && ee.ExitCode() == 1 && stderr == "" {
 		return nil, nil // nothing matched
 	}
 	if err != nil {
-		return nil, fmt.Errorf("git grep: %w: %s", err, strings.TrimSpace(stderr.String()))
+		return nil, fmt.Errorf("git grep: %w: %s", err, stderr)
 	}
 	var files []string
 	for _, p := range strings.Split(string(out), "\x00") {
