@@ -77,7 +77,8 @@ type Bot struct {
 	store   Store
 	poster  Poster
 	linker  Linker
-	log     *slog.Logger
+	log     *slog.Logger // accepting deliveries
+	outlog  *slog.Logger // the outbox worker: log with component=outbox
 	now     func() time.Time
 	slots   chan struct{}
 	wake    chan struct{}
@@ -140,7 +141,7 @@ func New(opt Options) (*Bot, error) {
 	}
 	b := &Bot{
 		opt: opt, store: opt.Store, poster: opt.Poster, linker: opt.Linker,
-		log: opt.Logger, now: opt.Now,
+		log: opt.Logger, outlog: opt.Logger.With("component", "outbox"), now: opt.Now,
 		slots: make(chan struct{}, opt.MaxInFlight),
 		wake:  make(chan struct{}, 1),
 		rnd:   rand.Float64,
@@ -194,15 +195,15 @@ func (b *Bot) Accept(ctx context.Context, d Delivery) error {
 	case <-ctx.Done():
 		// The delivery may still commit; a retry by the sender is then
 		// recognised as a duplicate.
-		log.Warn("overloaded: store too slow", "err", ctx.Err())
+		log.Warn("overloaded: store too slow", "error", ctx.Err())
 		return ErrOverloaded
 	}
 	if err := res.err; err != nil {
 		if errors.Is(err, ErrBusy) || errors.Is(err, context.DeadlineExceeded) {
-			log.Warn("overloaded: store busy", "err", err)
+			log.Warn("overloaded: store busy", "error", err)
 			return ErrOverloaded
 		}
-		log.Error("accept delivery", "err", err)
+		log.Error("accept delivery", "error", err)
 		return fmt.Errorf("accept delivery: %w", err)
 	}
 	if res.dup {

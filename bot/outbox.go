@@ -81,7 +81,7 @@ func (b *Bot) Run(ctx context.Context) error {
 			return err
 		}
 		if n > 0 {
-			b.log.Info("resuming ops interrupted by the last stop", "ops", n)
+			b.outlog.Info("resuming ops interrupted by the last stop", "ops", n)
 		}
 		return nil
 	})
@@ -99,9 +99,9 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	b.countMu.Unlock()
 	if err != nil && ctx.Err() == nil {
-		b.log.Warn("outbox: count unfinished ops", "err", err) // the loop counts again
+		b.outlog.Warn("count unfinished ops", "error", err) // the loop counts again
 	}
-	b.log.Info("outbox worker started", "outbox_pending", pending)
+	b.outlog.Info("outbox worker started", "outbox_pending", pending)
 
 	b.buckets = map[string]*bucket{}
 	results := make(chan result, b.opt.Senders)
@@ -119,7 +119,7 @@ func (b *Bot) Run(ctx context.Context) error {
 			if len(unfinished) > 0 {
 				b.finish(unfinished)
 			}
-			b.log.Info("outbox worker stopped")
+			b.outlog.Info("outbox worker stopped")
 			return nil
 		}
 		now := b.now()
@@ -134,7 +134,7 @@ func (b *Bot) Run(ctx context.Context) error {
 			}
 			b.countMu.Unlock()
 			if err != nil && ctx.Err() == nil {
-				b.log.Warn("outbox: count unfinished ops", "err", err)
+				b.outlog.Warn("count unfinished ops", "error", err)
 			}
 		}
 		if every := min(b.opt.RefreshInterval, time.Minute); every > 0 && (now.Sub(lastRefresh) >= every || now.Before(lastRefresh)) {
@@ -168,7 +168,7 @@ func (b *Bot) Run(ctx context.Context) error {
 				return err
 			})
 			if err != nil && ctx.Err() == nil {
-				b.log.Error("outbox: read ready ops", "err", err)
+				b.outlog.Error("read ready ops", "error", err)
 				wait = time.Second
 			}
 		}
@@ -191,11 +191,11 @@ func (b *Bot) Run(ctx context.Context) error {
 			case errors.Is(err, ErrBusy) || errors.Is(err, ErrConflict):
 				// Another writer held the rows or locks: routine with
 				// several replicas.
-				b.log.Debug("outbox: claim met another writer; rescanning", "err", err)
+				b.outlog.Debug("claim met another writer; rescanning", "error", err)
 				c.lost = batch
 				wait = min(wait, rescanSoon)
 			default:
-				b.log.Error("outbox: claim ops", "err", err)
+				b.outlog.Error("claim ops", "error", err)
 				c.lost = batch
 				wait = min(wait, time.Second)
 			}
@@ -306,13 +306,13 @@ func (b *Bot) refreshParents(ctx context.Context, now time.Time) {
 	})
 	if err != nil {
 		if ctx.Err() == nil {
-			b.log.Warn("outbox: queue parent refreshes", "err", err)
+			b.outlog.Warn("queue parent refreshes", "error", err)
 		}
 		return
 	}
 	if added > 0 {
 		b.pending.Add(int64(added))
-		b.log.Debug("outbox: parent refreshes queued for open incidents", "incidents", added)
+		b.outlog.Debug("parent refreshes queued for open incidents", "incidents", added)
 	}
 }
 
@@ -320,12 +320,12 @@ func (b *Bot) prune(ctx context.Context, now time.Time) {
 	err := b.store.Update(ctx, func(tx Tx) error {
 		n, err := tx.PruneDeliveries(ctx, now.Add(-b.opt.Retention))
 		if n > 0 {
-			b.log.Info("pruned old deliveries and finished ops", "rows", n)
+			b.outlog.Info("pruned old deliveries and finished ops", "rows", n)
 		}
 		return err
 	})
 	if err != nil && ctx.Err() == nil {
-		b.log.Warn("prune", "err", err)
+		b.outlog.Warn("prune", "error", err)
 	}
 }
 
@@ -387,16 +387,16 @@ func (b *Bot) claim(ctx context.Context, ops []*Op) (claimed, error) {
 		return claimed{}, err
 	}
 	for _, op := range c.lost {
-		b.log.Debug("outbox: op moved on before the claim (another worker or a retry); skipped",
+		b.outlog.Debug("op moved on before the claim (another worker or a retry); skipped",
 			"incident_key", op.IncidentKey, "generation", op.Generation, "op_id", op.ID, "op", op.Kind)
 	}
 	now := b.now()
 	for i, op := range ops {
 		inc := incs[i]
-		log := b.log.With("incident_key", op.IncidentKey, "generation", op.Generation, "op_id", op.ID, "op", op.Kind, "channel", op.Channel)
+		log := b.outlog.With("incident_key", op.IncidentKey, "generation", op.Generation, "op_id", op.ID, "op", op.Kind, "channel", op.Channel)
 		if op.State == OpFailed {
 			b.pending.Add(-1)
-			log.Error("outbox: op dropped", "err", op.LastError)
+			log.Error("op dropped", "error", op.LastError)
 			c.dropped++
 			continue
 		}
@@ -410,7 +410,7 @@ func (b *Bot) claim(ctx context.Context, ops []*Op) (claimed, error) {
 		case OpReply:
 			var p ReplyPayload
 			if err := json.Unmarshal(op.Payload, &p); err != nil {
-				log.Error("outbox: bad reply payload", "err", err)
+				log.Error("bad reply payload", "error", err)
 			}
 			j.msg = RenderReply(inc, p, b.links(inc), now)
 			j.msg.ThreadTS = inc.Thread.TS
@@ -461,7 +461,7 @@ func (b *Bot) send(ctx context.Context, j job) result {
 				}
 				// We cannot look (missing scope, not in channel): post,
 				// accepting a possible duplicate over a lost message.
-				j.log.Warn("outbox: cannot check for an earlier post; posting again", "err", err)
+				j.log.Warn("cannot check for an earlier post; posting again", "error", err)
 			}
 		}
 		ch, ts, err := b.poster.PostMessage(cctx, j.channel, j.msg)
@@ -511,30 +511,30 @@ func (b *Bot) finish(rs []result) bool {
 			op.State = OpPending
 			op.NextAttemptAt = now.Add(pe.RetryAfter)
 			b.pauseChannel(op.Channel, op.NextAttemptAt)
-			log.Warn("outbox: rate limited by Slack", "retry_after", pe.RetryAfter.String())
+			log.Warn("rate limited by Slack", "retry_after", pe.RetryAfter.String())
 		case pe.Temporary:
 			op.Attempts++
 			op.MaybeSent = op.MaybeSent || op.Kind != OpUpdateParent
 			if op.Attempts >= b.opt.MaxAttempts {
 				op.State = OpFailed
 				o.done = true
-				log.Error("outbox: giving up after repeated failures", "attempts", op.Attempts, "err", r.err)
+				log.Error("giving up after repeated failures", "attempts", op.Attempts, "error", r.err)
 			} else {
 				op.State = OpPending
 				op.NextAttemptAt = now.Add(b.backoff(op.Attempts))
-				log.Warn("outbox: Slack call failed; will retry", "attempts", op.Attempts, "next_attempt_at", op.NextAttemptAt, "err", r.err)
+				log.Warn("Slack call failed; will retry", "attempts", op.Attempts, "next_attempt_at", op.NextAttemptAt, "error", r.err)
 			}
 		case op.Kind == OpPostParent && rerouteCodes[pe.Code] && b.opt.Channel != "" && op.Channel != b.opt.Channel:
 			// The routed channel is gone or closed to us: better the
 			// default channel than no thread at all.
-			log.Error("outbox: cannot post to the routed channel; using the default channel", "default_channel", b.opt.Channel, "err", r.err)
+			log.Error("cannot post to the routed channel; using the default channel", "default_channel", b.opt.Channel, "error", r.err)
 			op.Channel = b.opt.Channel
 			op.State = OpPending
 			op.NextAttemptAt = now
 		default:
 			op.State = OpFailed
 			o.done = true
-			log.Error("outbox: Slack refused the call; not retrying", "err", r.err)
+			log.Error("Slack refused the call; not retrying", "error", r.err)
 		}
 	}
 	// Record the outcomes even while stopping: a message that went out
@@ -573,7 +573,7 @@ func (b *Bot) finish(rs []result) bool {
 		// The ops stay "sending" in the store. Run retries the record; if
 		// the process stops first, the next start resumes them with
 		// MaybeSent, which looks before posting again.
-		b.log.Error("outbox: record op outcomes", "ops", len(outs), "err", err)
+		b.outlog.Error("record op outcomes", "ops", len(outs), "error", err)
 		return false
 	}
 	for _, o := range outs {

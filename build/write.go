@@ -53,7 +53,7 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 		// Dates sit beside the edit link; outside git there are none.
 		dates, err := gitinfo.LastUpdated(ctx, opts.Source, "content")
 		if err != nil {
-			opts.Logger.Debug("no last-updated dates", "err", err)
+			opts.Logger.Debug("no last-updated dates", "error", err)
 		}
 		opts.LastUpdated = dates
 	}

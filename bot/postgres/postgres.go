@@ -267,7 +267,7 @@ func (s *Store) Update(ctx context.Context, fn func(bot.Tx) error) error {
 		if err == nil || !retryable(err) || attempt >= maxAttempts || ctx.Err() != nil {
 			return mapErr(ctx, err)
 		}
-		s.log.Debug("postgres store: rerunning transaction", "attempt", attempt, "err", err)
+		s.log.Debug("rerunning transaction", "attempt", attempt, "error", err)
 		t := time.NewTimer(time.Duration(attempt) * time.Duration(5+mrand.IntN(20)) * time.Millisecond)
 		select {
 		case <-t.C:

@@ -420,8 +420,8 @@ func (t *txn) UpdateOp(ctx context.Context, op *bot.Op) error {
 			// MaybeSent, so it looks in Slack before posting). Its outcome
 			// is the one that counts; refusing ours would only make the
 			// bot retry a record that can never succeed.
-			t.s.log.Warn("postgres store: outcome of an op whose claim was taken over is ignored",
-				"op_id", op.ID, "incident_key", op.IncidentKey, "state", op.State, "err", err)
+			t.s.log.Warn("outcome of an op whose claim was taken over is ignored",
+				"op_id", op.ID, "incident_key", op.IncidentKey, "state", op.State, "error", err)
 			return nil
 		}
 		return err

@@ -37,7 +37,7 @@ type SocketOptions struct {
 	BotToken   string // bot token (xoxb-…)
 	APIURL     string // default DefaultAPIURL; tests point it at a fake
 	Handlers   SocketHandlers
-	Logger     *slog.Logger
+	Logger     *slog.Logger // the caller adds the component attribute
 	HTTPClient *http.Client // default: 30s timeout
 }
 
@@ -65,7 +65,6 @@ func RunSocket(ctx context.Context, opt SocketOptions) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	log = log.With("component", "socket_mode")
 	api := slack.New(opt.BotToken, slack.OptionAppLevelToken(opt.AppToken),
 		slack.OptionAPIURL(opt.APIURL), slack.OptionHTTPClient(opt.HTTPClient))
 	client := socketmode.New(api)
@@ -108,12 +107,12 @@ func RunSocket(ctx context.Context, opt SocketOptions) error {
 					defer wg.Done()
 					resp, err := opt.Handlers.SocketCommand(ctx, commandForm(cmd))
 					if err != nil {
-						log.Warn("slash command refused", "err", err)
+						log.Warn("slash command refused", "error", err)
 						client.Ack(req)
 						return
 					}
 					if err := client.Ack(req, resp); err != nil {
-						log.Warn("ack slash command", "err", err)
+						log.Warn("ack slash command", "error", err)
 					}
 				}()
 			case socketmode.EventTypeInteractive:
@@ -122,10 +121,10 @@ func RunSocket(ctx context.Context, opt SocketOptions) error {
 				}
 				// Acknowledge first: Slack only needs to know it arrived.
 				if err := client.Ack(*evt.Request); err != nil {
-					log.Warn("ack interaction", "err", err)
+					log.Warn("ack interaction", "error", err)
 				}
 				if err := opt.Handlers.SocketInteraction(ctx, evt.Request.Payload); err != nil {
-					log.Warn("bad interaction payload", "err", err)
+					log.Warn("bad interaction payload", "error", err)
 				}
 			case socketmode.EventTypeEventsAPI:
 				if evt.Request != nil {

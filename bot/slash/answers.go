@@ -152,7 +152,7 @@ func (h *Handler) search(q string) Response {
 	}
 	hits, err := idx.Search(q, h.opt.SearchLimit)
 	if err != nil {
-		h.log.Warn("search failed", "query", q, "err", err)
+		h.log.Warn("search failed", "query", q, "error", err)
 		return notice("Search failed: " + esc(err.Error(), 200))
 	}
 	title := fmt.Sprintf("Handbook results for “%s”", esc(q, 100))
@@ -278,7 +278,7 @@ func (h *Handler) teamOncall(t *handbook.Team, now time.Time) (string, string) {
 		lines = append(lines, ":pager: *Now:* nobody yet — the rotation has not started")
 		fb += "nobody yet"
 	default:
-		h.log.Warn("on-call rotation is invalid", "team", t.ID, "err", err)
+		h.log.Warn("on-call rotation is invalid", "team", t.ID, "error", err)
 		return head + "\nThe rotation in the charter is invalid: " + esc(err.Error(), 200), fb + "invalid rotation"
 	}
 	if next, err := r.Next(now); err == nil {
@@ -398,7 +398,7 @@ func (h *Handler) openIncidents(ctx context.Context) ([]*bot.Incident, error) {
 func (h *Handler) incidents(ctx context.Context) Response {
 	incs, err := h.openIncidents(ctx)
 	if err != nil {
-		h.log.Warn("list incidents", "err", err)
+		h.log.Warn("list incidents", "error", err)
 		return notice("Could not read the incident board: " + esc(err.Error(), 200))
 	}
 	if len(incs) == 0 {
@@ -560,7 +560,7 @@ type capAlert struct {
 func (h *Handler) capacity(ctx context.Context, filter string) Response {
 	incs, err := h.openIncidents(ctx)
 	if err != nil {
-		h.log.Warn("list incidents", "err", err)
+		h.log.Warn("list incidents", "error", err)
 		return notice("Could not read the incident board: " + esc(err.Error(), 200))
 	}
 	pats := h.capacityPatterns()

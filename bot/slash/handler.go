@@ -64,7 +64,7 @@ type Options struct {
 	// CapacityAlerts are extra alert-name globs that count as capacity
 	// alerts, besides the alerts of runbooks tagged "capacity".
 	CapacityAlerts []string
-	Logger         *slog.Logger
+	Logger         *slog.Logger // the caller adds the component attribute
 	Now            func() time.Time
 	// Client posts follow-ups to response_url; default a 10s-timeout client.
 	Client *http.Client
@@ -123,7 +123,7 @@ func New(opt Options) (*Handler, error) {
 		opt.Linker = linker.New(opt.Handbook, opt.BaseURL)
 	}
 	return &Handler{
-		opt: opt, src: opt.Handbook, lk: opt.Linker, log: opt.Logger.With("component", "slash"),
+		opt: opt, src: opt.Handbook, lk: opt.Linker, log: opt.Logger,
 		now: opt.Now, client: opt.Client, seen: map[string]time.Time{},
 	}, nil
 }
@@ -153,7 +153,7 @@ func (h *Handler) ServeCommand(ctx context.Context, c Command) Response {
 		if late {
 			mu.Unlock()
 			if err := h.FollowUp(wctx, c.ResponseURL, r); err != nil {
-				log.Warn("slash command follow-up failed", "err", err)
+				log.Warn("slash command follow-up failed", "error", err)
 			}
 			return
 		}

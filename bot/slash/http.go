@@ -30,7 +30,7 @@ func (h *Handler) readSigned(w http.ResponseWriter, r *http.Request, v Verifier,
 		return nil
 	}
 	if err := v.Verify(r.Header, body); err != nil {
-		h.log.Warn("slack request refused", "path", r.URL.Path, "err", err, "remote", r.RemoteAddr)
+		h.log.Warn("slack request refused", "path", r.URL.Path, "error", err, "remote", r.RemoteAddr)
 		status := http.StatusUnauthorized
 		if errors.Is(err, ErrNoSecret) {
 			status = http.StatusServiceUnavailable

@@ -141,12 +141,12 @@ func (h *Handler) share(ctx context.Context, in Interaction, a Action) {
 	r.Blocks = append(r.Blocks, ctxBlock("Shared by "+userRef(in)))
 	log := h.log.With("slack_user", in.User.ID)
 	if err := h.FollowUp(ctx, in.ResponseURL, r); err != nil {
-		log.Warn("share in channel failed", "err", err)
+		log.Warn("share in channel failed", "error", err)
 		return
 	}
 	// The ephemeral original has done its job.
 	if err := h.FollowUp(ctx, in.ResponseURL, Response{DeleteOriginal: true}); err != nil {
-		log.Info("could not delete the ephemeral answer", "err", err)
+		log.Info("could not delete the ephemeral answer", "error", err)
 	}
 }
 
@@ -180,7 +180,7 @@ func actorOf(in Interaction) string {
 func (h *Handler) tell(ctx context.Context, in Interaction, text string) {
 	r := Response{ResponseType: Ephemeral, Text: text, Blocks: []Block{section(text)}}
 	if err := h.FollowUp(ctx, in.ResponseURL, r); err != nil {
-		h.log.Warn("could not tell the clicker", "slack_user", in.User.ID, "text", text, "err", err)
+		h.log.Warn("could not tell the clicker", "slack_user", in.User.ID, "text", text, "error", err)
 	}
 }
 
@@ -208,7 +208,7 @@ func (h *Handler) setStatus(ctx context.Context, in Interaction, a Action, id st
 		h.tell(ctx, in, fmt.Sprintf(":warning: Could not %s: no incident `%s`.", verb, code(key)))
 		return
 	case err != nil:
-		log.Error("find incident for button", "err", err)
+		log.Error("find incident for button", "error", err)
 		h.tell(ctx, in, fmt.Sprintf(":warning: Could not %s `%s` right now (the incident store failed). Try again.", verb, code(key)))
 		return
 	}
@@ -230,7 +230,7 @@ func (h *Handler) setStatus(ctx context.Context, in Interaction, a Action, id st
 			return
 		}
 		if err := h.opt.PagerDuty.SetStatus(ctx, pdID, string(status)); err != nil {
-			log.Warn("pagerduty refused status change", "err", err)
+			log.Warn("pagerduty refused status change", "error", err)
 			h.tell(ctx, in, fmt.Sprintf(":warning: PagerDuty did not %s incident `%s`: %s\nThe thread is unchanged.", verb, code(pdID), esc(err.Error(), 400)))
 			return
 		}
@@ -245,7 +245,7 @@ func (h *Handler) setStatus(ctx context.Context, in Interaction, a Action, id st
 		Actor: actorOf(in), At: h.now(),
 	}}}
 	if err := h.opt.Sink.Accept(ctx, d); err != nil {
-		log.Error("record button click", "err", err)
+		log.Error("record button click", "error", err)
 		msg := fmt.Sprintf(":warning: Could not record that you %sd `%s`: %s. Try again.", verb, code(key), esc(err.Error(), 200))
 		if strings.HasPrefix(key, "pagerduty/") {
 			msg = fmt.Sprintf(":warning: PagerDuty has it %sd, but the thread could not be updated (%s); it will catch up when PagerDuty's webhook arrives.", verb, esc(err.Error(), 200))

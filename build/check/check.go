@@ -255,7 +255,7 @@ func readFilter(ctx context.Context, opts Options) func(string) bool {
 	}
 	hits, err := gitinfo.Grep(ctx, cmp.Or(opts.Build.Source, "."), "content", fixed)
 	if err != nil {
-		opts.Logger.Debug("git grep failed, reading every page", "err", err)
+		opts.Logger.Debug("git grep failed, reading every page", "error", err)
 		return nil
 	}
 	read := map[string]bool{}

@@ -56,7 +56,7 @@ func (x *searchIndex) rebuild(s *Server) {
 	s.mu.RUnlock()
 	files, err := search.Build(docs)
 	if err != nil {
-		x.log.Warn("build search index", "err", err)
+		x.log.Warn("build search index", "error", err)
 		return
 	}
 	x.mu.Lock()

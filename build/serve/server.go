@@ -456,7 +456,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		// A template that fails on this page: show the message with the
 		// live reload script, so the page recovers by itself once fixed.
-		s.opts.Logger.Warn("render page", "path", p, "err", err)
+		s.opts.Logger.Warn("render page", "path", p, "error", err)
 		status = http.StatusInternalServerError
 		name = "error.html"
 		b = errorPage(err)

@@ -144,7 +144,7 @@ func (w *watcher) run(ctx context.Context, out chan<- []string) {
 				return
 			}
 			// An overflowing event queue loses events: rebuild everything.
-			w.log.Warn("file watcher", "err", err)
+			w.log.Warn("file watcher", "error", err)
 			pending["*"] = true
 			timer.Reset(w.debounce)
 		case ev, ok := <-w.fsw.Events:
@@ -186,7 +186,7 @@ func (w *watcher) note(ev fsnotify.Event, pending map[string]bool) bool {
 		if fi, err := os.Stat(ev.Name); err == nil && fi.IsDir() {
 			files, err := w.addTree(ev.Name)
 			if err != nil {
-				w.log.Warn("file watcher", "err", err)
+				w.log.Warn("file watcher", "error", err)
 			}
 			for _, f := range files {
 				pending[w.rel(f)] = true

@@ -184,7 +184,7 @@ PAGERDUTY_WEBHOOK_SECRET (comma-separated during rotation).`,
 			}
 			log := slog.New(slog.NewJSONHandler(a.stderr, nil))
 			if err := runBot(cmd.Context(), cfg, log); err != nil {
-				log.Error("bot stopped", "err", err)
+				log.Error("bot stopped", "error", err)
 				return &exitError{code: 1, err: err}
 			}
 			return nil
@@ -232,7 +232,7 @@ func runBot(ctx context.Context, cfg botConfig, log *slog.Logger) error {
 			if !strings.HasPrefix(cfg.HandbookMap, "http://") && !strings.HasPrefix(cfg.HandbookMap, "https://") {
 				return fmt.Errorf("load handbook map: %w", err)
 			}
-			log.Warn("handbook map not loaded yet; will keep trying", "handbook_map", cfg.HandbookMap, "err", err)
+			log.Warn("handbook map not loaded yet; will keep trying", "handbook_map", cfg.HandbookMap, "error", err)
 		}
 		lk = linkerAdapter{linker.New(src, cfg.HandbookURL)}
 	} else {
@@ -261,7 +261,7 @@ func runBot(ctx context.Context, cfg botConfig, log *slog.Logger) error {
 	done := make(chan struct{}, 2)
 	go func() {
 		if err := b.Run(ctx); err != nil {
-			log.Error("outbox worker", "err", err)
+			log.Error("outbox worker", "error", err)
 			cancel()
 		}
 		done <- struct{}{}
@@ -275,7 +275,7 @@ func runBot(ctx context.Context, cfg botConfig, log *slog.Logger) error {
 		actx, acancel := context.WithTimeout(ctx, 10*time.Second)
 		defer acancel()
 		if team, user, err := poster.AuthTest(actx); err != nil {
-			log.Warn("slack auth.test failed; check SLACK_BOT_TOKEN and slack.api_url", "err", err)
+			log.Warn("slack auth.test failed; check SLACK_BOT_TOKEN and slack.api_url", "error", err)
 		} else {
 			log.Info("slack connected", "slack_team", team, "slack_user", user)
 		}
@@ -299,7 +299,7 @@ func runBot(ctx context.Context, cfg botConfig, log *slog.Logger) error {
 	srv.Handle("POST /hooks/grafana", grafana.New(cfg.Grafana, b, hlog))
 	srv.Handle("POST /hooks/opsgenie", opsgenie.New(cfg.Opsgenie, b, hlog))
 
-	waitSlash, err := serveSlash(ctx, cfg, src, store, b, srv, log.With("component", "slash"))
+	waitSlash, err := serveSlash(ctx, cfg, src, store, b, srv, log)
 	if err != nil {
 		return err
 	}

@@ -67,7 +67,8 @@ func readSlashConfig(v *viper.Viper) (slashConfig, []error) {
 // and, with Socket Mode, connects to Slack as well, until ctx ends. The
 // returned wait blocks until the Socket Mode connection and background
 // follow-ups have finished.
-func serveSlash(ctx context.Context, cfg botConfig, src *handbook.Source, store bot.Store, sink bot.Sink, srv *bot.Server, log *slog.Logger) (wait func(), err error) {
+func serveSlash(ctx context.Context, cfg botConfig, src *handbook.Source, store bot.Store, sink bot.Sink, srv *bot.Server, root *slog.Logger) (wait func(), err error) {
+	log := root.With("component", "slash")
 	if src == nil {
 		src = handbook.NewSource("", handbook.SourceOptions{Logger: log}) // never loaded: an empty map
 	}
@@ -99,10 +100,10 @@ func serveSlash(ctx context.Context, cfg botConfig, src *handbook.Source, store 
 		go func() {
 			defer wg.Done()
 			err := slack.RunSocket(ctx, slack.SocketOptions{
-				AppToken: cfg.Slash.AppToken, BotToken: cfg.SlackToken, APIURL: cfg.SlackAPIURL, Handlers: h, Logger: log,
+				AppToken: cfg.Slash.AppToken, BotToken: cfg.SlackToken, APIURL: cfg.SlackAPIURL, Handlers: h, Logger: root.With("component", "socket_mode"),
 			})
 			if err != nil {
-				log.Error("socket mode stopped", "err", err)
+				log.Error("socket mode stopped", "error", err)
 			}
 		}()
 	}

@@ -133,10 +133,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			log.Warn("webhook deferred: bot overloaded", "retry_after", ra.String())
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "overloaded; retry later"})
 		case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
-			log.Info("webhook abandoned: client went away", "err", err)
+			log.Info("webhook abandoned: client went away", "error", err)
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "request cancelled"})
 		default:
-			log.Error("webhook not accepted", "err", err)
+			log.Error("webhook not accepted", "error", err)
 			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error; retry later"})
 		}
 		return

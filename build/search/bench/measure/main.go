@@ -94,7 +94,7 @@ func main() {
 	out := flag.String("json", "", "write the figures as JSON to this file")
 	flag.Parse()
 	if err := run(*site, *searchJS, *out); err != nil {
-		slog.Error("measure", "err", err)
+		slog.Error("measure", "error", err)
 		os.Exit(1)
 	}
 }
