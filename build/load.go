@@ -39,6 +39,7 @@ func Load(ctx context.Context, opts Options) (*Site, error) {
 		fileSet: map[string]bool{},
 		static:  map[string]bool{},
 		teams:   map[string]*Page{},
+		dirs:    map[string]bool{},
 	}
 	if opts.BaseURL != "" {
 		u, err := url.Parse(opts.BaseURL)
@@ -64,7 +65,13 @@ func Load(ctx context.Context, opts Options) (*Site, error) {
 		return nil, err
 	}
 	var all problems
-	srcs, err := s.walk(contentDir)
+	// A symlinked content/ (a handbook checked out elsewhere) is walked
+	// through the link; WalkDir does not follow a symlinked root itself.
+	walkDir := contentDir
+	if real, err := filepath.EvalSymlinks(contentDir); err == nil {
+		walkDir = real
+	}
+	srcs, err := s.walk(walkDir)
 	if err != nil {
 		return nil, err
 	}
@@ -94,6 +101,9 @@ func Load(ctx context.Context, opts Options) (*Site, error) {
 		s.byURL[p.URL] = p
 		s.byPath[p.Path] = p
 		s.Pages = append(s.Pages, p)
+		for d := parentDir(p.Path); d != "" && !s.dirs[d]; d = parentDir(d) {
+			s.dirs[d] = true
+		}
 	}
 	s.drafts = drafts
 	slices.SortFunc(s.Pages, func(a, b *Page) int { return strings.Compare(a.URL, b.URL) })
@@ -119,6 +129,7 @@ func Load(ctx context.Context, opts Options) (*Site, error) {
 
 	s.buildTree()
 	s.buildLists()
+	s.checkFileConflicts(&all)
 	s.checkLinks(targets, &all)
 	s.checkRefs(&all)
 
@@ -385,6 +396,10 @@ func (s *Site) resolve(p *Page, dest string, drafts map[string]bool) (linkTarget
 			return t, "", false
 		}
 	}
+	if s.dirs[rel] {
+		// A folder without _index.md: buildTree generates its page.
+		return t, s.basePath + urlFor(path.Join(rel, "_index.md")) + suffix, true
+	}
 	return t, "", false
 }
 
@@ -478,6 +493,33 @@ func (s *Site) registerAliases(pr *problems) {
 			default:
 				s.aliases[u] = p
 			}
+		}
+	}
+}
+
+// generatedFiles are the files every build writes at the top of the site,
+// whatever the content.
+var generatedFiles = []string{"404.html", "compass.json", "sitemap.xml", "robots.txt", "_redirects", "search/index.html", manifestName}
+
+// checkFileConflicts reports files in content/ that the build would
+// silently replace with generated output (a handbook's own index.html,
+// 404.html or compass.json).
+func (s *Site) checkFileConflicts(pr *problems) {
+	for _, f := range s.files {
+		what := ""
+		switch dir, ok := strings.CutSuffix(f, "index.html"); {
+		case slices.Contains(generatedFiles, f):
+			what = "the generated " + f
+		case ok && (dir == "" || strings.HasSuffix(dir, "/")) && s.byURL["/"+dir] != nil:
+			what = "the page at /" + dir
+			if src := s.byURL["/"+dir].File; src != "" {
+				what += " (" + src + ")"
+			}
+		case s.aliases["/"+f] != nil:
+			what = "the redirect of an alias of " + s.aliases["/"+f].File
+		}
+		if what != "" {
+			pr.errorf(Position{File: path.Join("content", f)}, "this file would be replaced by %s in the output; rename or move it", what)
 		}
 	}
 }

@@ -63,6 +63,7 @@ type Site struct {
 	aliases  map[string]*Page // alias URL → target
 	theme    *theme
 	teams    map[string]*Page // team id → charter page
+	dirs     map[string]bool  // content-relative folders holding a built page, each with a folder page
 	drafts   map[string]bool  // content-relative paths of drafts left out (no --drafts), so links to them say why
 	nav      navCache         // sidebar markup per folder, see NavHTML
 	headings int

@@ -48,6 +48,9 @@ func (c collector) Transform(doc *ast.Document, reader text.Reader, pc parser.Co
 		switch n := n.(type) {
 		case *ast.Heading:
 			heads = append(heads, n)
+			if n.Attributes() == nil {
+				trailingAttributes(n, source)
+			}
 			if v, ok := n.AttributeString("id"); ok {
 				id := attrString(v)
 				if id == "" {
@@ -143,6 +146,52 @@ func (c collector) Transform(doc *ast.Document, reader text.Reader, pc parser.Co
 	}
 }
 
+// trailingID matches a heading's trailing "{#id .class}" whose id goldmark
+// refused (it only takes letters, digits and "_-:." in ids, HTML allows any
+// character but space): "## Quotas {#quota(s)}".
+var trailingID = regexp.MustCompile(`[ \t]*\{#([^\s{}]+)((?:[ \t]+\.[^\s{}]+)*)[ \t]*\}[ \t]*$`)
+
+// trailingAttributes takes such a "{#id}" off the end of heading n and
+// makes it the heading's id and classes, rather than leaving it visible in
+// the heading text and in a slug made from it.
+func trailingAttributes(n *ast.Heading, source []byte) {
+	// The braces may have split the text into several Text nodes.
+	var tail []*ast.Text
+	for c := n.LastChild(); c != nil; c = c.PreviousSibling() {
+		t, ok := c.(*ast.Text)
+		if !ok {
+			break
+		}
+		tail = append([]*ast.Text{t}, tail...)
+	}
+	if len(tail) == 0 {
+		return
+	}
+	var joined []byte
+	for _, t := range tail {
+		joined = append(joined, t.Segment.Value(source)...)
+	}
+	m := trailingID.FindSubmatchIndex(joined)
+	if m == nil {
+		return
+	}
+	n.SetAttributeString("id", joined[m[2]:m[3]])
+	if classes := strings.Fields(strings.ReplaceAll(string(joined[m[4]:m[5]]), ".", " ")); len(classes) > 0 {
+		n.SetAttributeString("class", []byte(strings.Join(classes, " ")))
+	}
+	cut := m[0] // bytes of joined to keep
+	for _, t := range tail {
+		l := t.Segment.Len()
+		switch {
+		case cut <= 0:
+			n.RemoveChild(n, t)
+		case cut < l:
+			t.Segment = t.Segment.WithStop(t.Segment.Start + cut)
+		}
+		cut -= l
+	}
+}
+
 // headingPos returns the offset of a heading's first line (setext headings
 // report their underline position otherwise).
 func headingPos(n *ast.Heading, source []byte) int {
@@ -185,11 +234,14 @@ func resolveLink(n ast.Node, st *renderState) {
 	var dest string
 	pos := n.Pos()
 	image := false
+	// goldmark keeps backslash escapes in destinations and removes them
+	// only when rendering; check what the reader will follow ("#a\_b" is
+	// "#a_b").
 	switch n := n.(type) {
 	case *ast.Link:
-		dest = string(n.Destination)
+		dest = string(util.UnescapePunctuations(n.Destination))
 	case *ast.Image:
-		dest, image = string(n.Destination), true // goldmark places an image at its '!'
+		dest, image = string(util.UnescapePunctuations(n.Destination)), true // goldmark places an image at its '!'
 	case *roleNode:
 		if n.name != "ref" && n.name != "doc" {
 			return
