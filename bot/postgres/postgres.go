@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/compasshq/compass/bot"
+	"github.com/compasshq/compass/bot/internal/sqlstore"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -256,12 +257,11 @@ const maxAttempts = 4
 // first's commit. A deadlock between replicas reruns fn; lock waits past
 // the lock timeout or ctx give bot.ErrBusy.
 func (s *Store) Update(ctx context.Context, fn func(bot.Tx) error) error {
-	select {
-	case s.writer <- struct{}{}:
-	case <-ctx.Done():
-		return fmt.Errorf("%w: %w", bot.ErrBusy, ctx.Err())
+	release, err := sqlstore.TakeWriter(ctx, s.writer)
+	if err != nil {
+		return err
 	}
-	defer func() { <-s.writer }()
+	defer release()
 	for attempt := 1; ; attempt++ {
 		err := s.updateOnce(ctx, fn)
 		if err == nil || !retryable(err) || attempt >= maxAttempts || ctx.Err() != nil {

@@ -1,0 +1,180 @@
+// Package sqlstore is what the SQL stores (bot/sqlite, bot/postgres) share:
+// how the bot's entities are laid out in rows (the column lists both
+// select, the encoding of times and of an incident's JSON part, the scans
+// that turn a row back into a bot.Incident or bot.Op), the mapping of "no
+// row" to bot.ErrNotFound and the in-process writer slot. One copy, so the
+// two stores cannot drift apart in what they store.
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/compasshq/compass/bot"
+)
+
+// Scanner is a row: *sql.Row, *sql.Rows, pgx.Row and pgx.Rows all are.
+type Scanner interface{ Scan(dest ...any) error }
+
+// Rows is a result set: *sql.Rows and pgx.Rows both are.
+type Rows interface {
+	Scanner
+	Next() bool
+	Err() error
+}
+
+// Nanos is how both stores keep a time: Unix nanoseconds, 0 for the zero
+// time, so that times round-trip exactly and compare as integers.
+func Nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// FromNanos is the inverse of Nanos, in UTC.
+func FromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// Prefixed qualifies each column of a comma-separated list with p ("o.").
+func Prefixed(p, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, c := range parts {
+		parts[i] = p + strings.TrimSpace(c)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// IncidentCols are the columns ScanIncident reads, from IncidentFrom (or a
+// join naming incidents i and threads t).
+const IncidentCols = `i.key, i.generation, i.source, i.status, i.severity, i.title, i.opened_at, i.updated_at,
+	i.resolved_at, i.version, i.data, COALESCE(t.channel, ''), COALESCE(t.ts, '')`
+
+// IncidentFrom joins an incident with its thread mapping.
+const IncidentFrom = ` FROM incidents i LEFT JOIN threads t ON t.key = i.key AND t.generation = i.generation `
+
+// ListIncidents is the query of bot.Tx.ListIncidents (open ones only, or
+// all), newest first, without its LIMIT.
+func ListIncidents(open bool) string {
+	q := `SELECT ` + IncidentCols + IncidentFrom
+	if open {
+		q += `WHERE i.status <> 'resolved' `
+	}
+	return q + `ORDER BY i.updated_at DESC, i.key`
+}
+
+// incidentData is the JSON part of an incident row: what the bot never
+// queries by.
+type incidentData struct {
+	URL       string            `json:"url,omitempty"`
+	Labels    map[string]string `json:"labels,omitempty"`
+	Alerts    []bot.Alert       `json:"alerts,omitempty"`
+	Owner     string            `json:"owner,omitempty"`
+	Assignee  string            `json:"assignee,omitempty"`
+	Priority  string            `json:"priority,omitempty"`
+	Broadcast bool              `json:"broadcast,omitempty"`
+}
+
+// EncodeData is the data column of inc's row.
+func EncodeData(inc *bot.Incident) ([]byte, error) {
+	b, err := json.Marshal(incidentData{
+		URL: inc.URL, Labels: inc.Labels, Alerts: inc.Alerts, Owner: inc.Owner,
+		Assignee: inc.Assignee, Priority: inc.Priority, Broadcast: inc.Broadcast,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("encode incident %s: %w", inc.Key, err)
+	}
+	return b, nil
+}
+
+// ScanIncident reads a row of IncidentCols.
+func ScanIncident(sc Scanner) (*bot.Incident, error) {
+	var inc bot.Incident
+	var opened, updated, resolved int64
+	var data []byte
+	err := sc.Scan(&inc.Key, &inc.Generation, &inc.Source, &inc.Status, &inc.Severity, &inc.Title,
+		&opened, &updated, &resolved, &inc.Version, &data, &inc.Thread.Channel, &inc.Thread.TS)
+	if err != nil {
+		return nil, err
+	}
+	inc.OpenedAt, inc.UpdatedAt, inc.ResolvedAt = FromNanos(opened), FromNanos(updated), FromNanos(resolved)
+	var d incidentData
+	if err := json.Unmarshal(data, &d); err != nil {
+		return nil, fmt.Errorf("decode incident %s: %w", inc.Key, err)
+	}
+	inc.URL, inc.Labels, inc.Alerts = d.URL, d.Labels, d.Alerts
+	inc.Owner, inc.Assignee, inc.Priority, inc.Broadcast = d.Owner, d.Assignee, d.Priority, d.Broadcast
+	return &inc, nil
+}
+
+// OpCols are the outbox columns ScanOp reads.
+const OpCols = `id, incident_key, generation, kind, channel, payload, state, attempts, next_attempt_at,
+	created_at, maybe_sent, last_error, slack_ts`
+
+// ScanOp reads a row of OpCols. maybe_sent may be a boolean or a 0/1
+// integer (SQLite has no boolean type).
+func ScanOp(sc Scanner) (*bot.Op, error) {
+	var op bot.Op
+	var next, created int64
+	err := sc.Scan(&op.ID, &op.IncidentKey, &op.Generation, &op.Kind, &op.Channel, &op.Payload, &op.State,
+		&op.Attempts, &next, &created, &op.MaybeSent, &op.LastError, &op.SlackTS)
+	if err != nil {
+		return nil, err
+	}
+	op.NextAttemptAt, op.CreatedAt = FromNanos(next), FromNanos(created)
+	return &op, nil
+}
+
+// Collect scans every row of rows with scan; what is wraps errors. The
+// caller closes rows.
+func Collect[T any](rows Rows, what string, scan func(Scanner) (T, error)) ([]T, error) {
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}
+
+// HeadOfQueue is true of an outbox row o when no earlier op of the same
+// incident generation is unfinished: ops go out in id order per incident.
+const HeadOfQueue = `NOT EXISTS (SELECT 1 FROM outbox p
+	WHERE p.incident_key = o.incident_key AND p.generation = o.generation
+	AND p.state IN ('pending', 'sending') AND p.id < o.id)`
+
+// NotFound is the error of a single-row query: bot.ErrNotFound when there
+// was no row (noRows is the driver's sentinel), else err wrapped with what
+// (a format and its arguments).
+func NotFound(err, noRows error, format string, args ...any) error {
+	if errors.Is(err, noRows) {
+		return bot.ErrNotFound
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
+}
+
+// TakeWriter waits for the store's one writer slot (a channel of capacity
+// 1) and returns the function that frees it, or bot.ErrBusy when ctx ends
+// first: waiting in process, with ctx, is cheaper and fairer than meeting
+// the database's own lock.
+func TakeWriter(ctx context.Context, writer chan struct{}) (release func(), err error) {
+	select {
+	case writer <- struct{}{}:
+		return func() { <-writer }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("%w: %w", bot.ErrBusy, ctx.Err())
+	}
+}
