@@ -253,7 +253,7 @@ func TestHeadingIDs(t *testing.T) {
 
 func TestHighlightCSS(t *testing.T) {
 	css := string(HighlightCSS())
-	for _, s := range []string{".chroma", "@media (prefers-color-scheme: dark)", ".chroma .k "} {
+	for _, s := range []string{".chroma{", "--code-bg:light-dark(", ".chroma .k,"} {
 		if !strings.Contains(css, s) {
 			t.Errorf("CSS lacks %q", s)
 		}
