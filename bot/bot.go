@@ -207,6 +207,7 @@ func (b *Bot) Accept(ctx context.Context, d Delivery) error {
 		return fmt.Errorf("accept delivery: %w", err)
 	}
 	if res.dup {
+		noteDuplicate(ctx)
 		log.Info("duplicate delivery ignored", "content_key", d.ContentKey)
 		return nil
 	}

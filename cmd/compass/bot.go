@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/compasshq/compass/bot"
+	"github.com/compasshq/compass/bot/httpserver"
 	"github.com/compasshq/compass/bot/linker"
 	"github.com/compasshq/compass/bot/postgres"
 	"github.com/compasshq/compass/bot/slack"
@@ -281,7 +282,7 @@ func runBot(ctx context.Context, cfg botConfig, log *slog.Logger) error {
 		}
 	}()
 
-	srv := bot.NewServer(bot.ServerOptions{
+	srv := httpserver.New(httpserver.Options{
 		Addr: cfg.Listen, Logger: log,
 		Ready: func(ctx context.Context) error {
 			if err := b.Ready(ctx); err != nil {

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/compasshq/compass/bot"
+	"github.com/compasshq/compass/bot/httpserver"
 	pdapi "github.com/compasshq/compass/bot/pagerduty"
 	"github.com/compasshq/compass/bot/slack"
 	"github.com/compasshq/compass/bot/slash"
@@ -67,7 +68,7 @@ func readSlashConfig(v *viper.Viper) (slashConfig, []error) {
 // and, with Socket Mode, connects to Slack as well, until ctx ends. The
 // returned wait blocks until the Socket Mode connection and background
 // follow-ups have finished.
-func serveSlash(ctx context.Context, cfg botConfig, src *handbook.Source, store bot.Store, sink bot.Sink, srv *bot.Server, root *slog.Logger) (wait func(), err error) {
+func serveSlash(ctx context.Context, cfg botConfig, src *handbook.Source, store bot.Store, sink bot.Sink, srv *httpserver.Server, root *slog.Logger) (wait func(), err error) {
 	log := root.With("component", "slash")
 	if src == nil {
 		src = handbook.NewSource("", handbook.SourceOptions{Logger: log}) // never loaded: an empty map

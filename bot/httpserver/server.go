@@ -1,4 +1,8 @@
-package bot
+// Package httpserver is the bot's HTTP front: it serves the webhook adapters,
+// the Slack endpoints, /healthz, /readyz and /metrics, logs every request
+// with the incident keys it touched, and caps the connections it holds open
+// so that health checks still answer when the cap is reached.
+package httpserver
 
 import (
 	"context"
@@ -9,33 +13,29 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/compasshq/compass/bot"
 )
 
-// requestInfo travels in a request's context so that the request log line can
-// name the incidents the request touched.
-type requestInfo struct {
-	mu   sync.Mutex
-	keys []string
-}
+// DefaultMaxConnections is the connection cap when Options leave it zero:
+// well under the usual 1,024 open-file limit, leaving room for the store,
+// Slack calls and the reserve kept for probes.
+const DefaultMaxConnections = 512
 
-type requestInfoKey struct{}
-
-// noteKeys records incident keys on the request in ctx, if any.
-func noteKeys(ctx context.Context, keys []string) {
-	if ri, ok := ctx.Value(requestInfoKey{}).(*requestInfo); ok {
-		ri.mu.Lock()
-		ri.keys = append(ri.keys, keys...)
-		ri.mu.Unlock()
-	}
-}
-
-// ServerOptions configure the bot's HTTP server.
-type ServerOptions struct {
+// Options configure the bot's HTTP server.
+type Options struct {
 	Addr   string // listen address, "127.0.0.1:8080"; port 0 picks a free port
 	Logger *slog.Logger
-	// Ready reports whether the bot can take work (store reachable,
-	// handbook map loaded); /readyz answers 503 with its error otherwise.
+	// Ready reports whether the bot can take work (store writable, Slack
+	// answering, handbook map loaded); /readyz answers 503 with its error
+	// otherwise.
 	Ready func(ctx context.Context) error
+	// Metrics, when set, is served at GET /metrics.
+	Metrics http.Handler
+	// MaxConnections caps the connections served at once; default
+	// DefaultMaxConnections. A few more are accepted for /healthz, /readyz
+	// and /metrics only (see limit.go).
+	MaxConnections int
 	// ShutdownTimeout bounds the graceful shutdown; default 10s.
 	ShutdownTimeout time.Duration
 }
@@ -43,23 +43,28 @@ type ServerOptions struct {
 // Server is the bot's HTTP front: webhook adapters, Slack endpoints, health.
 // It logs every request with slog, with the incident keys it touched.
 type Server struct {
-	opt ServerOptions
+	opt Options
 	mux *http.ServeMux
 	log *slog.Logger
 
 	mu    sync.Mutex
 	addr  net.Addr
+	ln    *limitListener
 	slack map[string]http.Handler // current handlers of slackPatterns
 }
 
-// NewServer returns a Server with /healthz, /readyz and 501 answers for the
-// Slack endpoints that are not built yet; add the webhook adapters with Handle.
-func NewServer(opt ServerOptions) *Server {
+// New returns a Server with /healthz, /readyz, /metrics (when
+// Options.Metrics is set) and 501 answers for the Slack endpoints until
+// they are registered; add the webhook adapters with Handle.
+func New(opt Options) *Server {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opt.ShutdownTimeout == 0 {
 		opt.ShutdownTimeout = 10 * time.Second
+	}
+	if opt.MaxConnections <= 0 {
+		opt.MaxConnections = DefaultMaxConnections
 	}
 	s := &Server{opt: opt, mux: http.NewServeMux(), log: opt.Logger, slack: map[string]http.Handler{}}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -67,6 +72,9 @@ func NewServer(opt ServerOptions) *Server {
 		fmt.Fprintln(w, "ok")
 	})
 	s.mux.HandleFunc("GET /readyz", s.readyz)
+	if opt.Metrics != nil {
+		s.mux.Handle("GET /metrics", opt.Metrics)
+	}
 	for _, p := range slackPatterns {
 		s.slack[p] = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 			http.Error(w, "not implemented: Slack slash commands and interactivity are not wired into this build", http.StatusNotImplemented)
@@ -84,6 +92,10 @@ func NewServer(opt ServerOptions) *Server {
 // slackPatterns are the Slack endpoints that answer 501 until a handler is
 // registered for them.
 var slackPatterns = []string{"POST /slack/commands", "POST /slack/interactions"}
+
+// probePaths are served even on a connection accepted beyond the cap, so
+// that orchestrators and Prometheus still see the bot.
+var probePaths = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
 
 // Handle registers h for pattern (net/http ServeMux syntax, "POST /hooks/x").
 // The Slack endpoints may be registered once to replace their 501 answers;
@@ -113,29 +125,39 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, "ready")
 }
 
-// ServeHTTP serves the mux with request logging.
+// ServeHTTP serves the mux with request logging. On a connection accepted
+// beyond the cap only the probe paths are served; anything else is told to
+// come back (503), and the connection closes after the answer.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	ri := &requestInfo{}
-	r = r.WithContext(context.WithValue(r.Context(), requestInfoKey{}, ri))
+	ctx, rc := bot.WithReceipt(r.Context())
+	r = r.WithContext(ctx)
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	s.mux.ServeHTTP(rec, r)
+	if c := connFrom(ctx); c != nil && c.overflow {
+		rec.Header().Set("Connection", "close")
+		if !probePaths[r.URL.Path] {
+			rec.Header().Set("Retry-After", "1")
+			http.Error(rec, "connection limit reached; retry later", http.StatusServiceUnavailable)
+		} else {
+			s.mux.ServeHTTP(rec, r)
+		}
+	} else {
+		s.mux.ServeHTTP(rec, r)
+	}
 	attrs := []any{
 		"method", r.Method, "path", r.URL.Path, "status", rec.status,
 		"bytes", rec.bytes, "duration_ms", float64(time.Since(start).Microseconds()) / 1000,
 		"remote", r.RemoteAddr,
 	}
-	ri.mu.Lock()
-	switch len(ri.keys) {
+	switch keys := rc.Keys(); len(keys) {
 	case 0:
 	case 1:
-		attrs = append(attrs, "incident_key", ri.keys[0])
+		attrs = append(attrs, "incident_key", keys[0])
 	default:
-		attrs = append(attrs, "incident_keys", ri.keys)
+		attrs = append(attrs, "incident_keys", keys)
 	}
-	ri.mu.Unlock()
 	level := slog.LevelInfo
-	if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+	if probePaths[r.URL.Path] {
 		level = slog.LevelDebug
 	}
 	if rec.status >= 500 {
@@ -173,16 +195,29 @@ func (s *Server) Addr() net.Addr {
 	return s.addr
 }
 
+// Connections reports the connections open now and how many idle ones were
+// closed to make room since the start, for /metrics.
+func (s *Server) Connections() (open int, evicted int64) {
+	s.mu.Lock()
+	ln := s.ln
+	s.mu.Unlock()
+	if ln == nil {
+		return 0, 0
+	}
+	return ln.stats()
+}
+
 // ListenAndServe listens on opt.Addr and serves until ctx ends, then shuts
 // down gracefully within ShutdownTimeout. ready, if not nil, is called with
 // the bound address once listening (tests listen on port 0).
 func (s *Server) ListenAndServe(ctx context.Context, ready func(net.Addr)) error {
-	ln, err := net.Listen("tcp", s.opt.Addr)
+	inner, err := net.Listen("tcp", s.opt.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", s.opt.Addr, err)
 	}
+	ln := newLimitListener(inner, s.opt.MaxConnections)
 	s.mu.Lock()
-	s.addr = ln.Addr()
+	s.addr, s.ln = ln.Addr(), ln
 	s.mu.Unlock()
 	if ready != nil {
 		ready(ln.Addr())
@@ -194,6 +229,8 @@ func (s *Server) ListenAndServe(ctx context.Context, ready func(net.Addr)) error
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ConnState:         ln.track,
+		ConnContext:       withConn,
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
