@@ -10,6 +10,7 @@ package build
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"path"
 	"regexp"
@@ -287,7 +288,13 @@ func (d *fmDecoder) kindKey(m *Meta, key string, k, v *yaml.Node) bool {
 				"time":     func(k string, v *yaml.Node) { cad.Time = d.clock(k, v) },
 				"timezone": func(k string, v *yaml.Node) { cad.TimeZone = d.zone(k, v) },
 				"note":     func(k string, v *yaml.Node) { cad.Note, _ = d.str(k, v) },
+				"start":    func(k string, v *yaml.Node) { cad.Start = d.date(k, v) },
 			}, "every")
+			if _, err := cad.Series(); cad.Every != "" && errors.Is(err, handbook.ErrNoStart) {
+				// Still a valid page: only the meeting week and calendar feeds
+				// leave it out.
+				d.p.warnf(d.pos(v), "cadence: %v; the meeting week and calendar leave this meeting out", err)
+			}
 		case "duration":
 			if s, ok := d.str(key, v); ok {
 				dur, err := time.ParseDuration(s)

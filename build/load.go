@@ -129,6 +129,7 @@ func Load(ctx context.Context, opts Options) (*Site, error) {
 
 	s.buildTree()
 	s.buildLists()
+	s.addViews()
 	s.checkFileConflicts(&all)
 	s.checkLinks(targets, &all)
 	s.checkRefs(&all)

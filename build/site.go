@@ -26,6 +26,9 @@ type Options struct {
 	Strict     bool         // fail on warnings too
 	Now        time.Time    // the build's notion of today, for overdue reviews; zero means time.Now()
 	Logger     *slog.Logger // nil discards logs
+	// SlackWorkspace is the Slack workspace URL ("https://example.slack.com"),
+	// so people's Slack names link to them; "" shows names without links.
+	SlackWorkspace string
 
 	// LastUpdated maps a page's File to the time of the last commit that
 	// changed it; a missing page shows no date, so a site outside git still
@@ -90,6 +93,9 @@ type Page struct {
 	Prev, Next *Page
 	// List is set on index pages: what they list under their own text.
 	List *List
+	// View is set on the organisation's generated pages (/people/, the
+	// meeting week, …): what they show under their own text.
+	View View
 
 	// LinksTo are the content pages this page's body links to (itself
 	// excluded), once links are checked; `compass check` finds orphans with it.

@@ -18,6 +18,7 @@ import (
 
 	"github.com/compasshq/compass/build/handbook"
 	"github.com/compasshq/compass/build/markdown"
+	"github.com/compasshq/compass/build/views"
 	themefs "github.com/compasshq/compass/themes/compass"
 )
 
@@ -220,7 +221,11 @@ func (s *Site) funcs() template.FuncMap {
 			return strings.ToUpper(s[:1]) + s[1:]
 		},
 		"duration": humanDuration,
-		"cadence":  describeCadence,
+		// skillsChart is the skills radar of a charter page, nil without skills.
+		"skillsChart": func(p *Page) *views.Radar { return views.TeamRadar(charterTeam(p)) },
+		// slack shows a person's Slack account as a name, never a raw id.
+		"slack":   func(p handbook.Person) views.Slack { return views.SlackOf(p, s.opts.SlackWorkspace) },
+		"cadence": describeCadence,
 	}
 }
 

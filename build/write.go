@@ -20,6 +20,7 @@ import (
 	"github.com/compasshq/compass/build/gitinfo"
 	"github.com/compasshq/compass/build/handbook"
 	"github.com/compasshq/compass/build/search"
+	"github.com/compasshq/compass/build/views"
 )
 
 // Result summarises a build for the one-line report.
@@ -441,6 +442,7 @@ func (s *Site) Map() *handbook.Map {
 		})
 	}
 	slices.SortFunc(m.Teams, func(a, b handbook.Team) int { return strings.Compare(a.ID, b.ID) })
+	m.People = views.Members(m.Teams)
 	return m
 }
 

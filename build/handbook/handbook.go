@@ -17,6 +17,23 @@ type Map struct {
 	Teams    []Team    `json:"teams"`    // one per charter page, sorted by ID
 	Runbooks []Runbook `json:"runbooks"` // one per runbook page, sorted by URL
 	Meetings []Meeting `json:"meetings"` // one per meeting page, sorted by URL
+	People   []Member  `json:"people"`   // everyone on any team, sorted by ID
+}
+
+// Member is one person across every team they are on, and the hats they
+// wear on each.
+type Member struct {
+	ID    string       `json:"id"`
+	Name  string       `json:"name"`
+	Slack string       `json:"slack,omitempty"`
+	URL   string       `json:"url"` // the person's page, "/people/ana/"
+	Teams []Membership `json:"teams"`
+}
+
+// Membership is a person's place on one team.
+type Membership struct {
+	Team  string   `json:"team"`            // team id
+	Roles []string `json:"roles,omitempty"` // hats worn on that team
 }
 
 // Page is one rendered page of the handbook.
@@ -113,6 +130,7 @@ type Meeting struct {
 	Duration  string   `json:"duration,omitempty"` // Go duration: "30m", "1h"
 	Attendees []string `json:"attendees,omitempty"`
 	Agenda    []string `json:"agenda,omitempty"`
+	Next      string   `json:"next,omitempty"` // RFC 3339 start of the next occurrence after the build, "" when it cannot be placed
 }
 
 // Cadence says when a meeting recurs.
@@ -122,4 +140,9 @@ type Cadence struct {
 	Time     string   `json:"time,omitempty"`     // "15:00"
 	TimeZone string   `json:"timezone,omitempty"` // IANA zone
 	Note     string   `json:"note,omitempty"`     // "only in the middle week of an iteration"
+	// Start is the first date the meeting can fall on (YYYY-MM-DD). It fixes
+	// which week a biweekly meeting falls in (the week of Start is one of
+	// its weeks) and which weekday of the month a monthly one takes (a start
+	// on the first Monday means every first Monday).
+	Start string `json:"start,omitempty"`
 }

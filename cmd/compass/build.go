@@ -24,6 +24,7 @@ func siteDefaults(v *viper.Viper) {
 	v.SetDefault("theme", "")
 	v.SetDefault("unsafe_html", false)
 	v.SetDefault("repo_url", "")
+	v.SetDefault("slack_workspace", "")
 	v.SetDefault("edit_branch", "")
 	v.SetDefault("drafts", false)
 	v.SetDefault("strict", false)
@@ -66,6 +67,8 @@ func siteOptionsFrom(cmd *cobra.Command, source string, v *viper.Viper) (build.O
 		EditBranch: v.GetString("edit_branch"),
 		Drafts:     v.GetBool("drafts"),
 		Strict:     v.GetBool("strict"),
+		// People's Slack names link to their profiles in this workspace.
+		SlackWorkspace: v.GetString("slack_workspace"),
 	}, nil
 }
 

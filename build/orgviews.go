@@ -1,0 +1,44 @@
+package build
+
+import (
+	"github.com/compasshq/compass/build/handbook"
+	"github.com/compasshq/compass/build/views"
+)
+
+// View is the data of a generated organisation page (build/views); the
+// theme's partials/view.html picks a template by its Kind.
+type View interface{ Kind() string }
+
+// addViews adds the organisation's generated pages, all computed from the
+// handbook map so that the site and compass.json agree.
+func (s *Site) addViews() {
+	m := s.Map()
+	if len(m.People) > 0 {
+		s.addView("/people/", "People and hats", views.NewPeople(m))
+		for _, mem := range m.People {
+			s.addView(mem.URL, mem.Name, views.NewPerson(m, mem, s.opts.SlackWorkspace))
+		}
+	}
+}
+
+// addView puts view v on the page at URL u: a generated page, or the
+// content page already there, which keeps its text above the view.
+func (s *Site) addView(u, title string, v View) *Page {
+	p := s.byURL[u]
+	if p == nil {
+		p = &Page{URL: u, Title: title}
+		s.addGenerated(p)
+	}
+	p.View = v
+	return p
+}
+
+// charterTeam is a charter page as the map's team, for the views that draw
+// on a charter (the skills chart).
+func charterTeam(p *Page) handbook.Team {
+	c := p.Meta.Charter
+	if c == nil {
+		return handbook.Team{}
+	}
+	return handbook.Team{ID: c.Team, Name: p.Title, URL: p.URL, People: c.People, Roles: c.Roles, Oncall: c.Oncall}
+}

@@ -1,0 +1,111 @@
+package views
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/compasshq/compass/build/handbook"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata")
+
+// golden compares got with testdata/name, rewriting it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	p := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from the golden file; run go test -update and review the diff\ngot:\n%s", name, got)
+	}
+}
+
+var sre = handbook.Team{
+	ID: "sre", Name: "SRE & friends", URL: "/teams/sre/",
+	Roles: []handbook.Role{{Name: "Lead"}, {Name: "Scribe"}, {Name: "On-call"}},
+	People: []handbook.Person{
+		{ID: "ana", Name: "Ana", Slack: "U05A7F3RK2L", Roles: []string{"Lead", "on-call"}, Skills: map[string]int{"go": 4, "k8s": 5, "sql": 2}},
+		{ID: "ben", Name: "Ben <b>", Slack: "@ben", Skills: map[string]int{"go": 2, "networking": 4}},
+		{ID: "cy", Name: "Cy"},
+	},
+}
+
+func TestRadarSVG(t *testing.T) {
+	r := TeamRadar(sre)
+	if r == nil {
+		t.Fatal("no chart for a team with skills")
+	}
+	if got, want := r.Series[len(r.Series)-1].Values, []int{4, 5, 4, 2}; !equal(got, want) {
+		t.Errorf("coverage = %v, want %v (max per axis go, k8s, networking, sql)", got, want)
+	}
+	if len(r.Series) != 3 {
+		t.Errorf("series = %d, want 3 (Cy lists no skills)", len(r.Series))
+	}
+	golden(t, "radar.svg", string(r.SVG()))
+	if TeamRadar(handbook.Team{People: []handbook.Person{{ID: "x"}}}) != nil {
+		t.Error("a team without skills got a chart")
+	}
+}
+
+func equal(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestSlackOf(t *testing.T) {
+	tests := []struct {
+		name      string
+		p         handbook.Person
+		workspace string
+		want      Slack
+	}{
+		{"member id shows the name", handbook.Person{Name: "Ana", Slack: "U05A7F3RK2L"}, "", Slack{Label: "@Ana"}},
+		{"member id links with a workspace", handbook.Person{Name: "Ana", Slack: "U05A7F3RK2L"}, "https://x.slack.com/", Slack{Label: "@Ana", URL: "https://x.slack.com/team/U05A7F3RK2L"}},
+		{"handle stays a handle", handbook.Person{Name: "Ben", Slack: "@ben"}, "https://x.slack.com", Slack{Label: "@ben"}},
+		{"bare handle gets an @", handbook.Person{Name: "Ben", Slack: "ben.b"}, "", Slack{Label: "@ben.b"}},
+		{"no account", handbook.Person{Name: "Cy"}, "", Slack{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := SlackOf(tt.p, tt.workspace); got != tt.want {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPeople(t *testing.T) {
+	dev := handbook.Team{ID: "dev", Name: "Dev", URL: "/teams/dev/", People: []handbook.Person{{ID: "ana", Name: "Ana", Roles: []string{"Reviewer"}}}}
+	m := &handbook.Map{Teams: []handbook.Team{dev, sre}}
+	m.People = Members(m.Teams)
+	v := NewPeople(m)
+	if got := v.Teams[1].Unfilled; len(got) != 1 || got[0] != "Scribe" {
+		t.Errorf("sre unfilled = %v, want [Scribe] (roles match case-insensitively)", got)
+	}
+	if v.Teams[1].Headcount != 3 {
+		t.Errorf("sre headcount = %d, want 3", v.Teams[1].Headcount)
+	}
+	ana := v.Rows[0]
+	if ana.ID != "ana" || ana.Hats != 3 || !ana.Cells[0].On || !ana.Cells[1].On {
+		t.Errorf("ana's row = %+v, want 3 hats on both teams", ana)
+	}
+	if cy := v.Rows[2]; cy.Cells[0].On || !cy.Cells[1].On || cy.Hats != 0 {
+		t.Errorf("cy's row = %+v, want on sre only, no hats", cy)
+	}
+}
