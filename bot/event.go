@@ -27,6 +27,20 @@ const (
 	SeverityInfo     Severity = "info"
 )
 
+// Rank orders severities by urgency, the one order every list and merge
+// uses: critical 3, warning 2, info 1, and 0 for none or unknown.
+func (s Severity) Rank() int {
+	switch s {
+	case SeverityCritical:
+		return 3
+	case SeverityWarning:
+		return 2
+	case SeverityInfo:
+		return 1
+	}
+	return 0
+}
+
 // EventKind says what happened to an incident.
 type EventKind string
 

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -62,6 +63,34 @@ func (inc *Incident) AlertNames() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// DisplayTitle is how people see the incident: its title, else its alert
+// names, else its key.
+func (inc *Incident) DisplayTitle() string {
+	if inc.Title != "" {
+		return inc.Title
+	}
+	if names := inc.AlertNames(); len(names) > 0 {
+		return strings.Join(names, ", ")
+	}
+	return inc.Key
+}
+
+// StatusEmoji is the Slack emoji for the incident's state: green when
+// resolved, purple when acknowledged, else the severity's colour.
+func (inc *Incident) StatusEmoji() string {
+	switch {
+	case inc.Status == StatusResolved:
+		return ":large_green_circle:"
+	case inc.Status == StatusAcknowledged:
+		return ":large_purple_circle:"
+	case inc.Severity == SeverityCritical:
+		return ":red_circle:"
+	case inc.Severity == SeverityWarning:
+		return ":large_orange_circle:"
+	}
+	return ":large_blue_circle:"
 }
 
 // ChangeKind names one kind of change that a threaded reply reports.

@@ -2,53 +2,12 @@ package bot
 
 import (
 	"fmt"
-	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/compasshq/compass/bot/slacktext"
 )
-
-// Escape makes s safe to put in Slack mrkdwn: &, < and > become entities so
-// that text cannot form <!channel>, <@U123> or <http://x|links>, and the bare
-// words @channel, @here and @everyone get a word joiner so that Slack does
-// not expand them either.
-func Escape(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = mrkdwnEscaper.Replace(s)
-	return mentionRE.ReplaceAllString(s, "@\u2060$1")
-}
-
-var (
-	mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-	mentionRE     = regexp.MustCompile(`(?i)@(channel|here|everyone)`)
-)
-
-// truncate cuts s to at most n runes, marking the cut.
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
-}
-
-// esc escapes and truncates alert text for mrkdwn.
-func esc(s string, n int) string { return Escape(truncate(strings.TrimSpace(s), n)) }
-
-// link renders a mrkdwn link if u is an absolute http(s) URL, else just the
-// escaped text.
-func link(u, text string) string {
-	pu, err := url.Parse(u)
-	if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" || pu.User != nil {
-		return esc(text, 200)
-	}
-	// "|" would end the URL early; "@" is encoded so that no part of a URL
-	// reads as @channel.
-	safe := strings.NewReplacer("|", "%7C", " ", "%20", "@", "%40").Replace(mrkdwnEscaper.Replace(pu.String()))
-	return "<" + safe + "|" + strings.ReplaceAll(esc(text, 200), "|", "¦") + ">"
-}
 
 // Colours of the attachment bar.
 const (
@@ -59,20 +18,21 @@ const (
 	colorResolved = "#12b76a"
 )
 
-func statusWord(inc *Incident) (emoji, word, color string) {
+// statusWord is the parent's state word and attachment colour.
+func statusWord(inc *Incident) (word, color string) {
 	switch inc.Status {
 	case StatusResolved:
-		return ":large_green_circle:", "RESOLVED", colorResolved
+		return "RESOLVED", colorResolved
 	case StatusAcknowledged:
-		return ":large_purple_circle:", "ACKNOWLEDGED", colorAcked
+		return "ACKNOWLEDGED", colorAcked
 	}
 	switch inc.Severity {
 	case SeverityCritical:
-		return ":red_circle:", "FIRING", colorCritical
+		return "FIRING", colorCritical
 	case SeverityWarning:
-		return ":large_orange_circle:", "FIRING", colorWarning
+		return "FIRING", colorWarning
 	}
-	return ":large_blue_circle:", "FIRING", colorInfo
+	return "FIRING", colorInfo
 }
 
 // HumanDuration is a short "2h 5m" for how long something has been open;
@@ -96,16 +56,6 @@ func HumanDuration(d time.Duration) string {
 	return strings.Join(parts, " ")
 }
 
-func title(inc *Incident) string {
-	if inc.Title != "" {
-		return inc.Title
-	}
-	if names := inc.AlertNames(); len(names) > 0 {
-		return strings.Join(names, ", ")
-	}
-	return inc.Key
-}
-
 // shownLabels are the labels worth showing on a parent, in this order.
 var shownLabels = []string{"cluster", "namespace", "service", "team", "node", "instance", "job"}
 
@@ -113,74 +63,74 @@ var shownLabels = []string{"cluster", "namespace", "service", "team", "node", "i
 // severity colour, title, alerts firing, how long open, owner, key labels,
 // handbook links and the firing alerts.
 func RenderParent(inc *Incident, links []Link, now time.Time) Message {
-	emoji, word, color := statusWord(inc)
-	t := esc(title(inc), 150)
-	head := fmt.Sprintf("%s *%s*", emoji, word)
+	word, color := statusWord(inc)
+	t := slacktext.Esc(inc.DisplayTitle(), 150)
+	head := fmt.Sprintf("%s *%s*", inc.StatusEmoji(), word)
 	if inc.Severity != "" {
-		head += " · " + esc(string(inc.Severity), 20)
+		head += " · " + slacktext.Esc(string(inc.Severity), 20)
 	}
 	head += " · *" + t + "*"
 
-	var fields []Text
+	var fields []string
 	if total := len(inc.Alerts); total > 0 {
-		fields = append(fields, mrkdwn(fmt.Sprintf("*Alerts firing*\n%d of %d", inc.Firing(), total)))
+		fields = append(fields, (fmt.Sprintf("*Alerts firing*\n%d of %d", inc.Firing(), total)))
 	}
 	if inc.Status == StatusResolved && !inc.ResolvedAt.IsZero() {
-		fields = append(fields, mrkdwn("*Resolved after*\n"+HumanDuration(inc.ResolvedAt.Sub(inc.OpenedAt))))
+		fields = append(fields, ("*Resolved after*\n" + HumanDuration(inc.ResolvedAt.Sub(inc.OpenedAt))))
 	} else {
-		fields = append(fields, mrkdwn("*Open for*\n"+HumanDuration(now.Sub(inc.OpenedAt))))
+		fields = append(fields, ("*Open for*\n" + HumanDuration(now.Sub(inc.OpenedAt))))
 	}
 	owner := "_nobody yet_"
 	if inc.Owner != "" {
-		owner = esc(inc.Owner, 80)
+		owner = slacktext.Esc(inc.Owner, 80)
 	}
-	fields = append(fields, mrkdwn("*Owner*\n"+owner))
+	fields = append(fields, ("*Owner*\n" + owner))
 	if inc.Assignee != "" && inc.Assignee != inc.Owner {
-		fields = append(fields, mrkdwn("*Assigned to*\n"+esc(inc.Assignee, 80)))
+		fields = append(fields, ("*Assigned to*\n" + slacktext.Esc(inc.Assignee, 80)))
 	}
 	if inc.Priority != "" {
-		fields = append(fields, mrkdwn("*Priority*\n"+esc(inc.Priority, 40)))
+		fields = append(fields, ("*Priority*\n" + slacktext.Esc(inc.Priority, 40)))
 	}
-	src := esc(inc.Source, 40)
+	src := slacktext.Esc(inc.Source, 40)
 	if inc.URL != "" {
-		src = link(inc.URL, inc.Source)
+		src = slacktext.Link(inc.URL, inc.Source)
 	}
-	fields = append(fields, mrkdwn("*Source*\n"+src))
+	fields = append(fields, ("*Source*\n" + src))
 
-	details := []Block{{Type: "section", Fields: fields}}
+	details := []slacktext.Block{slacktext.Fields(fields...)}
 	labels := routeLabels(inc)
 	var lparts []string
 	for _, k := range shownLabels {
 		if v := labels[k]; v != "" {
-			lparts = append(lparts, esc(k, 40)+": `"+strings.ReplaceAll(esc(v, 80), "`", "'")+"`")
+			lparts = append(lparts, slacktext.Esc(k, 40)+": `"+slacktext.Code(v, 80)+"`")
 		}
 	}
 	if len(lparts) > 0 {
-		details = append(details, Block{Type: "context", Elements: []Text{mrkdwn(strings.Join(lparts, " · "))}})
+		details = append(details, slacktext.Context(strings.Join(lparts, " · ")))
 	}
 	if inc.Status != StatusResolved {
 		if s := alertList(inc, StatusFiring, 10); s != "" {
-			details = append(details, Block{Type: "section", Text: ptr(mrkdwn("*Firing*\n" + s))})
+			details = append(details, slacktext.Section("*Firing*\n"+s))
 		}
 	}
 	if s := linkList(links, 5); s != "" {
-		details = append(details, Block{Type: "section", Text: ptr(mrkdwn("*Handbook*\n" + s))})
+		details = append(details, slacktext.Section("*Handbook*\n"+s))
 	}
 	if acts := incidentButtons(inc); len(acts) > 0 {
-		details = append(details, Block{Type: "actions", Buttons: acts})
+		details = append(details, slacktext.Actions("compass_incident", acts...))
 	}
-	details = append(details, Block{Type: "context", Elements: []Text{mrkdwn("compass · " + esc(inc.Key, 200) + genSuffix(inc))}})
+	details = append(details, slacktext.Context("compass · "+slacktext.Esc(inc.Key, 200)+genSuffix(inc)))
 
 	fallback := fmt.Sprintf("[%s] %s", word, t)
 	if inc.Severity != "" {
-		fallback = fmt.Sprintf("[%s] %s: %s", word, esc(string(inc.Severity), 20), t)
+		fallback = fmt.Sprintf("[%s] %s: %s", word, slacktext.Esc(string(inc.Severity), 20), t)
 	}
 	if n := inc.Firing(); n > 0 && inc.Status != StatusResolved && !strings.Contains(t, "firing)") {
 		fallback += fmt.Sprintf(" (%d firing)", n)
 	}
 	return Message{
 		Text:       fallback,
-		Blocks:     []Block{{Type: "section", Text: ptr(mrkdwn(head))}},
+		Blocks:     []slacktext.Block{slacktext.Section(head)},
 		Attachment: &Attachment{Color: color, Blocks: details},
 		Marker:     Marker{Type: MarkerParent, ID: inc.Key + "#" + strconv.Itoa(inc.Generation)},
 	}
@@ -195,15 +145,15 @@ const (
 // incidentButtons are Acknowledge (while nobody has) and Resolve (until
 // resolved), each carrying the incident key; Slack caps a value at 2000
 // characters, so a longer key gets no buttons.
-func incidentButtons(inc *Incident) []Button {
-	if inc.Status == StatusResolved || len(inc.Key) > 2000 {
+func incidentButtons(inc *Incident) []slacktext.Button {
+	if inc.Status == StatusResolved || len(inc.Key) > slacktext.MaxButtonValue {
 		return nil
 	}
-	var bs []Button
+	var bs []slacktext.Button
 	if inc.Status != StatusAcknowledged {
-		bs = append(bs, Button{Text: "Acknowledge", ActionID: ActionAcknowledge, Value: inc.Key, Style: "primary"})
+		bs = append(bs, slacktext.NewButton("Acknowledge", ActionAcknowledge, inc.Key, "primary"))
 	}
-	return append(bs, Button{Text: "Resolve", ActionID: ActionResolve, Value: inc.Key, Style: "danger"})
+	return append(bs, slacktext.NewButton("Resolve", ActionResolve, inc.Key, "danger"))
 }
 
 func genSuffix(inc *Incident) string {
@@ -212,10 +162,6 @@ func genSuffix(inc *Incident) string {
 	}
 	return ""
 }
-
-func mrkdwn(s string) Text { return Text{Type: "mrkdwn", Text: s} }
-
-func ptr[T any](v T) *T { return &v }
 
 // alertList lists up to n alerts in status, with summaries.
 func alertList(inc *Incident, status Status, n int) string {
@@ -229,9 +175,9 @@ func alertList(inc *Incident, status Status, n int) string {
 			more++
 			continue
 		}
-		line := "• " + esc(alertLabel(a), 120)
+		line := "• " + slacktext.Esc(alertLabel(a), 120)
 		if a.Summary != "" {
-			line += " — " + esc(a.Summary, 200)
+			line += " — " + slacktext.Esc(a.Summary, 200)
 		}
 		lines = append(lines, line)
 	}
@@ -247,9 +193,9 @@ func linkList(links []Link, n int) string {
 		if i == n {
 			break
 		}
-		line := "• " + link(l.URL, l.Title)
+		line := "• " + slacktext.Link(l.URL, l.Title)
 		if l.Why != "" {
-			line += " — " + esc(l.Why, 100)
+			line += " — " + slacktext.Esc(l.Why, 100)
 		}
 		lines = append(lines, line)
 	}
@@ -308,13 +254,10 @@ func RenderReply(inc *Incident, p ReplyPayload, links []Link, now time.Time) Mes
 	if inc.Status != StatusResolved {
 		status += fmt.Sprintf(" · %d of %d alerts firing", inc.Firing(), len(inc.Alerts))
 	}
-	blocks := []Block{
-		{Type: "section", Text: ptr(mrkdwn(body))},
-		{Type: "context", Elements: []Text{mrkdwn(status)}},
-	}
+	blocks := []slacktext.Block{slacktext.Section(body), slacktext.Context(status)}
 	if withLinks {
 		if s := linkList(links, 3); s != "" {
-			blocks = append(blocks, Block{Type: "section", Text: ptr(mrkdwn("*Handbook*\n" + s))})
+			blocks = append(blocks, slacktext.Section("*Handbook*\n"+s))
 		}
 	}
 	fallback := out[0]
@@ -340,7 +283,7 @@ func nameList(names []string, n int) string {
 			parts = append(parts, fmt.Sprintf("…and %d more", len(uniq)-n))
 			break
 		}
-		parts = append(parts, esc(s, 120))
+		parts = append(parts, slacktext.Esc(s, 120))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -348,7 +291,7 @@ func nameList(names []string, n int) string {
 func changeText(c Change) string {
 	by := ""
 	if c.Actor != "" {
-		by = " by *" + esc(c.Actor, 80) + "*"
+		by = " by *" + slacktext.Esc(c.Actor, 80) + "*"
 	}
 	switch c.Kind {
 	case ChangeAcknowledged:
@@ -360,7 +303,7 @@ func changeText(c Change) string {
 	case ChangeReassigned:
 		return ":bust_in_silhouette: *Reassigned*" + to(c.Note) + by
 	case ChangeNote:
-		return ":memo: *Note*" + by + ": " + esc(c.Note, 500)
+		return ":memo: *Note*" + by + ": " + slacktext.Esc(c.Note, 500)
 	case ChangePriority:
 		return ":triangular_flag_on_post: *Priority*" + to(c.Note) + by
 	case ChangeSeverity:
@@ -372,12 +315,12 @@ func changeText(c Change) string {
 	case ChangeOpened:
 		return ":rotating_light: *Opened*"
 	}
-	return esc(string(c.Kind), 40)
+	return slacktext.Esc(string(c.Kind), 40)
 }
 
 func to(s string) string {
 	if s == "" {
 		return ""
 	}
-	return " to *" + esc(s, 120) + "*"
+	return " to *" + slacktext.Esc(s, 120) + "*"
 }

@@ -101,25 +101,6 @@ func TestRenderGolden(t *testing.T) {
 	}
 }
 
-func TestEscape(t *testing.T) {
-	tests := []struct{ name, in, want string }{
-		{"plain", "disk 90% full", "disk 90% full"},
-		{"special mention", "<!channel> wake up", "&lt;!channel&gt; wake up"},
-		{"user mention", "<@U123>", "&lt;@U123&gt;"},
-		{"link injection", "<https://evil.example|click>", "&lt;https://evil.example|click&gt;"},
-		{"ampersand first", "&lt;", "&amp;lt;"},
-		{"bare at-channel", "ping @channel and @HERE and @everyone", "ping @\u2060channel and @\u2060HERE and @\u2060everyone"},
-		{"invalid utf8", "a\xffb", "a\uFFFDb"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := bot.Escape(tt.in); got != tt.want {
-				t.Errorf("Escape(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-		})
-	}
-}
-
 // FuzzRenderNoMentions: whatever text arrives in alert titles, labels,
 // summaries, actors, notes and link titles, the rendered Slack messages
 // contain no "<!" (special mentions, dates), no "<@" or "<#" (user and channel

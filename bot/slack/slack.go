@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/compasshq/compass/bot"
+	"github.com/compasshq/compass/bot/slacktext"
 	"github.com/slack-go/slack"
 )
 
@@ -65,7 +66,7 @@ func (p *Poster) AuthTest(ctx context.Context) (team, user string, err error) {
 	return r.Team, r.User, nil
 }
 
-func blocks(bs []bot.Block) (slack.Blocks, error) {
+func blocks(bs []slacktext.Block) (slack.Blocks, error) {
 	var out slack.Blocks
 	if len(bs) == 0 {
 		return out, nil

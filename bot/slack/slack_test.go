@@ -10,13 +10,14 @@ import (
 	"github.com/compasshq/compass/bot"
 	"github.com/compasshq/compass/bot/slack"
 	"github.com/compasshq/compass/bot/slacktest"
+	"github.com/compasshq/compass/bot/slacktext"
 )
 
 func msg() bot.Message {
 	return bot.Message{
 		Text:       "[FIRING] disk",
-		Blocks:     []bot.Block{{Type: "section", Text: &bot.Text{Type: "mrkdwn", Text: "*FIRING* disk"}}},
-		Attachment: &bot.Attachment{Color: "#d92d20", Blocks: []bot.Block{{Type: "context", Elements: []bot.Text{{Type: "mrkdwn", Text: "cluster: x"}}}}},
+		Blocks:     []slacktext.Block{slacktext.Section("*FIRING* disk")},
+		Attachment: &bot.Attachment{Color: "#d92d20", Blocks: []slacktext.Block{slacktext.Context("cluster: x")}},
 		Marker:     bot.Marker{Type: bot.MarkerParent, ID: "k#1"},
 	}
 }

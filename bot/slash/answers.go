@@ -14,6 +14,7 @@ import (
 
 	"github.com/compasshq/compass/bot"
 	"github.com/compasshq/compass/bot/linker"
+	"github.com/compasshq/compass/bot/slacktext"
 	"github.com/compasshq/compass/build/handbook"
 )
 
@@ -60,15 +61,15 @@ func (h *Handler) answer(ctx context.Context, req Request, command string) Respo
 // command syntax, escaped the way Slack escapes command text (Parse undoes
 // it), so the click can answer it again for everyone and the value never
 // carries live markup.
-func shareBlock(req Request) Block {
+func shareBlock(req Request) slacktext.Block {
 	v := string(req.Sub)
 	if req.Args != "" {
-		v += " " + Escape(req.Args)
+		v += " " + slacktext.Escape(req.Args)
 	}
-	if len(v) > maxButtonValue {
-		v = truncateBytes(v, maxButtonValue)
+	if len(v) > slacktext.MaxButtonValue {
+		v = truncateBytes(v, slacktext.MaxButtonValue)
 	}
-	return Block{Type: "actions", BlockID: "compass_share", Elements: []Element{button("Share in channel", ActionShare, v, "")}}
+	return slacktext.Actions("compass_share", slacktext.NewButton("Share in channel", ActionShare, v, ""))
 }
 
 func truncateBytes(s string, n int) string {
@@ -114,14 +115,14 @@ func isHTTP(u string) bool {
 // ---- help ----
 
 func (h *Handler) help(command string, req Request) Response {
-	cmd := esc(command, 40)
+	cmd := slacktext.Esc(command, 40)
 	var lead string
 	switch {
 	case req.Unknown != "" && req.Suggest == SubSearch:
 		lead = fmt.Sprintf("`%s search` needs some words to look for.", cmd)
 	case req.Unknown != "":
 		lead = fmt.Sprintf("I don't know `%s`. Did you mean `%s %s`? To search the handbook for it, use `%s search %s`.",
-			code(req.Unknown), cmd, req.Suggest, cmd, code(req.Unknown))
+			slacktext.Code(req.Unknown, 80), cmd, req.Suggest, cmd, slacktext.Code(req.Unknown, 80))
 	default:
 		lead = "*Compass* answers from the handbook and the incident board."
 	}
@@ -136,12 +137,9 @@ func (h *Handler) help(command string, req Request) Response {
 	}
 	return Response{
 		Text:   "Compass commands: search, oncall, incidents, capacity, team, meeting, help",
-		Blocks: []Block{section(lead), section("• " + strings.Join(lines, "\n• ")), ctxBlock("Answers are only visible to you until you share them.")},
+		Blocks: []slacktext.Block{slacktext.Section(lead), slacktext.Section("• " + strings.Join(lines, "\n• ")), slacktext.Context("Answers are only visible to you until you share them.")},
 	}
 }
-
-// code makes text safe inside `inline code`.
-func code(s string) string { return strings.ReplaceAll(esc(s, 80), "`", "'") }
 
 // ---- search ----
 
@@ -153,41 +151,43 @@ func (h *Handler) search(q string) Response {
 	hits, err := idx.Search(q, h.opt.SearchLimit)
 	if err != nil {
 		h.log.Warn("search failed", "query", q, "error", err)
-		return notice("Search failed: " + esc(err.Error(), 200))
+		return notice("Search failed: " + slacktext.Esc(err.Error(), 200))
 	}
-	title := fmt.Sprintf("Handbook results for “%s”", esc(q, 100))
+	title := fmt.Sprintf("Handbook results for “%s”", slacktext.Esc(q, 100))
 	if len(hits) == 0 {
 		return Response{
-			Text:   fmt.Sprintf("No handbook sections match “%s”.", esc(q, 100)),
-			Blocks: []Block{section(fmt.Sprintf("No handbook sections match “%s”. Try fewer or other words.", esc(q, 100)))},
+			Text:   fmt.Sprintf("No handbook sections match “%s”.", slacktext.Esc(q, 100)),
+			Blocks: []slacktext.Block{slacktext.Section(fmt.Sprintf("No handbook sections match “%s”. Try fewer or other words.", slacktext.Esc(q, 100)))},
 		}
 	}
-	blocks := []Block{section("*" + title + "*")}
+	blocks := []slacktext.Block{slacktext.Section("*" + title + "*")}
 	for _, hit := range hits {
 		name := hit.Title
 		if hit.Section != "" && hit.Section != hit.Title {
 			name += " › " + hit.Section
 		}
-		text := "*" + link(h.abs(hit.URL), name) + "*"
+		text := "*" + slacktext.Link(h.abs(hit.URL), name) + "*"
 		if s := strings.TrimSpace(hit.Snippet); s != "" {
-			text += "\n" + esc(strings.Join(strings.Fields(s), " "), 280)
+			text += "\n" + slacktext.Esc(strings.Join(strings.Fields(s), " "), 280)
 		}
-		blocks = append(blocks, section(clip(text)))
+		blocks = append(blocks, slacktext.Section(text))
 		var meta []string
 		if hit.Kind != "" {
-			meta = append(meta, esc(hit.Kind, 20))
+			meta = append(meta, slacktext.Esc(hit.Kind, 20))
 		}
 		if hit.Team != "" {
-			meta = append(meta, "team "+esc(hit.Team, 40))
+			meta = append(meta, "team "+slacktext.Esc(hit.Team, 40))
 		}
 		if len(meta) > 0 {
-			blocks = append(blocks, ctxBlock(strings.Join(meta, " · ")))
+			blocks = append(blocks, slacktext.Context(strings.Join(meta, " · ")))
 		}
 	}
 	return Response{Text: title, Blocks: blocks}
 }
 
-func notice(s string) Response { return Response{Text: s, Blocks: []Block{section(s)}} }
+func notice(s string) Response {
+	return Response{Text: s, Blocks: []slacktext.Block{slacktext.Section(s)}}
+}
 
 // ---- on call ----
 
@@ -209,7 +209,7 @@ func findTeam(m *handbook.Map, q string) *handbook.Team {
 func teamNames(m *handbook.Map) string {
 	var ids []string
 	for _, t := range m.Teams {
-		ids = append(ids, "`"+code(t.ID)+"`")
+		ids = append(ids, "`"+slacktext.Code(t.ID, 80)+"`")
 	}
 	if len(ids) == 0 {
 		return "the handbook defines no teams"
@@ -224,7 +224,7 @@ func (h *Handler) oncall(arg string) Response {
 	if strings.TrimSpace(arg) != "" {
 		t := findTeam(m, arg)
 		if t == nil {
-			return notice(fmt.Sprintf("No team `%s`. Teams: %s.", code(arg), teamNames(m)))
+			return notice(fmt.Sprintf("No team `%s`. Teams: %s.", slacktext.Code(arg, 80), teamNames(m)))
 		}
 		teams = append(teams, t)
 	} else {
@@ -237,29 +237,29 @@ func (h *Handler) oncall(arg string) Response {
 			return notice("No team in the handbook has an on-call rotation.")
 		}
 	}
-	blocks := []Block{section("*Who is on call*")}
+	blocks := []slacktext.Block{slacktext.Section("*Who is on call*")}
 	var fallback []string
 	for _, t := range teams {
 		text, fb := h.teamOncall(t, now)
-		blocks = append(blocks, section(clip(text)))
+		blocks = append(blocks, slacktext.Section(text))
 		fallback = append(fallback, fb)
 		var ctx []string
 		if r := t.Oncall; r != nil {
 			ctx = append(ctx, rotationText(r))
 		}
 		if lk, ok := h.lk.PolicyLink(""); ok {
-			ctx = append(ctx, link(lk.URL, "On-call policy"))
+			ctx = append(ctx, slacktext.Link(lk.URL, "On-call policy"))
 		}
 		if len(ctx) > 0 {
-			blocks = append(blocks, ctxBlock(strings.Join(ctx, " · ")))
+			blocks = append(blocks, slacktext.Context(strings.Join(ctx, " · ")))
 		}
 	}
-	return Response{Text: "On call: " + Escape(strings.Join(fallback, "; ")), Blocks: blocks}
+	return Response{Text: "On call: " + slacktext.Escape(strings.Join(fallback, "; ")), Blocks: blocks}
 }
 
 // teamOncall renders one team's on-call answer and its plain fallback.
 func (h *Handler) teamOncall(t *handbook.Team, now time.Time) (string, string) {
-	head := "*" + link(h.teamURL(t), teamName(t)) + "*"
+	head := "*" + slacktext.Link(h.teamURL(t), teamName(t)) + "*"
 	if ch := channelText(t.Channel); ch != "" {
 		head += " · " + ch
 	}
@@ -279,7 +279,7 @@ func (h *Handler) teamOncall(t *handbook.Team, now time.Time) (string, string) {
 		fb += "nobody yet"
 	default:
 		h.log.Warn("on-call rotation is invalid", "team", t.ID, "error", err)
-		return head + "\nThe rotation in the charter is invalid: " + esc(err.Error(), 200), fb + "invalid rotation"
+		return head + "\nThe rotation in the charter is invalid: " + slacktext.Esc(err.Error(), 200), fb + "invalid rotation"
 	}
 	if next, err := r.Next(now); err == nil {
 		lines = append(lines, ":arrow_right: *Next:* "+h.person(t, next.Person)+overrideNote(next)+" — from "+when(next.Start))
@@ -305,7 +305,7 @@ func when(t time.Time) string {
 
 // DateToken is Slack's <!date^unix^format|fallback> token.
 func DateToken(t time.Time, format, fallback string) string {
-	return "<!date^" + strconv.FormatInt(t.Unix(), 10) + "^" + format + "|" + strings.ReplaceAll(Escape(fallback), "|", "¦") + ">"
+	return "<!date^" + strconv.FormatInt(t.Unix(), 10) + "^" + format + "|" + strings.ReplaceAll(slacktext.Escape(fallback), "|", "¦") + ">"
 }
 
 func rotationText(r *handbook.Rotation) string {
@@ -317,11 +317,11 @@ func rotationText(r *handbook.Rotation) string {
 	if day != "" {
 		day = strings.ToUpper(day[:1]) + strings.ToLower(day[1:])
 	}
-	s := fmt.Sprintf("%s rotation of %d, handoff", esc(length, 20), len(r.Members))
+	s := fmt.Sprintf("%s rotation of %d, handoff", slacktext.Esc(length, 20), len(r.Members))
 	if length == handbook.LengthWeekly && day != "" {
-		s += " " + esc(day, 12)
+		s += " " + slacktext.Esc(day, 12)
 	}
-	return s + " " + esc(r.Handoff.Time, 8) + " " + esc(r.TimeZone, 40)
+	return s + " " + slacktext.Esc(r.Handoff.Time, 8) + " " + slacktext.Esc(r.TimeZone, 40)
 }
 
 var slackUserID = regexp.MustCompile(`^[UW][A-Z0-9]{2,20}$`)
@@ -331,18 +331,18 @@ var slackUserID = regexp.MustCompile(`^[UW][A-Z0-9]{2,20}$`)
 func (h *Handler) person(t *handbook.Team, id string) string {
 	p, ok := t.Person(id)
 	if !ok {
-		return "*" + esc(id, 60) + "*"
+		return "*" + slacktext.Esc(id, 60) + "*"
 	}
 	name := p.Name
 	if name == "" {
 		name = p.ID
 	}
-	s := "*" + esc(name, 60) + "*"
+	s := "*" + slacktext.Esc(name, 60) + "*"
 	switch handle := strings.TrimSpace(p.Slack); {
 	case slackUserID.MatchString(handle):
 		s += " <@" + handle + ">"
 	case handle != "":
-		s += " (@" + esc(strings.TrimPrefix(handle, "@"), 40) + ")"
+		s += " (@" + slacktext.Esc(strings.TrimPrefix(handle, "@"), 40) + ")"
 	}
 	return s
 }
@@ -380,7 +380,7 @@ func channelText(ch string) string {
 	case slackChannelID.MatchString(ch):
 		return "<#" + ch + ">"
 	}
-	return "#" + esc(strings.TrimPrefix(ch, "#"), 80)
+	return "#" + slacktext.Esc(strings.TrimPrefix(ch, "#"), 80)
 }
 
 // ---- incidents ----
@@ -399,7 +399,7 @@ func (h *Handler) incidents(ctx context.Context) Response {
 	incs, err := h.openIncidents(ctx)
 	if err != nil {
 		h.log.Warn("list incidents", "error", err)
-		return notice("Could not read the incident board: " + esc(err.Error(), 200))
+		return notice("Could not read the incident board: " + slacktext.Esc(err.Error(), 200))
 	}
 	if len(incs) == 0 {
 		return notice(":large_green_circle: No open incidents.")
@@ -410,19 +410,19 @@ func (h *Handler) incidents(ctx context.Context) Response {
 		if ra, rb := statusRank(a.Status), statusRank(b.Status); ra != rb {
 			return ra < rb
 		}
-		if ra, rb := sevRank(a.Severity), sevRank(b.Severity); ra != rb {
-			return ra < rb
+		if ra, rb := a.Severity.Rank(), b.Severity.Rank(); ra != rb {
+			return ra > rb
 		}
 		return a.OpenedAt.After(b.OpenedAt)
 	})
 	head := fmt.Sprintf("*Open incidents: %d*", len(incs))
-	blocks := []Block{section(head)}
+	blocks := []slacktext.Block{slacktext.Section(head)}
 	for i, inc := range incs {
 		if i == maxListed {
-			blocks = append(blocks, ctxBlock(fmt.Sprintf("…and %d more", len(incs)-maxListed)))
+			blocks = append(blocks, slacktext.Context(fmt.Sprintf("…and %d more", len(incs)-maxListed)))
 			break
 		}
-		blocks = append(blocks, section(clip(h.incidentLine(inc, now))))
+		blocks = append(blocks, slacktext.Section(h.incidentLine(inc, now)))
 	}
 	return Response{Text: fmt.Sprintf("Open incidents: %d", len(incs)), Blocks: blocks}
 }
@@ -434,50 +434,14 @@ func statusRank(s bot.Status) int {
 	return 1
 }
 
-func sevRank(s bot.Severity) int {
-	switch s {
-	case bot.SeverityCritical:
-		return 0
-	case bot.SeverityWarning:
-		return 1
-	case bot.SeverityInfo:
-		return 2
-	}
-	return 3
-}
-
-func statusEmoji(inc *bot.Incident) string {
-	switch {
-	case inc.Status == bot.StatusResolved:
-		return ":large_green_circle:"
-	case inc.Status == bot.StatusAcknowledged:
-		return ":large_purple_circle:"
-	case inc.Severity == bot.SeverityCritical:
-		return ":red_circle:"
-	case inc.Severity == bot.SeverityWarning:
-		return ":large_orange_circle:"
-	}
-	return ":large_blue_circle:"
-}
-
-func incTitle(inc *bot.Incident) string {
-	if inc.Title != "" {
-		return inc.Title
-	}
-	if names := inc.AlertNames(); len(names) > 0 {
-		return strings.Join(names, ", ")
-	}
-	return inc.Key
-}
-
 func (h *Handler) incidentLine(inc *bot.Incident, now time.Time) string {
-	title := esc(incTitle(inc), 150)
+	title := slacktext.Esc(inc.DisplayTitle(), 150)
 	if u := h.Permalink(inc.Thread); u != "" {
-		title = link(u, incTitle(inc))
+		title = slacktext.Link(u, inc.DisplayTitle())
 	}
 	parts := []string{"*" + strings.ToUpper(string(inc.Status)) + "*"}
 	if inc.Severity != "" {
-		parts = append(parts, esc(string(inc.Severity), 20))
+		parts = append(parts, slacktext.Esc(string(inc.Severity), 20))
 	}
 	parts = append(parts, "open "+bot.HumanDuration(now.Sub(inc.OpenedAt)))
 	if n := inc.Firing(); len(inc.Alerts) > 0 {
@@ -489,7 +453,7 @@ func (h *Handler) incidentLine(inc *bot.Incident, now time.Time) string {
 	if inc.Thread.TS == "" {
 		parts = append(parts, "_thread not posted yet_")
 	}
-	return statusEmoji(inc) + " " + title + "\n" + strings.Join(parts, " · ")
+	return inc.StatusEmoji() + " " + title + "\n" + strings.Join(parts, " · ")
 }
 
 // actor shows who acted: a Slack mention passes through only when it is
@@ -500,7 +464,7 @@ func actor(s string) string {
 			return s
 		}
 	}
-	return esc(s, 80)
+	return slacktext.Esc(s, 80)
 }
 
 // Permalink links to an incident's thread: Slack's archive URL from the
@@ -561,7 +525,7 @@ func (h *Handler) capacity(ctx context.Context, filter string) Response {
 	incs, err := h.openIncidents(ctx)
 	if err != nil {
 		h.log.Warn("list incidents", "error", err)
-		return notice("Could not read the incident board: " + esc(err.Error(), 200))
+		return notice("Could not read the incident board: " + slacktext.Esc(err.Error(), 200))
 	}
 	pats := h.capacityPatterns()
 	filter = strings.ToLower(strings.TrimSpace(filter))
@@ -596,7 +560,7 @@ func (h *Handler) capacity(ctx context.Context, filter string) Response {
 	if len(byCluster) == 0 {
 		msg := ":large_green_circle: No capacity alerts are firing."
 		if filter != "" {
-			msg = fmt.Sprintf(":large_green_circle: No capacity alerts are firing in cluster `%s`.", code(filter))
+			msg = fmt.Sprintf(":large_green_circle: No capacity alerts are firing in cluster `%s`.", slacktext.Code(filter, 80))
 		}
 		return notice(msg)
 	}
@@ -612,7 +576,7 @@ func (h *Handler) capacity(ctx context.Context, filter string) Response {
 		}
 		return clusters[i] < clusters[j]
 	})
-	blocks := []Block{section(fmt.Sprintf("*Capacity alerts firing: %d in %d cluster(s)*", total, len(clusters)))}
+	blocks := []slacktext.Block{slacktext.Section(fmt.Sprintf("*Capacity alerts firing: %d in %d cluster(s)*", total, len(clusters)))}
 	var fb []string
 	for _, c := range clusters {
 		as := byCluster[c]
@@ -626,7 +590,7 @@ func (h *Handler) capacity(ctx context.Context, filter string) Response {
 		if c != "" {
 			name = c
 		}
-		lines := []string{"*Cluster " + esc(name, 80) + "* (" + strconv.Itoa(len(as)) + ")"}
+		lines := []string{"*Cluster " + slacktext.Esc(name, 80) + "* (" + strconv.Itoa(len(as)) + ")"}
 		for i, ca := range as {
 			if i == 10 {
 				lines = append(lines, fmt.Sprintf("…and %d more", len(as)-10))
@@ -634,30 +598,30 @@ func (h *Handler) capacity(ctx context.Context, filter string) Response {
 			}
 			lines = append(lines, h.capacityLine(ca))
 		}
-		blocks = append(blocks, section(clip(strings.Join(lines, "\n"))))
+		blocks = append(blocks, slacktext.Section(strings.Join(lines, "\n")))
 		fb = append(fb, fmt.Sprintf("%s: %d", name, len(as)))
 	}
-	return Response{Text: "Capacity alerts firing: " + Escape(strings.Join(fb, ", ")), Blocks: blocks}
+	return Response{Text: "Capacity alerts firing: " + slacktext.Escape(strings.Join(fb, ", ")), Blocks: blocks}
 }
 
 func (h *Handler) capacityLine(ca capAlert) string {
 	a := ca.alert
-	line := "• *" + esc(a.Name, 80) + "*"
+	line := "• *" + slacktext.Esc(a.Name, 80) + "*"
 	for _, k := range []string{"node", "instance", "namespace", "persistentvolumeclaim", "mountpoint"} {
 		if v := a.Labels[k]; v != "" {
-			line += " " + esc(k, 30) + "=`" + code(v) + "`"
+			line += " " + slacktext.Esc(k, 30) + "=`" + slacktext.Code(v, 80) + "`"
 			break
 		}
 	}
 	if a.Summary != "" {
-		line += " — " + esc(a.Summary, 160)
+		line += " — " + slacktext.Esc(a.Summary, 160)
 	}
 	var refs []string
 	if rb := h.runbookFor(a); rb.URL != "" {
-		refs = append(refs, link(rb.URL, "runbook"))
+		refs = append(refs, slacktext.Link(rb.URL, "runbook"))
 	}
 	if u := h.Permalink(ca.inc.Thread); u != "" {
-		refs = append(refs, link(u, "thread"))
+		refs = append(refs, slacktext.Link(u, "thread"))
 	}
 	if !a.StartsAt.IsZero() {
 		refs = append(refs, "since "+DateToken(a.StartsAt, "{date_short_pretty} {time}", a.StartsAt.UTC().Format("2 Jan 15:04 UTC")))
@@ -697,35 +661,35 @@ func (h *Handler) team(arg string) Response {
 		var lines []string
 		for i := range m.Teams {
 			t := &m.Teams[i]
-			line := "• *" + link(h.teamURL(t), teamName(t)) + "* `" + code(t.ID) + "`"
+			line := "• *" + slacktext.Link(h.teamURL(t), teamName(t)) + "* `" + slacktext.Code(t.ID, 80) + "`"
 			if t.Mission != "" {
-				line += " — " + esc(t.Mission, 140)
+				line += " — " + slacktext.Esc(t.Mission, 140)
 			}
 			lines = append(lines, line)
 		}
-		return Response{Text: "Teams", Blocks: []Block{section("*Teams*"), section(clip(strings.Join(lines, "\n")))}}
+		return Response{Text: "Teams", Blocks: []slacktext.Block{slacktext.Section("*Teams*"), slacktext.Section(strings.Join(lines, "\n"))}}
 	}
 	t := findTeam(m, arg)
 	if t == nil {
-		return notice(fmt.Sprintf("No team `%s`. Teams: %s.", code(arg), teamNames(m)))
+		return notice(fmt.Sprintf("No team `%s`. Teams: %s.", slacktext.Code(arg, 80), teamNames(m)))
 	}
-	head := "*" + link(h.teamURL(t), teamName(t)) + "*"
+	head := "*" + slacktext.Link(h.teamURL(t), teamName(t)) + "*"
 	if ch := channelText(t.Channel); ch != "" {
 		head += " · " + ch
 	}
 	if t.Mission != "" {
-		head += "\n" + esc(t.Mission, 500)
+		head += "\n" + slacktext.Esc(t.Mission, 500)
 	}
-	blocks := []Block{section(clip(head))}
+	blocks := []slacktext.Block{slacktext.Section(head)}
 	if len(t.Goals) > 0 {
-		blocks = append(blocks, section(clip("*Goals*\n"+bullets(t.Goals, 10, 200))))
+		blocks = append(blocks, slacktext.Section("*Goals*\n"+bullets(t.Goals, 10, 200)))
 	}
 	if len(t.Systems) > 0 {
 		var sys []string
 		for _, s := range t.Systems {
-			sys = append(sys, esc(s, 80))
+			sys = append(sys, slacktext.Esc(s, 80))
 		}
-		blocks = append(blocks, section(clip("*Systems*\n"+strings.Join(sys, ", "))))
+		blocks = append(blocks, slacktext.Section("*Systems*\n"+strings.Join(sys, ", ")))
 	}
 	if len(t.People) > 0 {
 		var lines []string
@@ -738,21 +702,21 @@ func (h *Handler) team(arg string) Response {
 			if len(p.Roles) > 0 {
 				var rs []string
 				for _, r := range p.Roles {
-					rs = append(rs, esc(r, 60))
+					rs = append(rs, slacktext.Esc(r, 60))
 				}
 				line += " — " + strings.Join(rs, ", ")
 			}
 			lines = append(lines, line)
 		}
-		blocks = append(blocks, section(clip("*People*\n"+strings.Join(lines, "\n"))))
+		blocks = append(blocks, slacktext.Section("*People*\n"+strings.Join(lines, "\n")))
 	}
 	if t.Oncall != nil {
 		text, _ := h.teamOncall(t, h.now())
 		if _, rest, ok := strings.Cut(text, "\n"); ok {
-			blocks = append(blocks, section(clip("*On call*\n"+rest)))
+			blocks = append(blocks, slacktext.Section("*On call*\n"+rest))
 		}
 	}
-	return Response{Text: "Team " + Escape(teamName(t)), Blocks: blocks}
+	return Response{Text: "Team " + slacktext.Escape(teamName(t)), Blocks: blocks}
 }
 
 func bullets(items []string, n, width int) string {
@@ -762,7 +726,7 @@ func bullets(items []string, n, width int) string {
 			lines = append(lines, fmt.Sprintf("…and %d more", len(items)-n))
 			break
 		}
-		lines = append(lines, "• "+esc(it, width))
+		lines = append(lines, "• "+slacktext.Esc(it, width))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -838,12 +802,12 @@ func (h *Handler) meetingList(m *handbook.Map, lead string) Response {
 	var lines []string
 	for i := range m.Meetings {
 		mt := &m.Meetings[i]
-		lines = append(lines, "• *"+link(h.abs(mt.URL), mt.Title)+"* — "+cadenceText(mt.Cadence))
+		lines = append(lines, "• *"+slacktext.Link(h.abs(mt.URL), mt.Title)+"* — "+cadenceText(mt.Cadence))
 	}
 	if len(lines) == 0 {
 		return notice("The handbook defines no meetings.")
 	}
-	return Response{Text: "Meetings", Blocks: []Block{section(lead), section(clip(strings.Join(lines, "\n")))}}
+	return Response{Text: "Meetings", Blocks: []slacktext.Block{slacktext.Section(lead), slacktext.Section(strings.Join(lines, "\n"))}}
 }
 
 func (h *Handler) meeting(arg string) Response {
@@ -854,41 +818,41 @@ func (h *Handler) meeting(arg string) Response {
 	found := findMeetings(m, arg)
 	switch len(found) {
 	case 0:
-		return h.meetingList(m, fmt.Sprintf("No meeting matches `%s`. The meetings are:", code(arg)))
+		return h.meetingList(m, fmt.Sprintf("No meeting matches `%s`. The meetings are:", slacktext.Code(arg, 80)))
 	case 1:
 	default:
 		var lines []string
 		for _, mt := range found {
-			lines = append(lines, "• *"+link(h.abs(mt.URL), mt.Title)+"* — "+cadenceText(mt.Cadence))
+			lines = append(lines, "• *"+slacktext.Link(h.abs(mt.URL), mt.Title)+"* — "+cadenceText(mt.Cadence))
 		}
-		return Response{Text: "Several meetings match", Blocks: []Block{
-			section(fmt.Sprintf("Several meetings match `%s`; be more specific:", code(arg))),
-			section(clip(strings.Join(lines, "\n"))),
+		return Response{Text: "Several meetings match", Blocks: []slacktext.Block{
+			slacktext.Section(fmt.Sprintf("Several meetings match `%s`; be more specific:", slacktext.Code(arg, 80))),
+			slacktext.Section(strings.Join(lines, "\n")),
 		}}
 	}
 	mt := found[0]
-	head := "*" + link(h.abs(mt.URL), mt.Title) + "*"
+	head := "*" + slacktext.Link(h.abs(mt.URL), mt.Title) + "*"
 	if mt.Owner != "" {
-		head += " · owned by " + esc(mt.Owner, 60)
+		head += " · owned by " + slacktext.Esc(mt.Owner, 60)
 	}
-	fields := []Text{mrkdwn("*Cadence*\n" + cadenceText(mt.Cadence))}
+	fields := []slacktext.Text{slacktext.Mrkdwn("*Cadence*\n" + cadenceText(mt.Cadence))}
 	if mt.Duration != "" {
-		tb := esc(mt.Duration, 20)
+		tb := slacktext.Esc(mt.Duration, 20)
 		if d, err := time.ParseDuration(mt.Duration); err == nil {
 			tb = bot.HumanDuration(d)
 		}
-		fields = append(fields, mrkdwn("*Time box*\n"+tb))
+		fields = append(fields, slacktext.Mrkdwn("*Time box*\n"+tb))
 	}
 	if len(mt.Attendees) > 0 {
 		var as []string
 		for _, a := range mt.Attendees {
-			as = append(as, esc(a, 60))
+			as = append(as, slacktext.Esc(a, 60))
 		}
-		fields = append(fields, mrkdwn("*Attendees*\n"+truncate(strings.Join(as, ", "), 1900)))
+		fields = append(fields, slacktext.Mrkdwn("*Attendees*\n"+slacktext.Shorten(strings.Join(as, ", "), 1900)))
 	}
-	blocks := []Block{section(head), {Type: "section", Fields: fields}}
+	blocks := []slacktext.Block{slacktext.Section(head), {Type: "section", Fields: fields}}
 	if mt.Cadence.Note != "" {
-		blocks = append(blocks, ctxBlock(esc(mt.Cadence.Note, 300)))
+		blocks = append(blocks, slacktext.Context(slacktext.Esc(mt.Cadence.Note, 300)))
 	}
 	if len(mt.Agenda) > 0 {
 		var lines []string
@@ -897,11 +861,11 @@ func (h *Handler) meeting(arg string) Response {
 				lines = append(lines, fmt.Sprintf("…and %d more", len(mt.Agenda)-15))
 				break
 			}
-			lines = append(lines, fmt.Sprintf("%d. %s", i+1, esc(a, 200)))
+			lines = append(lines, fmt.Sprintf("%d. %s", i+1, slacktext.Esc(a, 200)))
 		}
-		blocks = append(blocks, section(clip("*Agenda*\n"+strings.Join(lines, "\n"))))
+		blocks = append(blocks, slacktext.Section("*Agenda*\n"+strings.Join(lines, "\n")))
 	}
-	return Response{Text: "Meeting " + Escape(mt.Title), Blocks: blocks}
+	return Response{Text: "Meeting " + slacktext.Escape(mt.Title), Blocks: blocks}
 }
 
 // cadenceText is "Biweekly on Friday at 09:45 UTC".
@@ -926,5 +890,5 @@ func cadenceText(c handbook.Cadence) string {
 			s += " " + c.TimeZone
 		}
 	}
-	return esc(s, 200)
+	return slacktext.Esc(s, 200)
 }

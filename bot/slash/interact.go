@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/compasshq/compass/bot"
+	"github.com/compasshq/compass/bot/slacktext"
 )
 
 // Interaction is the part of Slack's block_actions payload the buttons need.
@@ -138,7 +139,7 @@ func (h *Handler) share(ctx context.Context, in Interaction, a Action) {
 		r.Blocks = r.Blocks[:n-1]
 	}
 	r.ResponseType = InChannel
-	r.Blocks = append(r.Blocks, ctxBlock("Shared by "+userRef(in)))
+	r.Blocks = append(r.Blocks, slacktext.Context("Shared by "+userRef(in)))
 	log := h.log.With("slack_user", in.User.ID)
 	if err := h.FollowUp(ctx, in.ResponseURL, r); err != nil {
 		log.Warn("share in channel failed", "error", err)
@@ -160,7 +161,7 @@ func userRef(in Interaction) string {
 	if name == "" {
 		name = in.User.Username
 	}
-	return esc(name, 80)
+	return slacktext.Esc(name, 80)
 }
 
 // actorOf is how the incident records who clicked: the Slack username. Not
@@ -178,7 +179,7 @@ func actorOf(in Interaction) string {
 
 // tell answers the clicker privately.
 func (h *Handler) tell(ctx context.Context, in Interaction, text string) {
-	r := Response{ResponseType: Ephemeral, Text: text, Blocks: []Block{section(text)}}
+	r := Response{ResponseType: Ephemeral, Text: text, Blocks: []slacktext.Block{slacktext.Section(text)}}
 	if err := h.FollowUp(ctx, in.ResponseURL, r); err != nil {
 		h.log.Warn("could not tell the clicker", "slack_user", in.User.ID, "text", text, "error", err)
 	}
@@ -205,23 +206,23 @@ func (h *Handler) setStatus(ctx context.Context, in Interaction, a Action, id st
 	inc, err := h.opt.Incidents.Find(ctx, key)
 	switch {
 	case errors.Is(err, bot.ErrNotFound):
-		h.tell(ctx, in, fmt.Sprintf(":warning: Could not %s: no incident `%s`.", verb, code(key)))
+		h.tell(ctx, in, fmt.Sprintf(":warning: Could not %s: no incident `%s`.", verb, slacktext.Code(key, 80)))
 		return
 	case err != nil:
 		log.Error("find incident for button", "error", err)
-		h.tell(ctx, in, fmt.Sprintf(":warning: Could not %s `%s` right now (the incident store failed). Try again.", verb, code(key)))
+		h.tell(ctx, in, fmt.Sprintf(":warning: Could not %s `%s` right now (the incident store failed). Try again.", verb, slacktext.Code(key, 80)))
 		return
 	}
 	switch {
 	case inc.Status == bot.StatusResolved:
-		h.tell(ctx, in, fmt.Sprintf("`%s` is already resolved.", code(key)))
+		h.tell(ctx, in, fmt.Sprintf("`%s` is already resolved.", slacktext.Code(key, 80)))
 		return
 	case status == bot.StatusAcknowledged && inc.Status == bot.StatusAcknowledged:
 		by := ""
 		if inc.Owner != "" {
 			by = " by " + actor(inc.Owner)
 		}
-		h.tell(ctx, in, fmt.Sprintf("`%s` is already acknowledged%s.", code(key), by))
+		h.tell(ctx, in, fmt.Sprintf("`%s` is already acknowledged%s.", slacktext.Code(key, 80), by))
 		return
 	}
 	if pdID, ok := strings.CutPrefix(key, "pagerduty/"); ok {
@@ -231,7 +232,7 @@ func (h *Handler) setStatus(ctx context.Context, in Interaction, a Action, id st
 		}
 		if err := h.opt.PagerDuty.SetStatus(ctx, pdID, string(status)); err != nil {
 			log.Warn("pagerduty refused status change", "error", err)
-			h.tell(ctx, in, fmt.Sprintf(":warning: PagerDuty did not %s incident `%s`: %s\nThe thread is unchanged.", verb, code(pdID), esc(err.Error(), 400)))
+			h.tell(ctx, in, fmt.Sprintf(":warning: PagerDuty did not %s incident `%s`: %s\nThe thread is unchanged.", verb, slacktext.Code(pdID, 80), slacktext.Esc(err.Error(), 400)))
 			return
 		}
 		log.Info("pagerduty incident status changed", "status", status)
@@ -246,9 +247,9 @@ func (h *Handler) setStatus(ctx context.Context, in Interaction, a Action, id st
 	}}}
 	if err := h.opt.Sink.Accept(ctx, d); err != nil {
 		log.Error("record button click", "error", err)
-		msg := fmt.Sprintf(":warning: Could not record that you %sd `%s`: %s. Try again.", verb, code(key), esc(err.Error(), 200))
+		msg := fmt.Sprintf(":warning: Could not record that you %sd `%s`: %s. Try again.", verb, slacktext.Code(key, 80), slacktext.Esc(err.Error(), 200))
 		if strings.HasPrefix(key, "pagerduty/") {
-			msg = fmt.Sprintf(":warning: PagerDuty has it %sd, but the thread could not be updated (%s); it will catch up when PagerDuty's webhook arrives.", verb, esc(err.Error(), 200))
+			msg = fmt.Sprintf(":warning: PagerDuty has it %sd, but the thread could not be updated (%s); it will catch up when PagerDuty's webhook arrives.", verb, slacktext.Esc(err.Error(), 200))
 		}
 		h.tell(ctx, in, msg)
 		return

@@ -17,6 +17,7 @@ import (
 	"github.com/compasshq/compass/bot/pagerduty"
 	"github.com/compasshq/compass/bot/slack"
 	"github.com/compasshq/compass/bot/slacktest"
+	"github.com/compasshq/compass/bot/slacktext"
 	"github.com/compasshq/compass/bot/sqlite"
 )
 
@@ -286,7 +287,7 @@ func TestShareInChannel(t *testing.T) {
 	h := newTestHandler(t, Options{Incidents: sampleIncidents()})
 	answer := h.Answer(context.Background(), Command{Command: "/compass", Text: "oncall sre"})
 	share := answer.Blocks[len(answer.Blocks)-1]
-	btn, ok := share.Elements[0].(Button)
+	btn, ok := share.Elements[0].(slacktext.Button)
 	if !ok || btn.ActionID != ActionShare {
 		t.Fatalf("last block is not the share button: %+v", share)
 	}

@@ -199,8 +199,6 @@ func MapSeverity(v string) bot.Severity {
 	return ""
 }
 
-var rank = map[bot.Severity]int{bot.SeverityCritical: 3, bot.SeverityWarning: 2, bot.SeverityInfo: 1}
-
 func severity(common map[string]string, alerts []bot.Alert) bot.Severity {
 	if s, ok := common["severity"]; ok {
 		return MapSeverity(s)
@@ -213,7 +211,7 @@ func severity(common map[string]string, alerts []bot.Alert) bot.Severity {
 			if firingOnly && a.Status != bot.StatusFiring {
 				continue
 			}
-			if s := MapSeverity(a.Labels["severity"]); rank[s] > rank[best] {
+			if s := MapSeverity(a.Labels["severity"]); s.Rank() > best.Rank() {
 				best = s
 			}
 		}
