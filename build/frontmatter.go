@@ -186,9 +186,8 @@ func decodeFrontMatter(file string, fm []byte, p *problems) Meta {
 			}
 		}
 	}
-	if _, ok := seen["title"]; !ok {
-		p.errorf(Position{File: file, Line: 1, Col: 1}, "front matter has no title (required)")
-	}
+	// A missing title is taken from the first # heading (as MkDocs, MyST
+	// and Docusaurus do); render warns when there is none either.
 	if m.Charter != nil {
 		if m.Charter.Team == "" {
 			p.errorf(d.pos(root), "charter has no team (required): the team id, like team: sre")

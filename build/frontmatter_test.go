@@ -12,7 +12,7 @@ func TestFrontMatterProblems(t *testing.T) {
 		want string // problems, one per line
 	}{
 		{"valid guide", "title: A\nkind: guide\ntags: [x]\nweight: 3\ndraft: false\n", ""},
-		{"missing title", "kind: guide\n", "f.md:1:1: front matter has no title (required)"},
+		{"missing title (taken from the first heading)", "kind: guide\n", ""},
 		{"empty title", "title: \"\"\n", "f.md:2:8: title must not be empty"},
 		{"unknown kind", "title: A\nkind: memo\n", `f.md:3:7: kind: "memo" is not one of policy, charter, meeting, runbook, guide`},
 		{"unknown key", "title: A\nauthor: me\n", `f.md:3:1: warning: unknown key "author"`},

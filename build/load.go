@@ -1,6 +1,8 @@
 package build
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -108,6 +110,7 @@ func Load(ctx context.Context, opts Options) (*Site, error) {
 	s.drafts = drafts
 	slices.SortFunc(s.Pages, func(a, b *Page) int { return strings.Compare(a.URL, b.URL) })
 	s.registerAliases(&all)
+	s.scanPages(&all)
 
 	// Render every page on every core. Links resolve against the page
 	// paths known now; anchors are checked once every page has headings.
@@ -261,16 +264,17 @@ func unwrapPathError(err error) error {
 type linkTarget struct {
 	page  *Page  // nil for files and unknown targets
 	frag  string // anchor, without "#"
+	title string // the target's title, for links written without text
 	draft bool   // points at a draft page left out of this build
 }
 
 // render renders p's Markdown and returns where each link points.
 func (s *Site) render(md *markdown.Renderer, p *Page, drafts map[string]bool, pr *problems) map[string]linkTarget {
 	targets := map[string]linkTarget{}
-	resolve := func(dest string) (string, bool) {
+	resolve := func(dest string) markdown.Target {
 		t, href, ok := s.resolve(p, dest, drafts)
 		targets[dest] = t
-		return href, ok
+		return markdown.Target{Href: href, Title: t.title, OK: ok}
 	}
 	res, err := md.Render(p.body, p.bodyLine, resolve)
 	if err != nil {
@@ -280,13 +284,17 @@ func (s *Site) render(md *markdown.Renderer, p *Page, drafts map[string]bool, pr
 	p.HTML = template.HTML(res.HTML) // #nosec: produced by our Markdown renderer, raw HTML escaped unless the site opts in
 	p.Intro = res.Intro
 	p.Headings = res.Headings
+	p.labels = res.Labels
 	p.links = res.Links
 	p.body = nil
 	p.Title = p.Meta.Title
-	if p.Title == "" && !p.hasFM {
+	if p.Title == "" {
 		p.Title = res.Title
 	}
 	if p.Title == "" {
+		if _, set := p.Meta.pos["title"]; p.hasFM && !set {
+			pr.warnf(Position{File: p.File, Line: 1, Col: 1}, "page has no title: set title in the front matter or start with a # heading; titled from its file name")
+		}
 		if p.IsIndexFile() {
 			p.Title = humanize(path.Base(path.Dir(p.Path)))
 		} else {
@@ -343,6 +351,14 @@ func (s *Site) resolve(p *Page, dest string, drafts map[string]bool) (linkTarget
 		suffix = "#" + frag
 	}
 	if raw == "" {
+		if l, ok := s.labels[markdown.LabelKey(frag)]; ok {
+			// MyST labels are global: "#label" reaches it on any page.
+			t.page, t.frag, t.title = l.page, l.id, l.title
+			if l.page == p {
+				return t, "#" + l.id, true
+			}
+			return t, s.basePath + l.page.URL + "#" + l.id, true
+		}
 		t.page = p
 		return t, suffix, true
 	}
@@ -390,6 +406,9 @@ func (s *Site) resolve(p *Page, dest string, drafts map[string]bool) (linkTarget
 	for _, c := range candidates {
 		if tp := s.byPath[c]; tp != nil {
 			t.page = tp
+			if frag == "" {
+				t.title = tp.linkTitle
+			}
 			return t, s.basePath + tp.URL + suffix, true
 		}
 		if drafts[c] {
@@ -402,6 +421,37 @@ func (s *Site) resolve(p *Page, dest string, drafts map[string]bool) (linkTarget
 		return t, s.basePath + urlFor(path.Join(rel, "_index.md")) + suffix, true
 	}
 	return t, "", false
+}
+
+// labelRef is where a MyST label is defined.
+type labelRef struct {
+	page      *Page
+	id, title string
+	pos       Position
+}
+
+// scanPages learns every page's MyST labels and the title a link without
+// text shows, before any page renders its links. Pages with a front
+// matter title and no "(label)=" are not read at all.
+func (s *Site) scanPages(pr *problems) {
+	s.labels = map[string]labelRef{}
+	for _, p := range s.Pages {
+		p.linkTitle = p.Meta.Title
+		if p.linkTitle != "" && !bytes.Contains(p.body, []byte(")=")) {
+			continue
+		}
+		o := markdown.Scan(p.body, p.bodyLine)
+		p.linkTitle = cmp.Or(p.linkTitle, o.Title)
+		for _, l := range o.Labels {
+			pos := Position{File: p.File, Line: l.Line, Col: 1}
+			key := markdown.LabelKey(l.Name)
+			if other, ok := s.labels[key]; ok {
+				pr.warnf(pos, "label %q is already defined at %s; links go there", l.Name, other.pos)
+				continue
+			}
+			s.labels[key] = labelRef{page: p, id: l.ID, title: cmp.Or(l.Title, p.linkTitle), pos: pos}
+		}
+	}
 }
 
 // checkLinks reports links that match nothing and anchors that match no
@@ -438,6 +488,9 @@ func (s *Site) checkLinks(targets []map[string]linkTarget, pr *problems) {
 				set = map[string]bool{}
 				for _, h := range t.page.Headings {
 					set[h.ID] = true
+				}
+				for _, l := range t.page.labels {
+					set[l.ID] = true
 				}
 				ids[t.page] = set
 			}

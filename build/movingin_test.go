@@ -1,6 +1,7 @@
 package build
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -95,5 +96,59 @@ func TestContentFileConflicts(t *testing.T) {
 	}, "\n")
 	if got != want {
 		t.Fatalf("problems:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestMySTLabelsAreGlobal checks that "(label)=" targets resolve from any
+// page, case-insensitively, that links without text take the target's
+// title, and that the label line neither shows nor stops the page title.
+func TestMySTLabelsAreGlobal(t *testing.T) {
+	site := `
+-- content/index.md --
+(home)=
+# Welcome
+
+See [](#Oncall-Rota), {ref}´oncall-rota´, {ref}´the costs <costs>´, [](team/rota.md) and [back](#home).
+-- content/team/rota.md --
+---
+kind: guide
+---
+(oncall-rota)=
+# On-call rota
+
+(costs)=
+| a | b |
+| - | - |
+-- content/team/other.md --
+# Other
+
+[broken](#no-such-label)
+`
+	site = strings.ReplaceAll(site, "´", "`")
+	s, err := Load(t.Context(), Options{Source: writeSite(t, site)})
+	var ce ContentErrors
+	if !errors.As(err, &ce) || len(ce) != 1 || ce[0].Error() != `content/team/other.md:3:1: link to "#no-such-label": this page has no heading with id "no-such-label"` {
+		t.Fatalf("want one broken-label error, got %v", err)
+	}
+	home := string(s.PageByURL("/").HTML)
+	for _, want := range []string{
+		`<a href="/team/rota/#oncall-rota">On-call rota</a>`,
+		`<a href="/team/rota/#costs">the costs</a>`,
+		`<a href="/team/rota/">On-call rota</a>`,
+		`<a href="#home">back</a>`,
+	} {
+		if !strings.Contains(home, want) {
+			t.Errorf("home page lacks %s:\n%s", want, home)
+		}
+	}
+	if n := strings.Count(home, `<a href="/team/rota/#oncall-rota">On-call rota</a>`); n != 2 {
+		t.Errorf("want both label links titled, got %d:\n%s", n, home)
+	}
+	rota := s.PageByURL("/team/rota/")
+	if rota.Title != "On-call rota" {
+		t.Errorf("title %q, want the first heading's", rota.Title)
+	}
+	if strings.Contains(string(rota.HTML), ")=") || !strings.Contains(string(rota.HTML), `<span id="costs"></span>`) {
+		t.Errorf("label lines must not show, and non-heading labels are anchors:\n%s", rota.HTML)
 	}
 }

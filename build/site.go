@@ -65,10 +65,11 @@ type Site struct {
 	static   map[string]bool  // files under static/, slash paths, copied to the site root
 	aliases  map[string]*Page // alias URL → target
 	theme    *theme
-	teams    map[string]*Page // team id → charter page
-	dirs     map[string]bool  // content-relative folders holding a built page, each with a folder page
-	drafts   map[string]bool  // content-relative paths of drafts left out (no --drafts), so links to them say why
-	nav      navCache         // sidebar markup per folder, see NavHTML
+	teams    map[string]*Page    // team id → charter page
+	dirs     map[string]bool     // content-relative folders holding a built page, each with a folder page
+	labels   map[string]labelRef // MyST label (markdown.LabelKey) → where it is defined
+	drafts   map[string]bool     // content-relative paths of drafts left out (no --drafts), so links to them say why
+	nav      navCache            // sidebar markup per folder, see NavHTML
 	headings int
 }
 
@@ -106,6 +107,8 @@ type Page struct {
 	body      []byte
 	bodyLine  int
 	links     []markdown.Link
+	labels    []markdown.Label
+	linkTitle string // Meta.Title, else the first # heading: what a link without text to this page shows
 	diags     []markdown.Diagnostic
 }
 

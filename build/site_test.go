@@ -281,11 +281,11 @@ kind: charter
 		t.Fatal("build succeeded, want content errors")
 	}
 	want := `content/_index.md:3:1: warning: unknown key "colour"
+content/b.md:1:1: warning: page has no title: set title in the front matter or start with a # heading; titled from its file name
 content/_index.md:5:1: link to "missing.md" matches no page
 content/_index.md:5:24: link to "a.md#nope": content/a.md has no heading with id "nope"
 content/a.md:4:9: weight: want a whole number, got "heavy"
 content/a.md:5:12: effective: want a date like 2025-01-31, got "someday"
-content/b.md:1:1: front matter has no title (required)
 content/b.md:3:11: duration: "forever" is not a duration like 30m or 1h30m
 content/b.md:5:10: cadence.every: "fortnightly" is not one of weekly, daily, biweekly, monthly
 content/c.md:2:1: charter has no team (required): the team id, like team: sre

@@ -23,6 +23,7 @@ func (r *htmlRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(kindUnknownDirective, r.unknown)
 	reg.Register(kindRole, r.role)
 	reg.Register(kindTemplateTag, r.template)
+	reg.Register(kindLabel, r.label)
 	if !r.unsafe {
 		reg.Register(ast.KindRawHTML, r.rawHTML)
 		reg.Register(ast.KindHTMLBlock, r.htmlBlock)
@@ -145,7 +146,7 @@ func (r *htmlRenderer) role(w util.BufWriter, source []byte, node ast.Node, ente
 		_, _ = w.WriteString("</" + tag + ">")
 	}
 	switch n.name {
-	case "ref", "doc":
+	case "ref", "doc", "numref":
 		_, _ = w.WriteString(`<a href="`)
 		if r.unsafe || !ghtml.IsDangerousURL([]byte(n.dest)) {
 			_, _ = w.Write(util.EscapeHTML(util.URLEscape([]byte(n.dest), true)))
@@ -178,6 +179,16 @@ func (r *htmlRenderer) role(w util.BufWriter, source []byte, node ast.Node, ente
 		writeEscaped(w, n.raw)
 	}
 	return ast.WalkContinue, nil
+}
+
+// label renders a target that names no heading as an empty anchor.
+func (r *htmlRenderer) label(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+	if n := node.(*labelNode); entering && !n.onHeading {
+		_, _ = w.WriteString(`<span id="`)
+		writeEscaped(w, n.id)
+		_, _ = w.WriteString(`"></span>` + "\n")
+	}
+	return ast.WalkSkipChildren, nil
 }
 
 func (r *htmlRenderer) template(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {

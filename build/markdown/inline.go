@@ -32,7 +32,7 @@ func (n *roleNode) Dump(source []byte, level int) {
 
 // knownRoles are the MyST roles we can render without Sphinx.
 var knownRoles = map[string]bool{
-	"ref": true, "doc": true, "kbd": true, "abbr": true,
+	"ref": true, "doc": true, "numref": true, "kbd": true, "abbr": true,
 	"sub": true, "subscript": true, "sup": true, "superscript": true,
 	"code": true, "samp": true, "file": true, "command": true, "term": true,
 }
@@ -164,12 +164,12 @@ func parseRole(line []byte, seg text.Segment, block text.Reader, st *renderState
 	lname := strings.ToLower(name)
 	n := &roleNode{name: lname, content: content, raw: raw, known: knownRoles[lname]}
 	switch lname {
-	case "ref", "doc":
+	case "ref", "doc", "numref":
 		n.label, n.dest = splitRoleTarget(content)
 		if lname == "doc" && !strings.Contains(n.dest, "#") && !strings.HasSuffix(n.dest, ".md") {
 			n.dest += ".md" // Sphinx names documents without their suffix
-		} else if lname == "ref" && !strings.ContainsAny(n.dest, "#/") {
-			n.dest = "#" + n.dest // a label; we can only look for it on this page
+		} else if lname != "doc" && !strings.ContainsAny(n.dest, "#/") {
+			n.dest = "#" + n.dest // a label, which the resolver looks up site-wide
 		}
 	}
 	if !n.known {
@@ -183,7 +183,7 @@ func parseRole(line []byte, seg text.Segment, block text.Reader, st *renderState
 const maxRoleName = 64
 
 // splitRoleTarget splits "Link text <target>" into its parts; a bare
-// "target" is its own text.
+// "target" has no text of its own (it shows the target's title).
 func splitRoleTarget(s string) (label, target string) {
 	s = strings.TrimSpace(s)
 	if strings.HasSuffix(s, ">") {
@@ -191,5 +191,5 @@ func splitRoleTarget(s string) (label, target string) {
 			return strings.TrimSpace(s[:i]), strings.TrimSpace(s[i+1 : len(s)-1])
 		}
 	}
-	return s, s
+	return "", s
 }

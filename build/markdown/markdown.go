@@ -94,6 +94,7 @@ func New(opts Options) *Renderer {
 				util.Prioritized(directiveFenceParser{}, 650),
 				util.Prioritized(colonFenceParser{}, 660),
 				util.Prioritized(admonitionParser{}, 670),
+				util.Prioritized(labelParser{}, 680),
 			),
 			parser.WithInlineParsers(util.Prioritized(braceParser{}, 90)),
 			parser.WithASTTransformers(
@@ -112,6 +113,7 @@ type Result struct {
 	Title       string       // plain text of the first level-1 heading, "" if none
 	Intro       string       // plain text before the first heading (for search)
 	Headings    []Heading    // every heading, document order
+	Labels      []Label      // MyST "(label)=" targets, document order
 	Links       []Link       // every link/image destination passed to resolve, with position
 	Diagnostics []Diagnostic // warnings found while rendering, in file order
 }
@@ -139,6 +141,16 @@ type Link struct {
 	Line, Col      int // Col counts characters, 1-based
 }
 
+// Target is where resolve says an internal link destination points.
+type Target struct {
+	Href string // the destination to write instead
+	// Title is the target's title (a page's, or the heading a label
+	// names); a link written without text, "[](#label)" or {ref}`label`,
+	// shows it. "" when unknown.
+	Title string
+	OK    bool // false when the destination is internal but matches nothing
+}
+
 // Diagnostic is a warning about the content at a file position; Col counts
 // characters, 1-based.
 type Diagnostic struct {
@@ -153,10 +165,10 @@ type Diagnostic struct {
 // resolve is called for every link and image destination that is not
 // external (no URL scheme, not starting with "//"), such as
 // "../policies/oncall.md#escalation", "#local-anchor" or "/abs/path/". It
-// returns the rewritten destination, and ok=false when the destination is
+// returns the rewritten destination, and OK=false when the destination is
 // internal but matches nothing; the destination is then kept as written and
 // the Link has OK=false for the caller to report. resolve may be nil.
-func (r *Renderer) Render(body []byte, firstLine int, resolve func(dest string) (string, bool)) (*Result, error) {
+func (r *Renderer) Render(body []byte, firstLine int, resolve func(dest string) Target) (*Result, error) {
 	if firstLine < 1 {
 		firstLine = 1
 	}
@@ -177,7 +189,7 @@ func (r *Renderer) Render(body []byte, firstLine int, resolve func(dest string) 
 		Diagnostics: st.diags,
 	}
 	if c, ok := pc.Get(collectedKey).(*collected); ok {
-		res.Title, res.Intro, res.Headings = c.title, c.intro, c.headings
+		res.Title, res.Intro, res.Headings, res.Labels = c.title, c.intro, c.headings, c.labels
 	}
 	slices.SortStableFunc(res.Diagnostics, func(a, b Diagnostic) int {
 		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))

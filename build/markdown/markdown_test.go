@@ -20,18 +20,23 @@ const testFirstLine = 3
 
 // fakeResolve stands in for the build's link resolver: ".md" paths become
 // page URLs, anything mentioning "missing" matches nothing.
-func fakeResolve(dest string) (string, bool) {
+// Labels starting "lbl-" are titled "Title of <label>".
+func fakeResolve(dest string) Target {
 	if strings.Contains(dest, "missing") {
-		return "", false
+		return Target{}
 	}
 	path, frag, _ := strings.Cut(dest, "#")
+	title := ""
+	if strings.HasPrefix(frag, "lbl-") {
+		title = "Title of " + frag
+	}
 	if strings.HasSuffix(path, ".md") {
 		path = "/" + strings.TrimPrefix(strings.TrimSuffix(path, ".md"), "../") + "/"
 	}
 	if frag != "" {
-		return path + "#" + frag, true
+		return Target{Href: path + "#" + frag, Title: title, OK: true}
 	}
-	return path, true
+	return Target{Href: path, OK: true}
 }
 
 // summary renders everything in a Result except the HTML as stable text.
@@ -40,6 +45,9 @@ func summary(res *Result) string {
 	fmt.Fprintf(&b, "title: %q\nintro: %q\n", res.Title, res.Intro)
 	for _, h := range res.Headings {
 		fmt.Fprintf(&b, "heading: h%d line %d id=%q text=%q\n  body: %q\n", h.Level, h.Line, h.ID, h.Text, h.Body)
+	}
+	for _, l := range res.Labels {
+		fmt.Fprintf(&b, "label: line %d %q id=%q title=%q\n", l.Line, l.Name, l.ID, l.Title)
 	}
 	for _, l := range res.Links {
 		fmt.Fprintf(&b, "link: %d:%d %q -> %q ok=%v image=%v\n", l.Line, l.Col, l.Dest, l.Resolved, l.OK, l.Image)
@@ -416,4 +424,37 @@ func FuzzCollapse(f *testing.F) {
 			t.Errorf("collapse(%q) = %q, want %q", s, got, want)
 		}
 	})
+}
+
+// TestScanAgreesWithRender checks that the cheap pre-render Scan finds the
+// same title and labels as a full render of every golden page, so links
+// resolved before rendering match what the pages render.
+func TestScanAgreesWithRender(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := New(Options{})
+	for _, file := range files {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := r.Render(src, testFirstLine, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := Scan(src, testFirstLine)
+		var want []Label
+		for _, l := range res.Labels {
+			want = append(want, l)
+		}
+		// Scan does not apply the typographer's quotes.
+		if got.Title != strings.NewReplacer("’", "'", "‘", "'", "“", `"`, "”", `"`).Replace(res.Title) {
+			t.Errorf("%s: Scan title %q, Render title %q", file, got.Title, res.Title)
+		}
+		if fmt.Sprint(got.Labels) != fmt.Sprint(want) {
+			t.Errorf("%s: Scan labels\n%v\nRender labels\n%v", file, got.Labels, want)
+		}
+	}
 }

@@ -18,7 +18,7 @@ var stateKey = parser.NewContextKey()
 type renderState struct {
 	source    []byte
 	firstLine int
-	resolve   func(string) (string, bool)
+	resolve   func(string) Target
 	lineStart []int                        // byte offsets where each body line starts, built lazily
 	last      struct{ off, line, col int } // the previous position computed
 

@@ -2,6 +2,7 @@ package markdown
 
 import (
 	"bytes"
+	"cmp"
 	"html"
 	"regexp"
 	"strconv"
@@ -27,6 +28,7 @@ type collected struct {
 	title    string
 	intro    string
 	headings []Heading
+	labels   []Label
 }
 
 var collectedKey = parser.NewContextKey()
@@ -61,6 +63,22 @@ func (c collector) Transform(doc *ast.Document, reader text.Reader, pc parser.Co
 					st.warn(n.Pos(), "duplicate heading id %q; using %q", id, got)
 					n.SetAttributeString("id", []byte(got))
 				}
+			}
+		case *labelNode:
+			if h, ok := n.NextSibling().(*ast.Heading); ok {
+				if h.Attributes() == nil {
+					trailingAttributes(h, source)
+				}
+				if _, has := h.AttributeString("id"); !has {
+					// The heading claims it below as its explicit id.
+					h.SetAttributeString("id", []byte(n.id))
+					n.onHeading = true
+					break
+				}
+			}
+			if got := ids.claim(n.id); got != n.id {
+				st.warn(n.Pos(), "duplicate id %q; using %q", n.id, got)
+				n.id = got
 			}
 		case *calloutNode:
 			if n.id != "" {
@@ -108,12 +126,26 @@ func (c collector) Transform(doc *ast.Document, reader text.Reader, pc parser.Co
 			if h.Level == 1 && out.title == "" {
 				out.title = h.Text
 			}
+			// Every label just above a heading is titled by it.
+			i := len(out.labels) - 1
+			for prev := n.PreviousSibling(); i >= 0; prev = prev.PreviousSibling() {
+				if _, ok := prev.(*labelNode); !ok {
+					break
+				}
+				out.labels[i].Title = h.Text
+				i--
+			}
 			out.headings = append(out.headings, h)
 			current = len(out.headings) - 1
 			resolveInside(n, st)
 			return ast.WalkSkipChildren, nil
 		case *ast.Link, *ast.Image, *roleNode:
 			resolveLink(n, st)
+		case *labelNode:
+			lb := Label{Name: n.name, ID: n.id}
+			lb.Line, _ = st.position(labelPos(n, source))
+			out.labels = append(out.labels, lb)
+			return ast.WalkSkipChildren, nil
 		case *ast.RawHTML:
 			if !c.unsafeHTML && !isComment(n.Segments, source) && !isClosingTag(n.Segments, source) {
 				st.warn(n.Segments.At(0).Start, "raw HTML escaped; set unsafe HTML to render it")
@@ -243,7 +275,7 @@ func resolveLink(n ast.Node, st *renderState) {
 	case *ast.Image:
 		dest, image = string(util.UnescapePunctuations(n.Destination)), true // goldmark places an image at its '!'
 	case *roleNode:
-		if n.name != "ref" && n.name != "doc" {
+		if n.name != "ref" && n.name != "doc" && n.name != "numref" {
 			return
 		}
 		dest = n.dest
@@ -253,22 +285,45 @@ func resolveLink(n ast.Node, st *renderState) {
 	}
 	l := Link{Dest: dest, Resolved: dest, OK: true, Image: image}
 	l.Line, l.Col = st.position(pos)
+	var t Target
 	if st.resolve != nil {
-		if r, ok := st.resolve(dest); ok {
-			l.Resolved = r
+		if t = st.resolve(dest); t.OK {
+			l.Resolved = t.Href
 			switch n := n.(type) {
 			case *ast.Link:
-				n.Destination = []byte(r)
+				n.Destination = []byte(t.Href)
 			case *ast.Image:
-				n.Destination = []byte(r)
+				n.Destination = []byte(t.Href)
 			case *roleNode:
-				n.dest = r
+				n.dest = t.Href
 			}
 		} else {
 			l.OK = false
 		}
 	}
+	// A link without text shows its target's title, as MyST does.
+	switch n := n.(type) {
+	case *ast.Link:
+		if n.FirstChild() == nil && t.Title != "" {
+			n.AppendChild(n, ast.NewString([]byte(t.Title)))
+		}
+	case *roleNode:
+		if n.label == "" {
+			n.label = cmp.Or(t.Title, n.content)
+		}
+		if strings.Contains(n.label, "%s") { // {numref}`Figure %s <label>`
+			n.label = strings.ReplaceAll(n.label, "%s", cmp.Or(t.Title, n.content))
+		}
+	}
 	st.links = append(st.links, l)
+}
+
+// labelPos is the body offset of a label line.
+func labelPos(n *labelNode, source []byte) int {
+	if n.Lines().Len() > 0 {
+		return n.Lines().At(0).Start
+	}
+	return max(n.Pos(), 0)
 }
 
 func isComment(segs *text.Segments, source []byte) bool {
