@@ -46,6 +46,7 @@ func BenchmarkHandler(b *testing.B) {
 			for b.Loop() {
 				req := httptest.NewRequest(http.MethodPost, "/hooks/alertmanager", bytes.NewReader(body))
 				req.Header.Set("Authorization", "Bearer t")
+				req.Header.Set("Content-Type", "application/json")
 				rec := httptest.NewRecorder()
 				h.ServeHTTP(rec, req)
 				if rec.Code != http.StatusOK {

@@ -64,9 +64,11 @@ func BadRequest(format string, args ...any) *Error {
 
 // Handler is the common front of an adapter. Requests pass, in order: method
 // (405), Authenticate on the headers (401/403, before the body is read),
-// the body limit (413), Verify on the raw body (401/403, for signatures),
-// UTF-8 (400), Decode (400), then Sink.Accept (503 on bot.ErrOverloaded, 500
-// otherwise). Nothing reaches the sink unless every check passed.
+// Content-Type (415: every source sends JSON), the body limit (413), Verify
+// on the raw body (401/403, for signatures), UTF-8 (400), Decode (400), then
+// Sink.Accept (503 on bot.ErrOverloaded, 500 otherwise). Nothing reaches the
+// sink unless every check passed. When the Sink is also an Observer it is
+// told the outcome of every request.
 type Handler struct {
 	Source       string                                                                  // "alertmanager", … for logs
 	MaxBytes     int64                                                                   // body limit; DefaultMaxBytes when ≤ 0
@@ -92,6 +94,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.reject(w, log, err)
 			return
 		}
+	}
+	if err := checkContentType(r.Header.Get("Content-Type")); err != nil {
+		w.Header().Set("Accept-Post", "application/json")
+		h.reject(w, log, err)
+		return
 	}
 	body, err := h.readBody(w, r)
 	if err != nil {
@@ -122,7 +129,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	log = log.With("delivery_id", d.ID, "content_key", d.ContentKey, "incident_key", incidentKeys(d))
-	if err := h.Sink.Accept(r.Context(), d); err != nil {
+	// The bot notes duplicates on the request's receipt (the server's, for
+	// its log line, or our own when served without one).
+	ctx, rc := r.Context(), bot.ReceiptFrom(r.Context())
+	if rc == nil {
+		ctx, rc = bot.WithReceipt(ctx)
+	}
+	dups := rc.Duplicates()
+	if err := h.Sink.Accept(ctx, d); err != nil {
 		switch {
 		case errors.Is(err, bot.ErrOverloaded):
 			ra := h.RetryAfter
@@ -131,15 +145,23 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			w.Header().Set("Retry-After", strconv.Itoa(int((ra+time.Second-1)/time.Second)))
 			log.Warn("webhook deferred: bot overloaded", "retry_after", ra.String())
+			h.observe(OutcomeRefused, ReasonOverloaded)
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "overloaded; retry later"})
 		case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 			log.Info("webhook abandoned: client went away", "error", err)
+			h.observe(OutcomeRefused, ReasonCancelled)
 			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "request cancelled"})
 		default:
 			log.Error("webhook not accepted", "error", err)
+			h.observe(OutcomeRefused, ReasonError)
 			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error; retry later"})
 		}
 		return
+	}
+	if rc.Duplicates() > dups {
+		h.observe(OutcomeDuplicate, "")
+	} else {
+		h.observe(OutcomeAccepted, "")
 	}
 	log.Info("webhook accepted", "events", len(d.Events))
 	writeJSON(w, http.StatusOK, map[string]any{"status": "accepted", "events": len(d.Events)})
@@ -176,6 +198,7 @@ func (h *Handler) reject(w http.ResponseWriter, log *slog.Logger, err error) {
 	case http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="compass"`)
 	}
+	h.observe(OutcomeRefused, statusReason(we.Status))
 	lvl := slog.LevelInfo
 	if we.Status >= 500 {
 		lvl = slog.LevelError

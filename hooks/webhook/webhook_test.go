@@ -13,9 +13,17 @@ import (
 	"github.com/compasshq/compass/bot"
 )
 
-type sinkFunc func(context.Context, bot.Delivery) error
+// observedSink is a Sink that is also an Observer, as bot/metrics's is.
+type observedSink struct {
+	accept   func(context.Context, bot.Delivery) error
+	outcomes []string // "source outcome reason"
+}
 
-func (f sinkFunc) Accept(ctx context.Context, d bot.Delivery) error { return f(ctx, d) }
+func (s *observedSink) Accept(ctx context.Context, d bot.Delivery) error { return s.accept(ctx, d) }
+
+func (s *observedSink) Webhook(source, outcome, reason string) {
+	s.outcomes = append(s.outcomes, strings.TrimSpace(source+" "+outcome+" "+reason))
+}
 
 func newHandler(sinkErr error, calls *int) *Handler {
 	return &Handler{
@@ -30,34 +38,61 @@ func newHandler(sinkErr error, calls *int) *Handler {
 			}
 			return bot.Delivery{Source: "test", ContentKey: "k", Events: []bot.Event{{Key: "test/1"}}}, nil
 		},
-		Sink: sinkFunc(func(context.Context, bot.Delivery) error { *calls++; return sinkErr }),
+		Sink: &observedSink{accept: func(context.Context, bot.Delivery) error { *calls++; return sinkErr }},
 	}
 }
 
+type statusCase struct {
+	name          string
+	method        string
+	body          io.Reader
+	contentLength int64 // -1: unknown (chunked)
+	sinkErr       error
+	retryAfter    time.Duration
+	wantStatus    int
+	wantCalls     int
+	contentType   string // "" is application/json; "-" sends none
+	wantHeader    [2]string
+	wantOutcome   string
+}
+
 func TestHandlerStatus(t *testing.T) {
-	tests := []struct {
-		name          string
-		method        string
-		body          io.Reader
-		contentLength int64 // -1: unknown (chunked)
-		sinkErr       error
-		retryAfter    time.Duration
-		wantStatus    int
-		wantCalls     int
-		wantHeader    [2]string
-	}{
-		{name: "ok", method: "POST", body: strings.NewReader("{}"), contentLength: 2, wantStatus: 200, wantCalls: 1},
-		{name: "GET", method: "GET", body: strings.NewReader("{}"), contentLength: 2, wantStatus: 405, wantHeader: [2]string{"Allow", "POST"}},
+	tests := []statusCase{
+		{name: "ok", method: "POST", body: strings.NewReader("{}"), contentLength: 2, wantStatus: 200, wantCalls: 1, wantOutcome: "test accepted"},
+		{name: "GET", method: "GET", body: strings.NewReader("{}"), contentLength: 2, wantStatus: 405, wantHeader: [2]string{"Allow", "POST"}, wantOutcome: "test refused method"},
 		{name: "PUT", method: "PUT", body: strings.NewReader("{}"), contentLength: 2, wantStatus: 405},
-		{name: "declared too large", method: "POST", body: strings.NewReader(strings.Repeat("x", 17)), contentLength: 17, wantStatus: 413},
+		{name: "declared too large", method: "POST", body: strings.NewReader(strings.Repeat("x", 17)), contentLength: 17, wantStatus: 413, wantOutcome: "test refused too_large"},
 		{name: "chunked too large", method: "POST", body: io.MultiReader(strings.NewReader(strings.Repeat("x", 40))), contentLength: -1, wantStatus: 413},
 		{name: "exactly the limit", method: "POST", body: strings.NewReader(strings.Repeat("x", 16)), contentLength: 16, wantStatus: 200, wantCalls: 1},
-		{name: "invalid UTF-8", method: "POST", body: strings.NewReader("\xc3\x28"), contentLength: 2, wantStatus: 400},
+		{name: "invalid UTF-8", method: "POST", body: strings.NewReader("\xc3\x28"), contentLength: 2, wantStatus: 400, wantOutcome: "test refused bad_request"},
 		{name: "decode error is 400", method: "POST", body: strings.NewReader("bad"), contentLength: 3, wantStatus: 400},
-		{name: "decode may choose status", method: "POST", body: strings.NewReader("teapot"), contentLength: 6, wantStatus: 418},
-		{name: "overloaded", method: "POST", body: strings.NewReader("{}"), contentLength: 2, sinkErr: bot.ErrOverloaded, wantStatus: 503, wantCalls: 1, wantHeader: [2]string{"Retry-After", "5"}},
+		{name: "decode may choose status", method: "POST", body: strings.NewReader("teapot"), contentLength: 6, wantStatus: 418, wantOutcome: "test refused status_418"},
+		{name: "overloaded", method: "POST", body: strings.NewReader("{}"), contentLength: 2, sinkErr: bot.ErrOverloaded, wantStatus: 503, wantCalls: 1, wantHeader: [2]string{"Retry-After", "5"}, wantOutcome: "test refused overloaded"},
 		{name: "overloaded, custom retry rounds up", method: "POST", body: strings.NewReader("{}"), contentLength: 2, sinkErr: bot.ErrOverloaded, retryAfter: 1500 * time.Millisecond, wantStatus: 503, wantCalls: 1, wantHeader: [2]string{"Retry-After", "2"}},
-		{name: "other sink error", method: "POST", body: strings.NewReader("{}"), contentLength: 2, sinkErr: errors.New("disk full"), wantStatus: 500, wantCalls: 1},
+		{name: "other sink error", method: "POST", body: strings.NewReader("{}"), contentLength: 2, sinkErr: errors.New("disk full"), wantStatus: 500, wantCalls: 1, wantOutcome: "test refused error"},
+	}
+	contentTypes := []struct {
+		name, ct string
+		want     int
+	}{
+		{"JSON with charset", "application/json; charset=utf-8", 200},
+		{"JSON upper case", "Application/JSON", 200},
+		{"vendor JSON", "application/vnd.pagerduty+json", 200},
+		{"no Content-Type", "-", 415},
+		{"form", "application/x-www-form-urlencoded", 415},
+		{"text", "text/plain", 415},
+		{"unparsable", "application/json; charset", 415},
+		{"latin-1 JSON", "application/json; charset=iso-8859-1", 415},
+	}
+	for _, c := range contentTypes {
+		tt := statusCase{name: c.name, method: "POST", body: strings.NewReader("{}"), contentLength: 2, contentType: c.ct, wantStatus: c.want, wantOutcome: "test accepted"}
+		if c.want == 200 {
+			tt.wantCalls = 1
+		} else {
+			tt.wantHeader = [2]string{"Accept-Post", "application/json"}
+			tt.wantOutcome = "test refused content_type"
+		}
+		tests = append(tests, tt)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,6 +101,13 @@ func TestHandlerStatus(t *testing.T) {
 			h.RetryAfter = tt.retryAfter
 			req := httptest.NewRequest(tt.method, "/hooks/test", tt.body)
 			req.ContentLength = tt.contentLength
+			switch tt.contentType {
+			case "":
+				req.Header.Set("Content-Type", "application/json")
+			case "-":
+			default:
+				req.Header.Set("Content-Type", tt.contentType)
+			}
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
 			if rec.Code != tt.wantStatus {
@@ -79,6 +121,9 @@ func TestHandlerStatus(t *testing.T) {
 			}
 			if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
 				t.Errorf("Content-Type = %q", ct)
+			}
+			if got := h.Sink.(*observedSink).outcomes; tt.wantOutcome != "" && (len(got) != 1 || got[0] != tt.wantOutcome) {
+				t.Errorf("observed %q, want [%q]", got, tt.wantOutcome)
 			}
 		})
 	}
