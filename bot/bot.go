@@ -25,18 +25,21 @@ type Options struct {
 	Routes       []Route       // first match wins
 	ReopenWindow time.Duration // default 4h
 
-	ChannelRate  float64       // Slack messages per second per channel; default 1
-	ChannelBurst int           // default 1
-	Senders      int           // concurrent Slack calls; default 4
-	MaxAttempts  int           // for 5xx and network errors; default 10
-	BackoffBase  time.Duration // default 1s, doubled per attempt, with jitter
-	BackoffMax   time.Duration // default 5m
-	CallTimeout  time.Duration // per Slack call; default 15s
+	ChannelRate  float64 // Slack messages per second per channel; default 1
+	ChannelBurst int     // default 1
+	Senders      int     // concurrent Slack calls; default 4
+	// MaxAge is how long an op is retried after 5xx and network errors:
+	// until it succeeds, its incident recurs (a newer generation), or it
+	// is this old. Default 24h.
+	MaxAge      time.Duration
+	BackoffBase time.Duration // default 1s, doubled per attempt, with jitter
+	BackoffMax  time.Duration // default 5m
+	CallTimeout time.Duration // per Slack call; default 15s
 
 	MaxPending    int           // outbox depth (all replicas' pending and sending ops) beyond which Accept reports ErrOverloaded; default 100000
 	MaxInFlight   int           // concurrent Accepts; default 64
 	AcceptTimeout time.Duration // how long Accept waits for a slot and the store; default 3s
-	Retention     time.Duration // how long deliveries and finished ops are kept; default 7 days
+	Retention     time.Duration // how long resolved incidents, deliveries and finished ops are kept; default 30 days
 
 	// RefreshInterval: an open incident's parent is updated (chat.update)
 	// at most this often when nothing else changes it, so its "Open for"
@@ -89,6 +92,8 @@ type Bot struct {
 	countMu sync.Mutex
 	rnd     func() float64
 	buckets map[string]*bucket // per-channel rate limits, owned by Run
+	failing map[string]bool    // channels with temporary failures since Slack last answered, owned by Run
+	health  slackHealth
 
 	qmu        sync.Mutex
 	queue      []*acceptReq // deliveries waiting for the group commit
@@ -124,14 +129,14 @@ func New(opt Options) (*Bot, error) {
 	}
 	setDefault(&opt.ChannelBurst, 1)
 	setDefault(&opt.Senders, 4)
-	setDefault(&opt.MaxAttempts, 10)
+	setDefault(&opt.MaxAge, 24*time.Hour)
 	setDefault(&opt.BackoffBase, time.Second)
 	setDefault(&opt.BackoffMax, 5*time.Minute)
 	setDefault(&opt.CallTimeout, 15*time.Second)
 	setDefault(&opt.MaxPending, 100000)
 	setDefault(&opt.MaxInFlight, 64)
 	setDefault(&opt.AcceptTimeout, 3*time.Second)
-	setDefault(&opt.Retention, 7*24*time.Hour)
+	setDefault(&opt.Retention, 30*24*time.Hour)
 	setDefault(&opt.RefreshInterval, 10*time.Minute)
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)

@@ -47,7 +47,6 @@ func fastOptions() bot.Options {
 		BackoffBase:  20 * time.Millisecond,
 		BackoffMax:   200 * time.Millisecond,
 		CallTimeout:  2 * time.Second,
-		MaxAttempts:  1000,
 	}
 }
 

@@ -46,9 +46,11 @@ type Tx interface {
 	// RecordDelivery remembers a processed delivery. It returns ErrConflict
 	// when SeenDelivery would have reported it.
 	RecordDelivery(ctx context.Context, source, id, contentKey string, at time.Time) error
-	// PruneDeliveries forgets deliveries received before before, and done or
-	// failed ops created before it; it returns how many rows went.
-	PruneDeliveries(ctx context.Context, before time.Time) (int, error)
+	// Prune forgets what is older than before: incident generations
+	// resolved before it with nothing left to send (with their threads and
+	// ops), deliveries received before it, and done or failed ops created
+	// before it. It returns how many rows went.
+	Prune(ctx context.Context, before time.Time) (int, error)
 
 	// FindIncident returns the latest generation of the incident with key,
 	// or ErrNotFound.
@@ -113,9 +115,24 @@ type Tx interface {
 	// ListOps returns every op of an incident key, oldest first (tests,
 	// debugging).
 	ListOps(ctx context.Context, key string) ([]*Op, error)
+	// RetryNow makes pending ops to channel that wait out a backoff after
+	// failed attempts due at now, and returns how many: Slack answers
+	// again, so the queue drains at once instead of when each backoff ends.
+	RetryNow(ctx context.Context, channel string, now time.Time) (int, error)
 	// RecoverOps moves ops left in OpSending by a stopped process back to
 	// OpPending with MaybeSent set, and returns how many.
 	RecoverOps(ctx context.Context) (int, error)
+}
+
+// Leaser is implemented by a Store whose claims on ops expire (Postgres,
+// shared by replicas): while a Slack call is in flight, the outbox renews
+// its claim every third of Lease, so only a dead replica's ops are taken
+// over, and a short lease lets that happen soon.
+type Leaser interface {
+	// Lease is how long a claim holds without renewal.
+	Lease() time.Duration
+	// RenewLeases extends the claims this replica holds on ops ids.
+	RenewLeases(ctx context.Context, ids []int64) error
 }
 
 // OpKind is what an outbox op does in Slack.
@@ -136,7 +153,7 @@ const (
 	OpPending OpState = "pending" // waiting to be sent (maybe after a retry delay)
 	OpSending OpState = "sending" // claimed by a worker; the Slack call may be in flight
 	OpDone    OpState = "done"
-	OpFailed  OpState = "failed" // permanent error or attempts exhausted; kept for inspection
+	OpFailed  OpState = "failed" // permanent error, superseded or past MaxAge; kept for inspection
 )
 
 // Op is one durable Slack operation for an incident generation.

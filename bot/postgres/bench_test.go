@@ -83,7 +83,7 @@ func benchReplica(b *testing.B, dsn string, fake *slacktest.Server) *bot.Bot {
 	r, err := bot.New(bot.Options{
 		Store: s, Poster: newPoster(fake), Logger: testLogger(),
 		Channel: "#ops", ChannelRate: 1, ChannelBurst: 1, Senders: 4,
-		BackoffBase: 20 * time.Millisecond, BackoffMax: 200 * time.Millisecond, CallTimeout: 5 * time.Second, MaxAttempts: 1000,
+		BackoffBase: 20 * time.Millisecond, BackoffMax: 200 * time.Millisecond, CallTimeout: 5 * time.Second,
 	})
 	if err != nil {
 		b.Fatal(err)

@@ -234,3 +234,30 @@ func (t *txn) RecoverOps(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+func (t *txn) RetryNow(ctx context.Context, channel string, now time.Time) (int, error) {
+	t.locked = true
+	tag, err := t.tx.Exec(ctx, sqlstore.RetryNow("$1", "$2"), sqlstore.Nanos(now), channel)
+	if err != nil {
+		return 0, fmt.Errorf("retry now: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// Lease is how long a claim holds without renewal.
+func (s *Store) Lease() time.Duration { return s.lease }
+
+// RenewLeases extends the leases of ops this Store has claimed and is still
+// sending, so a call slower than the lease is not taken over by another
+// replica. Ops it no longer holds are left alone.
+func (s *Store) RenewLeases(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.pool.Exec(ctx, `UPDATE outbox SET lease_until = now() + $3 * interval '1 microsecond'
+		WHERE id = ANY($1) AND state = 'sending' AND claimed_by = $2`, ids, s.me, s.lease.Microseconds())
+	if err != nil {
+		return fmt.Errorf("renew leases: %w", err)
+	}
+	return nil
+}

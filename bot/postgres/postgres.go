@@ -65,13 +65,15 @@ type Option func(*config)
 // WithLease sets how long an outbox claim holds: after it, another replica
 // (or this one) takes over an op still marked sending, assuming its claimer
 // died, and looks in Slack before posting again. It must be well above the
-// bot's Slack call timeout. Default 2 minutes.
+// bot's heartbeat (the bot renews the leases of calls in flight every
+// third of it). Default 30 seconds: a dead replica's ops are taken over
+// within 30 seconds.
 func WithLease(d time.Duration) Option { return func(c *config) { c.lease = d } }
 
 // WithReplicaID names this replica in claims (claimed_by). A stable name
 // (a StatefulSet pod name) lets a restarted replica resume its own
 // interrupted ops at once instead of after the lease. Two live replicas must
-// never share a name. Default: host name, process id and a random suffix.
+// never share a name. Default: the host name (a pod's name in Kubernetes).
 func WithReplicaID(id string) Option { return func(c *config) { c.replica = id } }
 
 // WithLockTimeout bounds how long one statement waits for a row or advisory
@@ -86,7 +88,7 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
 // string; search_path and other settings may be given as parameters),
 // applies pending migrations under an advisory lock, and returns the store.
 func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
-	c := config{lease: 2 * time.Minute, lockTimeout: 5 * time.Second}
+	c := config{lease: DefaultLease, lockTimeout: 5 * time.Second}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -132,11 +134,19 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	return s, nil
 }
 
+// DefaultLease is how long a claim holds unless WithLease says otherwise.
+const DefaultLease = 30 * time.Second
+
+// defaultReplicaID is the host name: stable across restarts, so a restarted
+// replica resumes its own ops at once, and distinct between pods. Without
+// one, a random name (never shared, but a restart waits out the lease).
 func defaultReplicaID() string {
-	host, _ := os.Hostname()
+	if host, err := os.Hostname(); err == nil && host != "" {
+		return host
+	}
 	var b [4]byte
 	rand.Read(b[:])
-	return host + "/" + strconv.Itoa(os.Getpid()) + "/" + hex.EncodeToString(b[:])
+	return "compass-" + hex.EncodeToString(b[:])
 }
 
 // ReplicaID is the name this Store writes into the claims it takes.

@@ -475,7 +475,7 @@ func startReplica(t *testing.T, dsn string, fake *slacktest.Server) *replica {
 	b, err := bot.New(bot.Options{
 		Store: s, Poster: newPoster(fake), Logger: testLogger(),
 		Channel: "#ops", ChannelRate: 200, ChannelBurst: 50, Senders: 4,
-		BackoffBase: 20 * time.Millisecond, BackoffMax: 200 * time.Millisecond, CallTimeout: 5 * time.Second, MaxAttempts: 1000,
+		BackoffBase: 20 * time.Millisecond, BackoffMax: 200 * time.Millisecond, CallTimeout: 5 * time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -47,16 +47,16 @@ func (t *txn) RecordDelivery(ctx context.Context, source, id, contentKey string,
 	return nil
 }
 
-func (t *txn) PruneDeliveries(ctx context.Context, before time.Time) (int, error) {
-	r1, err := t.exec(ctx, `DELETE FROM deliveries WHERE received_at < ?`, sqlstore.Nanos(before))
-	if err != nil {
-		return 0, fmt.Errorf("prune deliveries: %w", err)
+// Prune runs the shared retention statements; ?1 repeats the cut-off.
+func (t *txn) Prune(ctx context.Context, before time.Time) (int, error) {
+	n := 0
+	for _, q := range sqlstore.PruneStatements("?1") {
+		res, err := t.exec(ctx, q, sqlstore.Nanos(before))
+		if err != nil {
+			return 0, fmt.Errorf("prune: %w", err)
+		}
+		k, _ := res.RowsAffected()
+		n += int(k)
 	}
-	r2, err := t.exec(ctx, `DELETE FROM outbox WHERE state IN ('done', 'failed') AND created_at < ?`, sqlstore.Nanos(before))
-	if err != nil {
-		return 0, fmt.Errorf("prune outbox: %w", err)
-	}
-	n1, _ := r1.RowsAffected()
-	n2, _ := r2.RowsAffected()
-	return int(n1 + n2), nil
+	return n, nil
 }

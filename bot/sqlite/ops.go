@@ -136,3 +136,12 @@ func (t *txn) RecoverOps(ctx context.Context) (int, error) {
 	n, _ := res.RowsAffected()
 	return int(n), nil
 }
+
+func (t *txn) RetryNow(ctx context.Context, channel string, now time.Time) (int, error) {
+	res, err := t.exec(ctx, sqlstore.RetryNow("?1", "?2"), sqlstore.Nanos(now), channel)
+	if err != nil {
+		return 0, fmt.Errorf("retry now: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -28,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 		{"outbox claim refreshes and guards", testClaim},
 		{"stale parents", testStaleParents},
 		{"prune", testPrune},
+		{"retry now", testRetryNow},
 		{"busy when context ends", testBusy},
 		{"view reads committed state", testView},
 	}
@@ -388,6 +390,29 @@ func testPrune(t *testing.T, s bot.Store) {
 	oldPending := &bot.Op{IncidentKey: "b", Generation: 1, Kind: bot.OpPostParent, Channel: "#a", CreatedAt: t0}
 	fresh := &bot.Op{IncidentKey: "c", Generation: 1, Kind: bot.OpPostParent, Channel: "#a", State: bot.OpDone, CreatedAt: t0.Add(48 * time.Hour)}
 	enqueue(t, s, old, oldPending, fresh)
+	// Incidents: resolved long ago (pruned with its late op), resolved
+	// recently, open since long ago, and resolved long ago with an op
+	// still pending: only the first goes.
+	resolved := func(key string, at time.Time) *bot.Incident {
+		inc := sample(key, 1)
+		inc.Status, inc.ResolvedAt = bot.StatusResolved, at
+		return inc
+	}
+	gone := resolved("gone", t0)
+	recent := resolved("recent", t0.Add(48*time.Hour))
+	open := sample("open", 1)
+	waiting := resolved("waiting", t0)
+	update(t, s, func(tx bot.Tx) error {
+		for _, inc := range []*bot.Incident{gone, recent, open, waiting} {
+			if err := tx.CreateIncident(ctx0, inc); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	late := &bot.Op{IncidentKey: "gone", Generation: 1, Kind: bot.OpUpdateParent, Channel: "#ops", State: bot.OpDone, CreatedAt: t0.Add(48 * time.Hour)}
+	pending := &bot.Op{IncidentKey: "waiting", Generation: 1, Kind: bot.OpReply, Channel: "#ops", CreatedAt: t0}
+	enqueue(t, s, late, pending)
 	update(t, s, func(tx bot.Tx) error {
 		if err := tx.RecordDelivery(ctx0, "x", "old", "", t0); err != nil {
 			return err
@@ -395,21 +420,60 @@ func testPrune(t *testing.T, s bot.Store) {
 		if err := tx.RecordDelivery(ctx0, "x", "new", "", t0.Add(48*time.Hour)); err != nil {
 			return err
 		}
-		n, err := tx.PruneDeliveries(ctx0, t0.Add(24*time.Hour))
+		n, err := tx.Prune(ctx0, t0.Add(24*time.Hour))
 		if err != nil {
 			return err
 		}
-		if n != 2 {
-			t.Errorf("PruneDeliveries removed %d rows, want 2 (old delivery, old done op)", n)
+		// old delivery, old done op, and incident "gone": its op, thread
+		// and row.
+		if n != 5 {
+			t.Errorf("Prune removed %d rows, want 5 (old delivery, old done op, resolved incident with its thread and op)", n)
 		}
 		if seen, _ := tx.SeenDelivery(ctx0, "x", "new", ""); !seen {
 			t.Error("fresh delivery pruned")
 		}
-		if n, _ := tx.CountOps(ctx0, bot.OpPending); n != 1 {
-			t.Errorf("pending ops after prune = %d, want 1: pending ops are never pruned", n)
+		if n, _ := tx.CountOps(ctx0, bot.OpPending); n != 2 {
+			t.Errorf("pending ops after prune = %d, want 2: pending ops are never pruned", n)
+		}
+		if _, err := tx.FindIncident(ctx0, "gone"); !errors.Is(err, bot.ErrNotFound) {
+			t.Errorf("incident resolved before the cut-off: FindIncident err = %v, want ErrNotFound", err)
+		}
+		if ops, _ := tx.ListOps(ctx0, "gone"); len(ops) != 0 {
+			t.Errorf("ops of the pruned incident kept: %d", len(ops))
+		}
+		for _, key := range []string{"recent", "open", "waiting"} {
+			if _, err := tx.FindIncident(ctx0, key); err != nil {
+				t.Errorf("incident %q pruned: %v", key, err)
+			}
 		}
 		return nil
 	})
+	// A new alert with a pruned key starts afresh: generation 1 again.
+	update(t, s, func(tx bot.Tx) error { return tx.CreateIncident(ctx0, sample("gone", 1)) })
+}
+
+// testRetryNow: ops to the channel that wait out a backoff become due;
+// fresh ops, other channels' and finished ops keep their times.
+func testRetryNow(t *testing.T, s bot.Store) {
+	later := t0.Add(time.Hour)
+	backedOff := &bot.Op{IncidentKey: "a", Generation: 1, Kind: bot.OpReply, Channel: "C1", Attempts: 3, NextAttemptAt: later}
+	other := &bot.Op{IncidentKey: "b", Generation: 1, Kind: bot.OpReply, Channel: "C2", Attempts: 3, NextAttemptAt: later}
+	paused := &bot.Op{IncidentKey: "c", Generation: 1, Kind: bot.OpReply, Channel: "C1", NextAttemptAt: later} // 429: no attempt counted
+	done := &bot.Op{IncidentKey: "d", Generation: 1, Kind: bot.OpReply, Channel: "C1", Attempts: 3, State: bot.OpDone, NextAttemptAt: later}
+	enqueue(t, s, backedOff, other, paused, done)
+	update(t, s, func(tx bot.Tx) error {
+		n, err := tx.RetryNow(ctx0, "C1", t0)
+		if err != nil {
+			return err
+		}
+		if n != 1 {
+			t.Errorf("RetryNow = %d ops, want 1", n)
+		}
+		return nil
+	})
+	if got, want := readyIDs(t, s, t0), []int64{backedOff.ID}; !slices.Equal(got, want) {
+		t.Errorf("ready after RetryNow = %v, want %v", got, want)
+	}
 }
 
 func testBusy(t *testing.T, s bot.Store) {

@@ -178,3 +178,34 @@ func TakeWriter(ctx context.Context, writer chan struct{}) (release func(), err 
 		return nil, fmt.Errorf("%w: %w", bot.ErrBusy, ctx.Err())
 	}
 }
+
+// resolvedBefore selects incident generations i resolved before the time
+// parameter P that have no op left to send.
+const resolvedBefore = `i.status = 'resolved' AND i.resolved_at < P AND NOT EXISTS (SELECT 1 FROM outbox o
+	WHERE o.incident_key = i.key AND o.generation = i.generation AND o.state IN ('pending', 'sending'))`
+
+// PruneStatements are the statements of bot.Tx.Prune, in order, each with
+// one parameter (the cut-off in nanoseconds) written as param ("?1",
+// "$1"): resolved incident generations with their ops and threads, then
+// deliveries, then finished ops. The retention rule lives here once.
+func PruneStatements(param string) []string {
+	gens := `SELECT i.key, i.generation FROM incidents i WHERE ` + resolvedBefore
+	stmts := []string{
+		`DELETE FROM outbox WHERE (incident_key, generation) IN (` + gens + `)`,
+		`DELETE FROM threads WHERE (key, generation) IN (` + gens + `)`,
+		`DELETE FROM incidents WHERE (key, generation) IN (` + gens + `)`,
+		`DELETE FROM deliveries WHERE received_at < P`,
+		`DELETE FROM outbox WHERE state IN ('done', 'failed') AND created_at < P`,
+	}
+	for i, q := range stmts {
+		stmts[i] = strings.ReplaceAll(q, "P", param)
+	}
+	return stmts
+}
+
+// RetryNow is the statement of bot.Tx.RetryNow with parameters now (p1) and
+// channel (p2): ops waiting out a backoff become due now.
+func RetryNow(p1, p2 string) string {
+	return `UPDATE outbox SET next_attempt_at = ` + p1 + ` WHERE state = 'pending' AND attempts > 0
+		AND next_attempt_at > ` + p1 + ` AND channel = ` + p2
+}
