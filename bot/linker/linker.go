@@ -17,6 +17,7 @@ import (
 	"unicode"
 
 	"github.com/compasshq/compass/build/handbook"
+	"github.com/compasshq/compass/build/search"
 )
 
 // Link is one handbook (or runbook_url) link for a message.
@@ -57,7 +58,7 @@ type Query struct {
 // implements it; tests pass a fixed map.
 type MapSource interface {
 	Map() *handbook.Map
-	Index() *handbook.Index // nil when there is no search index
+	Index() *search.Index // nil when there is no search index
 }
 
 var _ MapSource = (*handbook.Source)(nil)
@@ -482,7 +483,7 @@ func (l *Linker) addSearchHits(t *tables, q Query, add func(Link) bool) {
 		text = strings.Join(q.AlertNames, " ")
 	}
 	var b strings.Builder
-	for i, w := range handbook.SplitWords(text) {
+	for i, w := range search.SplitWords(text) {
 		if i == 16 {
 			break
 		}

@@ -16,11 +16,11 @@ import (
 // fixed is a MapSource over one map, swappable to mimic a reload.
 type fixed struct {
 	m   atomic.Pointer[handbook.Map]
-	idx *handbook.Index
+	idx *search.Index
 }
 
-func (f *fixed) Map() *handbook.Map     { return f.m.Load() }
-func (f *fixed) Index() *handbook.Index { return f.idx }
+func (f *fixed) Map() *handbook.Map   { return f.m.Load() }
+func (f *fixed) Index() *search.Index { return f.idx }
 
 func fixtureMap(tb testing.TB) *handbook.Map {
 	tb.Helper()
@@ -36,7 +36,7 @@ func fixtureMap(tb testing.TB) *handbook.Map {
 	return m
 }
 
-func source(tb testing.TB, idx *handbook.Index) *fixed {
+func source(tb testing.TB, idx *search.Index) *fixed {
 	tb.Helper()
 	src := &fixed{idx: idx}
 	src.m.Store(fixtureMap(tb))
@@ -45,7 +45,7 @@ func source(tb testing.TB, idx *handbook.Index) *fixed {
 
 // fixtureIndex builds a small real search index of pages that no runbook
 // covers, so that search links are observable.
-func fixtureIndex(tb testing.TB) *handbook.Index {
+func fixtureIndex(tb testing.TB) *search.Index {
 	tb.Helper()
 	dir := filepath.Join(tb.TempDir(), "search")
 	docs := []search.Document{
@@ -61,7 +61,7 @@ func fixtureIndex(tb testing.TB) *handbook.Index {
 	if err := search.Write(dir, docs); err != nil {
 		tb.Fatal(err)
 	}
-	idx, err := handbook.OpenIndexDir(dir)
+	idx, err := search.OpenIndexDir(dir)
 	if err != nil {
 		tb.Fatal(err)
 	}

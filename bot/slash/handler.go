@@ -24,13 +24,14 @@ import (
 	"github.com/compasshq/compass/bot"
 	"github.com/compasshq/compass/bot/linker"
 	"github.com/compasshq/compass/build/handbook"
+	"github.com/compasshq/compass/build/search"
 )
 
 // Handbook gives the current handbook map and its search index;
 // *handbook.Source implements it and swaps both when a new build lands.
 type Handbook interface {
 	Map() *handbook.Map
-	Index() *handbook.Index // nil when there is no index (yet)
+	Index() *search.Index // nil when there is no index (yet)
 }
 
 // Incidents reads the bot's incidents for /compass incidents, /compass

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/compasshq/compass/build/handbook"
+	"github.com/compasshq/compass/build/search"
 )
 
 const testSecret = "test-signing-secret"
@@ -174,7 +175,7 @@ type slowHandbook struct {
 	release chan struct{}
 }
 
-func (s slowHandbook) Index() *handbook.Index {
+func (s slowHandbook) Index() *search.Index {
 	<-s.release
 	return s.Source.Index()
 }

@@ -1,8 +1,11 @@
 // Package handbook holds the types of compass.json, the handbook map that the
-// site build writes and the bot, the slash commands and other tools read.
+// site build writes and the bot, the slash commands and other tools read; the
+// Source that loads it (with the search index beside it) and follows its
+// deploys; and the on-call arithmetic over its rotations.
 //
-// It is a leaf package: it imports nothing from build or bot, so the bot can
-// read the map without pulling in the renderer.
+// Apart from the standard library it imports only build/search, which
+// imports nothing else, so the bot can read the map and the index without
+// pulling in the renderer.
 package handbook
 
 // Version is the compass.json schema version this package reads and writes.

@@ -19,6 +19,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/compasshq/compass/build/search"
 )
 
 // MaxMapBytes is the default limit on the size of compass.json. A 10,000-page
@@ -144,7 +146,7 @@ type Source struct {
 // build.
 type snapshot struct {
 	m   *Map
-	idx *Index // nil when the site has no search index
+	idx *search.Index // nil when the site has no search index
 }
 
 // emptyMap is what Map returns before the first load, so readers never see nil.
@@ -195,7 +197,7 @@ func (s *Source) Map() *Map {
 // Index returns the search index that was built with the current map, or nil
 // when there is none (the site was built without one, or it has never
 // loaded). Like the map, it is swapped, never changed, on reload.
-func (s *Source) Index() *Index {
+func (s *Source) Index() *search.Index {
 	if snap := s.cur.Load(); snap != nil {
 		return snap.idx
 	}
@@ -246,7 +248,7 @@ func (s *Source) Reload(ctx context.Context) (changed bool, err error) {
 		}
 		return false, fmt.Errorf("%s: %w", s.location, err)
 	}
-	var prev *Index
+	var prev *search.Index
 	if snap := s.cur.Load(); snap != nil {
 		prev = snap.idx
 	}
@@ -261,8 +263,8 @@ const IndexDir = "search"
 // (a site may be built without search); any other failure keeps prev, logs
 // a warning once and retries on every later Reload until it succeeds, since a
 // deploy may write search/ after compass.json.
-func (s *Source) loadIndex(prev *Index) *Index {
-	idx, err := LoadIndex(s.siblingFetcher(IndexDir))
+func (s *Source) loadIndex(prev *search.Index) *search.Index {
+	idx, err := search.LoadIndex(s.siblingFetcher(IndexDir))
 	switch {
 	case err == nil:
 		if s.lastIndexErr != "" {

@@ -83,7 +83,7 @@ func TestSourceIndexFromFile(t *testing.T) {
 
 	// A broken manifest written with a new map: the old index stays…
 	writeSite(t, dir, "v2", nil)
-	manifest := filepath.Join(dir, handbook.IndexDir, handbook.ManifestName)
+	manifest := filepath.Join(dir, handbook.IndexDir, search.ManifestName)
 	if err := os.WriteFile(manifest, []byte("{not json"), 0o644); err != nil {
 		t.Fatal(err)
 	}

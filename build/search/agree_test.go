@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/compasshq/compass/build/handbook"
 	"github.com/compasshq/compass/build/search"
 )
 
@@ -64,7 +63,7 @@ func TestStemJSAgreement(t *testing.T) {
 			words = append(words, w)
 		}
 	}
-	for _, w := range handbook.SplitWords(corpusText(t)) {
+	for _, w := range search.SplitWords(corpusText(t)) {
 		add(w.Lower)
 		for _, p := range w.Parts {
 			add(p)
@@ -85,7 +84,7 @@ func TestStemJSAgreement(t *testing.T) {
 	}
 	bad := 0
 	for i, w := range words {
-		if want := handbook.Stem(w); got[i] != want {
+		if want := search.Stem(w); got[i] != want {
 			t.Errorf("stem %q: JS %q, Go %q", w, got[i], want)
 			if bad++; bad > 20 {
 				t.FailNow()
@@ -97,7 +96,7 @@ func TestStemJSAgreement(t *testing.T) {
 
 func TestTokenizeJSAgreement(t *testing.T) {
 	text := corpusText(t)
-	var got []handbook.Token
+	var got []search.Token
 	var raw []struct {
 		Term  string `json:"term"`
 		Pos   int    `json:"pos"`
@@ -107,9 +106,9 @@ func TestTokenizeJSAgreement(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range raw {
-		got = append(got, handbook.Token{Term: r.Term, Pos: r.Pos, Whole: r.Whole})
+		got = append(got, search.Token{Term: r.Term, Pos: r.Pos, Whole: r.Whole})
 	}
-	want := handbook.Tokenize(text)
+	want := search.Tokenize(text)
 	if !slices.Equal(got, want) {
 		for i := range min(len(got), len(want)) {
 			if got[i] != want[i] {
@@ -131,7 +130,7 @@ var agreementQueries = []string{
 
 // compareWithJS runs queries in Go and in Node over the index in dir and
 // requires the same top-5 URLs and scores.
-func compareWithJS(t *testing.T, ix *handbook.Index, dir string, queries []string) {
+func compareWithJS(t *testing.T, ix *search.Index, dir string, queries []string) {
 	t.Helper()
 	var js [][]struct {
 		URL     string  `json:"url"`

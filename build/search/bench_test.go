@@ -13,7 +13,6 @@ import (
 
 	"github.com/compasshq/compass/build"
 	"github.com/compasshq/compass/build/bench/corpus"
-	"github.com/compasshq/compass/build/handbook"
 	"github.com/compasshq/compass/build/search"
 )
 
@@ -94,7 +93,7 @@ func BenchmarkSearch(b *testing.B) {
 	if err := search.Write(dir, docs); err != nil {
 		b.Fatal(err)
 	}
-	ix, err := handbook.OpenIndexDir(dir)
+	ix, err := search.OpenIndexDir(dir)
 	if err != nil {
 		b.Fatal(err)
 	}

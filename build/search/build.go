@@ -32,8 +32,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-
-	"github.com/compasshq/compass/build/handbook"
 )
 
 // chunkDocs is the fewest documents worth a worker of their own in the
@@ -75,7 +73,7 @@ func Write(dir string, docs []Document) error {
 	if err != nil {
 		return fmt.Errorf("write search index: %w", err)
 	}
-	if err := writeAtomic(filepath.Join(dir, handbook.ManifestName), manifest); err != nil {
+	if err := writeAtomic(filepath.Join(dir, ManifestName), manifest); err != nil {
 		return fmt.Errorf("write search index: %w", err)
 	}
 	// Remove shards of earlier builds.
@@ -118,7 +116,7 @@ func Build(docs []Document) (map[string][]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	files[handbook.ManifestName] = manifest
+	files[ManifestName] = manifest
 	return files, nil
 }
 
@@ -158,9 +156,9 @@ type chunkTerm struct {
 
 // add appends a posting.
 func (ct *chunkTerm) add(doc int32, tf [3]int32) {
-	ct.post = handbook.AppendUvarint(ct.post, uint64(doc-ct.last))
+	ct.post = AppendUvarint(ct.post, uint64(doc-ct.last))
 	for _, x := range tf {
-		ct.post = handbook.AppendUvarint(ct.post, uint64(x))
+		ct.post = AppendUvarint(ct.post, uint64(x))
 	}
 	ct.n++
 	ct.last = doc
@@ -195,7 +193,7 @@ type docTerm struct {
 // in lens.
 func indexChunk(docs []Document, lo, hi int, lens [][3]int32) *chunk {
 	c := &chunk{ids: make(map[string]int32, 1024)}
-	var tz handbook.Tokenizer
+	var tz Tokenizer
 	var mark, slot []int32 // per term: last document seen + 1, its index in cur
 	var cur []docTerm
 	var filters []string
@@ -261,10 +259,10 @@ func indexChunk(docs []Document, lo, hi int, lens [][3]int32) *chunk {
 			if ct.filter {
 				continue
 			}
-			ct.pos = handbook.AppendUvarint(ct.pos, uint64(len(dt.pos)))
+			ct.pos = AppendUvarint(ct.pos, uint64(len(dt.pos)))
 			last := int32(0)
 			for _, x := range dt.pos {
-				ct.pos = handbook.AppendUvarint(ct.pos, uint64(x-last))
+				ct.pos = AppendUvarint(ct.pos, uint64(x-last))
 				last = x
 			}
 		}
@@ -439,7 +437,7 @@ func build(docs []Document, emit func(name string, data []byte) error) ([]byte, 
 			for _, p := range t.pieces {
 				ct := &p.c.terms[p.t]
 				for doc, tf := range ct.postings {
-					b = handbook.AppendUvarint(b, uint64(doc-prev))
+					b = AppendUvarint(b, uint64(doc-prev))
 					prev = doc
 					impact := byte(0)
 					if !t.filter {
@@ -540,28 +538,28 @@ func build(docs []Document, emit func(name string, data []byte) error) ([]byte, 
 				}
 			}
 		case "dict":
-			data = handbook.AppendUvarint(nil, uint64(jb.g[1]-jb.g[0]))
+			data = AppendUvarint(nil, uint64(jb.g[1]-jb.g[0]))
 			prev := ""
 			for i := jb.g[0]; i < jb.g[1]; i++ {
 				t := terms[i].term
 				shared := commonPrefix(prev, t)
-				data = handbook.AppendUvarint(data, uint64(shared))
-				data = handbook.AppendUvarint(data, uint64(len(t)-shared))
+				data = AppendUvarint(data, uint64(shared))
+				data = AppendUvarint(data, uint64(len(t)-shared))
 				data = append(data, t[shared:]...)
 				for _, v := range [...]int{terms[i].df, postLoc[i].pack, postLoc[i].off, postLoc[i].n, posLoc[i].pack, posLoc[i].off, posLoc[i].n} {
-					data = handbook.AppendUvarint(data, uint64(v))
+					data = AppendUvarint(data, uint64(v))
 				}
 				prev = t
 			}
 		case "meta":
 			var err error
-			if data, err = metaShard(docs, metaPages, jb.g); err != nil {
+			if data, err = encodeMetaShard(docs, metaPages, jb.g); err != nil {
 				errs[j] = err
 				failed.Store(true)
 				return
 			}
 		}
-		z := handbook.GzipAt(data, gzipLevels[jb.kind])
+		z := GzipAt(data, gzipLevels[jb.kind])
 		sum := sha256.Sum256(z)
 		names[j] = jb.kind + "-" + hex.EncodeToString(sum[:8]) + ".bin"
 		if err := emit(names[j], z); err != nil {
@@ -573,8 +571,8 @@ func build(docs []Document, emit func(name string, data []byte) error) ([]byte, 
 		return nil, err
 	}
 
-	m := handbook.Manifest{Version: handbook.IndexVersion, Docs: len(docs), Pages: len(metaPages), Scale: scale,
-		Post: []string{}, Pos: []string{}, Meta: []handbook.MetaRef{}}
+	m := Manifest{Version: IndexVersion, Docs: len(docs), Pages: len(metaPages), Scale: scale,
+		Post: []string{}, Pos: []string{}, Meta: []MetaRef{}}
 	for j, jb := range jobs {
 		switch jb.kind {
 		case "post":
@@ -586,9 +584,9 @@ func build(docs []Document, emit func(name string, data []byte) error) ([]byte, 
 			if jb.g[0] < len(terms) {
 				first = terms[jb.g[0]].term
 			}
-			m.Dict = append(m.Dict, handbook.DictRef{First: first, File: names[j]})
+			m.Dict = append(m.Dict, DictRef{First: first, File: names[j]})
 		case "meta":
-			m.Meta = append(m.Meta, handbook.MetaRef{First: metaPages[jb.g[0]].first, File: names[j]})
+			m.Meta = append(m.Meta, MetaRef{First: metaPages[jb.g[0]].first, File: names[j]})
 		}
 	}
 	mb, err := json.Marshal(m)
@@ -608,9 +606,9 @@ func offsets(sizes []int) []int {
 	return out
 }
 
-// metaShard encodes the document shard of pages g[0]..g[1]-1.
-func metaShard(docs []Document, pages []pageSpan, g [2]int) ([]byte, error) {
-	shard := handbook.MetaShard{Pages: [][4]string{}, Docs: []handbook.MetaDoc{}}
+// encodeMetaShard encodes the document shard of pages g[0]..g[1]-1.
+func encodeMetaShard(docs []Document, pages []pageSpan, g [2]int) ([]byte, error) {
+	shard := MetaShard{Pages: [][4]string{}, Docs: []MetaDoc{}}
 	for pi := g[0]; pi < g[1]; pi++ {
 		pg := pages[pi]
 		d0 := &docs[pg.first]
@@ -624,7 +622,7 @@ func metaShard(docs []Document, pages []pageSpan, g [2]int) ([]byte, error) {
 			case len(d.URL) > len(d.Page) && d.URL[len(d.Page)] == '#' && strings.HasPrefix(d.URL, d.Page):
 				suffix = d.URL[len(d.Page):]
 			}
-			shard.Docs = append(shard.Docs, handbook.MetaDoc{pi - g[0], suffix, d.Section, Excerpt(d.Text, ExcerptLen)})
+			shard.Docs = append(shard.Docs, MetaDoc{pi - g[0], suffix, d.Section, Excerpt(d.Text, ExcerptLen)})
 		}
 	}
 	b, err := json.Marshal(shard)

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/compasshq/compass/build"
-	"github.com/compasshq/compass/build/handbook"
+	"github.com/compasshq/compass/build/search"
 )
 
 // contentIndex builds the project's own handbook (content/) once and opens its
@@ -25,13 +25,13 @@ var contentIndex = sync.OnceValues(func() (string, error) {
 	return filepath.Join(out, "search"), nil
 })
 
-func openContent(t *testing.T) (*handbook.Index, string) {
+func openContent(t *testing.T) (*search.Index, string) {
 	t.Helper()
 	dir, err := contentIndex()
 	if err != nil {
 		t.Skipf("content/ does not build yet: %v", err)
 	}
-	ix, err := handbook.OpenIndexDir(dir)
+	ix, err := search.OpenIndexDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

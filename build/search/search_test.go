@@ -9,27 +9,26 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/compasshq/compass/build/handbook"
 	"github.com/compasshq/compass/build/search"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
 
 // openFixture writes the fixture index to a temp dir and opens it.
-func openIndex(t testing.TB, docs []search.Document) (*handbook.Index, string) {
+func openIndex(t testing.TB, docs []search.Document) (*search.Index, string) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "search")
 	if err := search.Write(dir, docs); err != nil {
 		t.Fatalf("Write: %v", err)
 	}
-	ix, err := handbook.OpenIndexDir(dir)
+	ix, err := search.OpenIndexDir(dir)
 	if err != nil {
 		t.Fatalf("OpenIndexDir: %v", err)
 	}
 	return ix, dir
 }
 
-func urls(hits []handbook.Hit) []string {
+func urls(hits []search.Hit) []string {
 	out := make([]string, len(hits))
 	for i, h := range hits {
 		out[i] = h.URL
@@ -103,7 +102,7 @@ func TestHitFields(t *testing.T) {
 		t.Fatalf("got %d hits, want 1", len(hits))
 	}
 	h := hits[0]
-	want := handbook.Hit{URL: "/runbooks/node-filesystem/#free-space", Page: "/runbooks/node-filesystem/", Title: "Node filesystem filling up", Section: "Free space", Kind: "runbook", Team: "sre"}
+	want := search.Hit{URL: "/runbooks/node-filesystem/#free-space", Page: "/runbooks/node-filesystem/", Title: "Node filesystem filling up", Section: "Free space", Kind: "runbook", Team: "sre"}
 	if h.URL != want.URL || h.Page != want.Page || h.Title != want.Title || h.Section != want.Section || h.Kind != want.Kind || h.Team != want.Team {
 		t.Errorf("hit = %+v, want %+v", h, want)
 	}

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/compasshq/compass/build/handbook"
+	"github.com/compasshq/compass/build/search"
 	"github.com/spf13/cobra"
 )
 
@@ -48,7 +48,7 @@ the query ends with a space; words of 5+ letters tolerate one typo),
 				}
 				dir = filepath.Join(out, "search")
 			}
-			ix, err := handbook.OpenIndexDir(dir)
+			ix, err := search.OpenIndexDir(dir)
 			if errors.Is(err, fs.ErrNotExist) {
 				return &exitError{code: 1, err: fmt.Errorf("no search index in %s: run compass build first", dir)}
 			}
@@ -72,7 +72,7 @@ the query ends with a space; words of 5+ letters tolerate one typo),
 				enc := json.NewEncoder(a.stdout)
 				enc.SetIndent("", "  ")
 				if hits == nil {
-					hits = []handbook.Hit{}
+					hits = []search.Hit{}
 				}
 				return enc.Encode(hits)
 			}

@@ -1,4 +1,4 @@
-package handbook
+package search
 
 // Manifest is search/manifest.json: the entry point of the search index. It is
 // small and is the only file a reader must fetch before a query; it names

@@ -1,4 +1,4 @@
-package handbook
+package search
 
 // This file holds an English stemmer following the Porter2 ("English
 // Snowball") algorithm as published by Martin Porter, written from the

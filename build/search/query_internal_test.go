@@ -1,4 +1,4 @@
-package handbook
+package search
 
 import (
 	"reflect"

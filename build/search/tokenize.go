@@ -1,9 +1,9 @@
-package handbook
+package search
 
-// This file holds the parts of the search index that the writer
-// (build/search) and the readers (this package and search.js) must agree on:
-// the tokenizer and the binary encodings. The index format itself is
-// described in the build/search package documentation.
+// This file holds the parts of the search index that the writer (build.go)
+// and the readers (query.go and search.js) must agree on: the tokenizer and
+// the binary encodings. The index format itself is described in the package
+// documentation.
 
 import (
 	"bytes"

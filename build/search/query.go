@@ -1,7 +1,7 @@
-package handbook
+package search
 
-// This file is the Go reader of the search index that build/search writes:
-// the bot's slash commands, its linker and `compass search` use it, and
+// This file is the Go reader of the search index that build.go writes: the
+// bot's slash commands, its linker and `compass search` use it, and
 // themes/compass/assets/search.js implements the same query language and
 // ranking for the browser.
 
@@ -9,9 +9,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
-	"path"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -110,27 +108,6 @@ func OpenIndexDir(dir string) (*Index, error) {
 		}
 		return os.ReadFile(filepath.Join(dir, name))
 	})
-}
-
-// HTTPFetcher returns a fetch function for LoadIndex that reads the index
-// under baseURL (e.g. "https://handbook.example.com/search/") with client.
-func HTTPFetcher(client *http.Client, baseURL string) func(string) ([]byte, error) {
-	return func(name string) ([]byte, error) {
-		u := strings.TrimSuffix(baseURL, "/") + "/" + path.Clean(name)
-		resp, err := client.Get(u)
-		if err != nil {
-			return nil, err
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return nil, fmt.Errorf("GET %s: %s", u, resp.Status)
-		}
-		b, err := readLimited(resp.Body, 64<<20)
-		if err != nil {
-			return nil, fmt.Errorf("GET %s: %w", u, err)
-		}
-		return b, nil
-	}
 }
 
 // Manifest returns the index's manifest.
