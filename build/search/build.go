@@ -156,9 +156,9 @@ type chunkTerm struct {
 
 // add appends a posting.
 func (ct *chunkTerm) add(doc int32, tf [3]int32) {
-	ct.post = AppendUvarint(ct.post, uint64(doc-ct.last))
+	ct.post = binary.AppendUvarint(ct.post, uint64(doc-ct.last))
 	for _, x := range tf {
-		ct.post = AppendUvarint(ct.post, uint64(x))
+		ct.post = binary.AppendUvarint(ct.post, uint64(x))
 	}
 	ct.n++
 	ct.last = doc
@@ -259,10 +259,10 @@ func indexChunk(docs []Document, lo, hi int, lens [][3]int32) *chunk {
 			if ct.filter {
 				continue
 			}
-			ct.pos = AppendUvarint(ct.pos, uint64(len(dt.pos)))
+			ct.pos = binary.AppendUvarint(ct.pos, uint64(len(dt.pos)))
 			last := int32(0)
 			for _, x := range dt.pos {
-				ct.pos = AppendUvarint(ct.pos, uint64(x-last))
+				ct.pos = binary.AppendUvarint(ct.pos, uint64(x-last))
 				last = x
 			}
 		}
@@ -339,7 +339,8 @@ func parallelFor(n, w int, f func(worker, i int)) {
 	wg.Wait()
 }
 
-// uvarintLen is the length of x in AppendUvarint's encoding.
+// uvarintLen is the length of x in binary.AppendUvarint's encoding, without
+// encoding it.
 func uvarintLen(x uint64) int {
 	n := 1
 	for x >= 0x80 {
@@ -437,7 +438,7 @@ func build(docs []Document, emit func(name string, data []byte) error) ([]byte, 
 			for _, p := range t.pieces {
 				ct := &p.c.terms[p.t]
 				for doc, tf := range ct.postings {
-					b = AppendUvarint(b, uint64(doc-prev))
+					b = binary.AppendUvarint(b, uint64(doc-prev))
 					prev = doc
 					impact := byte(0)
 					if !t.filter {
@@ -538,16 +539,16 @@ func build(docs []Document, emit func(name string, data []byte) error) ([]byte, 
 				}
 			}
 		case "dict":
-			data = AppendUvarint(nil, uint64(jb.g[1]-jb.g[0]))
+			data = binary.AppendUvarint(nil, uint64(jb.g[1]-jb.g[0]))
 			prev := ""
 			for i := jb.g[0]; i < jb.g[1]; i++ {
 				t := terms[i].term
 				shared := commonPrefix(prev, t)
-				data = AppendUvarint(data, uint64(shared))
-				data = AppendUvarint(data, uint64(len(t)-shared))
+				data = binary.AppendUvarint(data, uint64(shared))
+				data = binary.AppendUvarint(data, uint64(len(t)-shared))
 				data = append(data, t[shared:]...)
 				for _, v := range [...]int{terms[i].df, postLoc[i].pack, postLoc[i].off, postLoc[i].n, posLoc[i].pack, posLoc[i].off, posLoc[i].n} {
-					data = AppendUvarint(data, uint64(v))
+					data = binary.AppendUvarint(data, uint64(v))
 				}
 				prev = t
 			}

@@ -32,6 +32,8 @@
 //   - meta: document shards {f: first doc ID, n: file}.
 //   - scale: the BM25 value of one impact unit; docs, pages: counts.
 //
+// A uvarint is encoding/binary's unsigned varint (AppendUvarint, Uvarint).
+//
 // dict-*.bin: uvarint term count, then per term: uvarint bytes shared with the
 // previous term, uvarint suffix length, suffix bytes, and uvarints df, post
 // pack, byte offset, byte length, pos pack, byte offset, byte length (all

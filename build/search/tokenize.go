@@ -8,8 +8,10 @@ package search
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"sync"
 	"unicode"
@@ -267,18 +269,9 @@ func appendWord(toks []Token, w Word, pos int) ([]Token, int) {
 	return toks, pos + len(w.Parts)
 }
 
-// AppendUvarint appends x in the index's varint encoding (7 bits a byte,
-// least significant first, high bit set on all but the last byte; the same as
-// encoding/binary's Uvarint).
-func AppendUvarint(b []byte, x uint64) []byte {
-	for x >= 0x80 {
-		b = append(b, byte(x)|0x80)
-		x >>= 7
-	}
-	return append(b, byte(x))
-}
-
-// reader decodes varints from an index file, remembering the first error.
+// reader decodes the index's varints (encoding/binary's Uvarint) from an
+// index file, remembering the first error so that a decoder checks once per
+// entry rather than after every number.
 type reader struct {
 	b   []byte
 	off int
@@ -286,32 +279,21 @@ type reader struct {
 }
 
 func (r *reader) uvarint() int {
-	var x uint64
-	var s uint
-	for {
-		if r.off >= len(r.b) {
-			if r.err == nil {
-				r.err = io.ErrUnexpectedEOF
-			}
-			return 0
+	x, n := binary.Uvarint(r.b[min(r.off, len(r.b)):])
+	switch {
+	case n == 0:
+		if r.err == nil {
+			r.err = io.ErrUnexpectedEOF
 		}
-		c := r.b[r.off]
-		r.off++
-		if c < 0x80 {
-			if s >= 63 {
-				r.err = fmt.Errorf("varint overflows")
-				return 0
-			}
-			x |= uint64(c) << s
-			return int(x)
-		}
-		x |= uint64(c&0x7f) << s
-		s += 7
-		if s > 63 {
+		return 0
+	case n < 0 || x > math.MaxInt:
+		if r.err == nil {
 			r.err = fmt.Errorf("varint overflows")
-			return 0
 		}
+		return 0
 	}
+	r.off += n
+	return int(x)
 }
 
 func (r *reader) bytes(n int) []byte {
