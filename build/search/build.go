@@ -5,7 +5,7 @@ package search
 // output (TestDeterministic, TestParallelBuildMatchesSerial):
 //
 //  1. Index: contiguous runs of documents are tokenized by separate workers,
-//     each with its own Tokenizer (a word is stemmed once per worker) and
+//     each with its own tokenizer (a word is stemmed once per worker) and
 //     its own term table; a term's postings are appended in document order
 //     as flat arrays, its positions already in their final encoding.
 //  2. Merge: the workers' terms are sorted into one dictionary; a term's
@@ -193,7 +193,7 @@ type docTerm struct {
 // in lens.
 func indexChunk(docs []Document, lo, hi int, lens [][3]int32) *chunk {
 	c := &chunk{ids: make(map[string]int32, 1024)}
-	var tz Tokenizer
+	var tz tokenizer
 	var mark, slot []int32 // per term: last document seen + 1, its index in cur
 	var cur []docTerm
 	var filters []string
@@ -232,7 +232,7 @@ func indexChunk(docs []Document, lo, hi int, lens [][3]int32) *chunk {
 		}
 		base := 0
 		for f, text := range [3]string{d.Title, heading, d.Text} {
-			toks := tz.Tokens(text)
+			toks := tz.tokens(text)
 			last := -1
 			for _, tok := range toks {
 				dt := at(id(tok.Term, false), doc)
@@ -560,7 +560,7 @@ func build(docs []Document, emit func(name string, data []byte) error) ([]byte, 
 				return
 			}
 		}
-		z := GzipAt(data, gzipLevels[jb.kind])
+		z := gzipAt(data, gzipLevels[jb.kind])
 		sum := sha256.Sum256(z)
 		names[j] = jb.kind + "-" + hex.EncodeToString(sum[:8]) + ".bin"
 		if err := emit(names[j], z); err != nil {
@@ -572,8 +572,8 @@ func build(docs []Document, emit func(name string, data []byte) error) ([]byte, 
 		return nil, err
 	}
 
-	m := Manifest{Version: IndexVersion, Docs: len(docs), Pages: len(metaPages), Scale: scale,
-		Post: []string{}, Pos: []string{}, Meta: []MetaRef{}}
+	m := manifest{Version: indexVersion, Docs: len(docs), Pages: len(metaPages), Scale: scale,
+		Post: []string{}, Pos: []string{}, Meta: []metaRef{}}
 	for j, jb := range jobs {
 		switch jb.kind {
 		case "post":
@@ -585,9 +585,9 @@ func build(docs []Document, emit func(name string, data []byte) error) ([]byte, 
 			if jb.g[0] < len(terms) {
 				first = terms[jb.g[0]].term
 			}
-			m.Dict = append(m.Dict, DictRef{First: first, File: names[j]})
+			m.Dict = append(m.Dict, dictRef{First: first, File: names[j]})
 		case "meta":
-			m.Meta = append(m.Meta, MetaRef{First: metaPages[jb.g[0]].first, File: names[j]})
+			m.Meta = append(m.Meta, metaRef{First: metaPages[jb.g[0]].first, File: names[j]})
 		}
 	}
 	mb, err := json.Marshal(m)
@@ -609,7 +609,7 @@ func offsets(sizes []int) []int {
 
 // encodeMetaShard encodes the document shard of pages g[0]..g[1]-1.
 func encodeMetaShard(docs []Document, pages []pageSpan, g [2]int) ([]byte, error) {
-	shard := MetaShard{Pages: [][4]string{}, Docs: []MetaDoc{}}
+	shard := metaFile{Pages: [][4]string{}, Docs: []metaFileDoc{}}
 	for pi := g[0]; pi < g[1]; pi++ {
 		pg := pages[pi]
 		d0 := &docs[pg.first]
@@ -623,7 +623,7 @@ func encodeMetaShard(docs []Document, pages []pageSpan, g [2]int) ([]byte, error
 			case len(d.URL) > len(d.Page) && d.URL[len(d.Page)] == '#' && strings.HasPrefix(d.URL, d.Page):
 				suffix = d.URL[len(d.Page):]
 			}
-			shard.Docs = append(shard.Docs, MetaDoc{pi - g[0], suffix, d.Section, Excerpt(d.Text, ExcerptLen)})
+			shard.Docs = append(shard.Docs, metaFileDoc{pi - g[0], suffix, d.Section, Excerpt(d.Text, ExcerptLen)})
 		}
 	}
 	b, err := json.Marshal(shard)

@@ -1,44 +1,44 @@
 package search
 
-// Manifest is search/manifest.json: the entry point of the search index. It is
+// manifest is search/manifest.json: the entry point of the search index. It is
 // small and is the only file a reader must fetch before a query; it names
 // every other file of the index.
-type Manifest struct {
-	Version int       `json:"version"` // IndexVersion
+type manifest struct {
+	Version int       `json:"version"` // indexVersion
 	Docs    int       `json:"docs"`    // number of indexed sections
 	Pages   int       `json:"pages"`   // number of pages
 	Scale   float64   `json:"scale"`   // BM25 score of one impact unit
-	Dict    []DictRef `json:"dict"`    // dictionary shards, sorted by first term
+	Dict    []dictRef `json:"dict"`    // dictionary shards, sorted by first term
 	Post    []string  `json:"post"`    // postings packs, by number
 	Pos     []string  `json:"pos"`     // positions packs, by number
-	Meta    []MetaRef `json:"meta"`    // document shards, sorted by first doc
+	Meta    []metaRef `json:"meta"`    // document shards, sorted by first doc
 }
 
-// DictRef names a dictionary shard and the first term it holds; a shard holds
+// dictRef names a dictionary shard and the first term it holds; a shard holds
 // every term from its first up to the next shard's first.
-type DictRef struct {
+type dictRef struct {
 	First string `json:"f"`
 	File  string `json:"n"`
 }
 
-// MetaRef names a document shard and the first document ID it holds.
-type MetaRef struct {
+// metaRef names a document shard and the first document ID it holds.
+type metaRef struct {
 	First int    `json:"f"`
 	File  string `json:"n"`
 }
 
-// MetaShard is the decompressed JSON of a document shard: whole pages and
+// metaFile is the decompressed JSON of a document shard: whole pages and
 // their sections, with the text used for snippets.
-type MetaShard struct {
+type metaFile struct {
 	// Pages: [url, title, kind, team] for each page in the shard.
 	Pages [][4]string `json:"pages"`
 	// Docs: one per section, in ID order: [page index in Pages, URL suffix
 	// ("" for the page itself, "#anchor", or a full URL), heading, excerpt].
-	Docs []MetaDoc `json:"docs"`
+	Docs []metaFileDoc `json:"docs"`
 }
 
-// MetaDoc is one section in a MetaShard, encoded as a JSON array.
-type MetaDoc [4]any
+// metaFileDoc is one section in a metaFile, encoded as a JSON array.
+type metaFileDoc [4]any
 
 // Weights of a clause's match kinds: an exact term counts fully, a prefix
 // expansion of the last word typed and a one-edit typo less. Scores are

@@ -39,7 +39,7 @@ type Hit struct {
 // on first use and keeping them.
 type Index struct {
 	fetch func(name string) ([]byte, error)
-	m     Manifest
+	m     manifest
 
 	mu   sync.Mutex
 	dict map[int][]dictEntry
@@ -79,12 +79,12 @@ func LoadIndex(fetch func(name string) ([]byte, error)) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load search index: %w", err)
 	}
-	var m Manifest
+	var m manifest
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("load search index: %s: %w", ManifestName, err)
 	}
-	if m.Version != IndexVersion {
-		return nil, fmt.Errorf("load search index: version %d, want %d", m.Version, IndexVersion)
+	if m.Version != indexVersion {
+		return nil, fmt.Errorf("load search index: version %d, want %d", m.Version, indexVersion)
 	}
 	if len(m.Dict) == 0 {
 		return nil, fmt.Errorf("load search index: manifest lists no dictionary")
@@ -109,9 +109,6 @@ func OpenIndexDir(dir string) (*Index, error) {
 		return os.ReadFile(filepath.Join(dir, name))
 	})
 }
-
-// Manifest returns the index's manifest.
-func (ix *Index) Manifest() Manifest { return ix.m }
 
 // loadFile fetches and decompresses one index file.
 func (ix *Index) loadFile(name string) ([]byte, error) {
@@ -429,7 +426,7 @@ func ParseQuery(q string) Query {
 
 func isFilterKey(k string) bool {
 	k = strings.ToLower(k)
-	return slices.Contains(FilterKeys, k)
+	return slices.Contains(filterKeys, k)
 }
 
 // alt is one way a clause can match: a set of terms that must all be present
@@ -787,8 +784,8 @@ func (ix *Index) wordAlts(c Clause) ([]alt, error) {
 	used := map[string]bool{}
 	exact := ""
 	exactFound := false
-	if len(w.Lower) <= MaxTermLen {
-		exact = Normalize(w.Lower)
+	if len(w.Lower) <= maxTermLen {
+		exact = normalize(w.Lower)
 		e, err := ix.lookup(exact)
 		if err != nil {
 			return nil, err
@@ -806,10 +803,10 @@ func (ix *Index) wordAlts(c Clause) ([]alt, error) {
 		var es []*dictEntry
 		complete := true
 		for _, p := range w.Parts {
-			if stopWords[p] || len(p) > MaxTermLen {
+			if stopWords[p] || len(p) > maxTermLen {
 				continue
 			}
-			e, err := ix.lookup(Normalize(p))
+			e, err := ix.lookup(normalize(p))
 			if err != nil {
 				return nil, err
 			}
@@ -1016,9 +1013,9 @@ func (ix *Index) scorePhrase(c Clause, sc *scratch, terms map[string]bool) error
 
 // phraseTokens returns the tokens a phrase must match in order: the
 // camelCase parts, not the whole words, whose positions the parts share.
-func phraseTokens(text string) []Token {
-	var toks []Token
-	for _, t := range Tokenize(text) {
+func phraseTokens(text string) []token {
+	var toks []token
+	for _, t := range tokenize(text) {
 		if !t.Whole {
 			toks = append(toks, t)
 		}
@@ -1109,19 +1106,19 @@ func Snippet(excerpt string, terms map[string]bool) (string, [][2]int) {
 	return b.String(), marks
 }
 
-// stems caches Normalize for snippets, which stem every word of every hit's
+// stems caches normalize for snippets, which stem every word of every hit's
 // excerpt; stemCount bounds it.
 var (
 	stems     sync.Map // lower-case word → term
 	stemCount atomic.Int32
 )
 
-// cachedStem is Normalize, remembered for up to 1<<16 words.
+// cachedStem is normalize, remembered for up to 1<<16 words.
 func cachedStem(w string) string {
 	if t, ok := stems.Load(w); ok {
 		return t.(string)
 	}
-	t := Normalize(w)
+	t := normalize(w)
 	if stemCount.Load() < 1<<16 {
 		stemCount.Add(1)
 		stems.Store(strings.Clone(w), t)

@@ -12,25 +12,25 @@ func TestTokenize(t *testing.T) {
 	tests := []struct {
 		name string
 		text string
-		want []Token
+		want []token
 	}{
-		{"plain words stemmed", "Restarting pods", []Token{{"restart", 0, false}, {"pod", 1, false}}},
-		{"stop words keep positions", "out of memory", []Token{{"out", 0, false}, {"memori", 2, false}}},
-		{"camelCase whole and parts", "KubeCPUOvercommit fires", []Token{
+		{"plain words stemmed", "Restarting pods", []token{{"restart", 0, false}, {"pod", 1, false}}},
+		{"stop words keep positions", "out of memory", []token{{"out", 0, false}, {"memori", 2, false}}},
+		{"camelCase whole and parts", "KubeCPUOvercommit fires", []token{
 			{"kubecpuovercommit", 0, true}, {"kube", 0, false}, {"cpu", 1, false}, {"overcommit", 2, false}, {"fire", 3, false}}},
-		{"long alert name", "NodeFilesystemSpaceFillingUp", []Token{
+		{"long alert name", "NodeFilesystemSpaceFillingUp", []token{
 			{"nodefilesystemspacefillingup", 0, true}, {"node", 0, false}, {"filesystem", 1, false},
 			{"space", 2, false}, {"fill", 3, false}, {"up", 4, false}}},
-		{"acronym then word", "HTTPServerDown", []Token{{"httpserverdown", 0, true}, {"http", 0, false}, {"server", 1, false}, {"down", 2, false}}},
-		{"digits stay with their part", "etcdHTTP5xxErrors", []Token{{"etcdhttp5xxerrors", 0, true}, {"etcd", 0, false}, {"http5xx", 1, false}, {"error", 2, false}}},
-		{"punctuation splits", "node_exporter/v1.2", []Token{{"node", 0, false}, {"export", 1, false}, {"v1", 2, false}, {"2", 3, false}}},
-		{"unicode letters", "Überwachung läuft", []Token{{"überwachung", 0, false}, {"läuft", 1, false}}},
-		{"too long dropped", strings.Repeat("x", MaxTermLen+1) + " ok", []Token{{"ok", 1, false}}},
+		{"acronym then word", "HTTPServerDown", []token{{"httpserverdown", 0, true}, {"http", 0, false}, {"server", 1, false}, {"down", 2, false}}},
+		{"digits stay with their part", "etcdHTTP5xxErrors", []token{{"etcdhttp5xxerrors", 0, true}, {"etcd", 0, false}, {"http5xx", 1, false}, {"error", 2, false}}},
+		{"punctuation splits", "node_exporter/v1.2", []token{{"node", 0, false}, {"export", 1, false}, {"v1", 2, false}, {"2", 3, false}}},
+		{"unicode letters", "Überwachung läuft", []token{{"überwachung", 0, false}, {"läuft", 1, false}}},
+		{"too long dropped", strings.Repeat("x", maxTermLen+1) + " ok", []token{{"ok", 1, false}}},
 		{"empty", " -- ", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := Tokenize(tt.text); !reflect.DeepEqual(got, tt.want) {
+			if got := tokenize(tt.text); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("Tokenize(%q) =\n%v, want\n%v", tt.text, got, tt.want)
 			}
 		})
@@ -168,19 +168,19 @@ var tokenizerTexts = []string{
 	"out of memory, out of memory",
 	"Überwachung läuft ΣΊΣΥΦΟΣ σίσυφος İstanbul",
 	"node_exporter/v1.2 node_exporter/v1.2",
-	strings.Repeat("x", MaxTermLen+1) + " ok " + strings.Repeat("x", MaxTermLen+1),
+	strings.Repeat("x", maxTermLen+1) + " ok " + strings.Repeat("x", maxTermLen+1),
 	"bad \xff\xfe utf8\xc3 words\xe2\x82",
 	"etcdHTTP5xxErrors HTTPServerDown the and",
 	"",
 }
 
 func TestTokenizerMatchesTokenize(t *testing.T) {
-	var tz Tokenizer
+	var tz tokenizer
 	for round := range 2 {
 		for _, text := range tokenizerTexts {
 			t.Run(text, func(t *testing.T) {
-				got := slices.Clone(tz.Tokens(text))
-				if want := Tokenize(text); !reflect.DeepEqual(got, want) && (len(got) > 0 || len(want) > 0) {
+				got := slices.Clone(tz.tokens(text))
+				if want := tokenize(text); !reflect.DeepEqual(got, want) && (len(got) > 0 || len(want) > 0) {
 					t.Errorf("round %d: Tokens(%q) =\n%v, want\n%v", round, text, got, want)
 				}
 			})
@@ -192,11 +192,11 @@ func FuzzTokenizer(f *testing.F) {
 	for _, text := range tokenizerTexts {
 		f.Add(text, text)
 	}
-	var tz Tokenizer
+	var tz tokenizer
 	f.Fuzz(func(t *testing.T, a, b string) {
 		for _, text := range []string{a, b, a + " " + b} {
-			got := tz.Tokens(text)
-			want := Tokenize(text)
+			got := tz.tokens(text)
+			want := tokenize(text)
 			if len(got) != len(want) || (len(got) > 0 && !reflect.DeepEqual(got, want)) {
 				t.Fatalf("Tokens(%q) =\n%v, want\n%v", text, got, want)
 			}

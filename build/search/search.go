@@ -18,7 +18,7 @@
 // it. Documents are numbered 0..n-1 in order of page URL, then position in
 // the page.
 //
-// Terms come from Tokenize: words are runs of Unicode letters and
+// Terms come from the tokenizer: words are runs of Unicode letters and
 // digits, lower-cased and Porter2-stemmed; camelCase words are indexed whole
 // and by parts; stop words are dropped. Three fields feed each document: the
 // page title, the section heading (the page title again for the intro) and
@@ -26,7 +26,7 @@
 // never span fields. Filter terms "kind:<kind>", "team:<team>" and
 // "tag:<tag>" are indexed on every section of a page.
 //
-// manifest.json (plain JSON, Manifest) lists:
+// manifest.json (plain JSON) lists:
 //   - dict: dictionary shards {f: first term, n: file}; terms sorted by bytes.
 //   - post, pos: postings and positions packs, by number.
 //   - meta: document shards {f: first doc ID, n: file}.
@@ -49,7 +49,7 @@
 // pos-*.bin: for each posting of a term, in the same order: uvarint count,
 // then that many uvarint position deltas. Fetched only for phrase queries.
 //
-// meta-*.bin: JSON MetaShard: whole pages [url, title, kind, team]
+// meta-*.bin: JSON: whole pages [url, title, kind, team]
 // and their sections [page index, URL suffix, heading, excerpt], where the
 // excerpt is the section text cut to ExcerptLen bytes at a word boundary.
 //

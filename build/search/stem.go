@@ -28,10 +28,10 @@ var stemInvariantAfter1a = map[string]bool{
 	"proceed": true, "exceed": true, "succeed": true,
 }
 
-// Stem returns the Porter2 stem of a lower-case word: "running" → "run",
+// stem returns the Porter2 stem of a lower-case word: "running" → "run",
 // "overcommitted" → "overcommit". The search index stores stems so that a
 // query for "restart" finds "restarting" and "restarts".
-func Stem(word string) string {
+func stem(word string) string {
 	if len(word) <= 2 || !isLowerASCII(word) {
 		return word
 	}

@@ -66,7 +66,7 @@ func TestStem(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := Stem(tt.word); got != tt.want {
+			if got := stem(tt.word); got != tt.want {
 				t.Errorf("Stem(%q) = %q, want %q", tt.word, got, tt.want)
 			}
 		})
@@ -78,7 +78,7 @@ func FuzzStem(f *testing.F) {
 		f.Add(w)
 	}
 	f.Fuzz(func(t *testing.T, w string) {
-		s := Stem(w)
+		s := stem(w)
 		// A stem is never longer than its word plus the one "e" step 1b may
 		// add, and stemming is stable on plain words it leaves alone.
 		if len(s) > len(w)+1 {

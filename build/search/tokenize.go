@@ -18,20 +18,20 @@ import (
 	"unicode/utf8"
 )
 
-// IndexVersion is the search-index format version, stored in the manifest.
-const IndexVersion = 1
+// indexVersion is the search-index format version, stored in the manifest.
+const indexVersion = 1
 
 // ManifestName is the one file of the index with a stable name; every other
 // file is named by a hash of its content and listed in the manifest.
 const ManifestName = "manifest.json"
 
-// MaxTermLen is the longest token, in bytes, that is indexed; longer runs of
+// maxTermLen is the longest token, in bytes, that is indexed; longer runs of
 // letters (hashes, base64) are dropped.
-const MaxTermLen = 48
+const maxTermLen = 48
 
 // Filter keys: a filter term is key + ":" + lower-case value, indexed as a
 // term of its own so that a filter loads one postings list.
-var FilterKeys = []string{"kind", "team", "tag"}
+var filterKeys = []string{"kind", "team", "tag"}
 
 // stopWords are frequent English words left out of the index. They still take
 // a position, so the phrase "out of memory" matches "out" two words before
@@ -44,11 +44,8 @@ var stopWords = map[string]bool{
 	"to": true, "was": true, "will": true, "with": true,
 }
 
-// IsStopWord reports whether the lower-case word w is left out of the index.
-func IsStopWord(w string) bool { return stopWords[w] }
-
-// Token is one indexed term and its word position.
-type Token struct {
+// token is one indexed term and its word position.
+type token struct {
 	Term  string // stemmed, lower case
 	Pos   int    // word position; the parts of a camelCase word take consecutive positions
 	Whole bool   // the whole of a camelCase word whose parts follow as separate tokens
@@ -67,7 +64,7 @@ type Word struct {
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }
 
 // SplitWords splits text into words: maximal runs of letters and digits. It
-// is the first half of Tokenize, shared with query parsing and snippets.
+// is the first half of tokenize, shared with query parsing and snippets.
 func SplitWords(text string) []Word {
 	var words []Word
 	start := -1
@@ -144,15 +141,15 @@ func camelParts(w string) []string {
 	return append(parts, strings.ToLower(w[start:]))
 }
 
-// Normalize turns a lower-case word into its index term: the Porter2 stem.
-func Normalize(lower string) string { return Stem(lower) }
+// normalize turns a lower-case word into its index term: the Porter2 stem.
+func normalize(lower string) string { return stem(lower) }
 
-// Tokenize turns text into index tokens: every word lower-cased and stemmed,
+// tokenize turns text into index tokens: every word lower-cased and stemmed,
 // stop words and over-long words dropped (but counted in positions), and
 // camelCase words indexed both whole and by their parts, so that
 // "KubeCPUOvercommit" is found by its name and by "cpu overcommit".
-func Tokenize(text string) []Token {
-	var toks []Token
+func tokenize(text string) []token {
+	var toks []token
 	pos := 0
 	for _, w := range SplitWords(text) {
 		toks, pos = appendWord(toks, w, pos)
@@ -160,24 +157,24 @@ func Tokenize(text string) []Token {
 	return toks
 }
 
-// Tokenizer gives the same tokens as Tokenize but is meant for indexing a
+// tokenizer gives the same tokens as tokenize but is meant for indexing a
 // whole site: it remembers the tokens of every distinct word it has seen, so
 // each word is lower-cased, split and stemmed once per site rather than once
 // per occurrence, and it reuses its output slice. The zero value is ready to
-// use; a Tokenizer is not safe for concurrent use.
-type Tokenizer struct {
+// use; a tokenizer is not safe for concurrent use.
+type tokenizer struct {
 	words map[string]wordTokens
-	toks  []Token
+	toks  []token
 }
 
 // wordTokens are the tokens of one word as typed, at positions relative to
 // the word's first position, and the number of positions the word takes.
 type wordTokens struct {
-	toks []Token
+	toks []token
 	span int
 }
 
-// maxCachedWords bounds a Tokenizer's memory on text with an unbounded
+// maxCachedWords bounds a tokenizer's memory on text with an unbounded
 // vocabulary (hashes, IDs); words past it are tokenized without caching.
 const maxCachedWords = 1 << 17
 
@@ -189,9 +186,9 @@ var isASCIIWordByte = func() (t [utf8.RuneSelf]bool) {
 	return t
 }()
 
-// Tokens returns the tokens of text, equal to Tokenize(text). The returned
+// tokens returns the tokens of text, equal to tokenize(text). The returned
 // slice is only valid until the next call.
-func (tz *Tokenizer) Tokens(text string) []Token {
+func (tz *tokenizer) tokens(text string) []token {
 	if tz.words == nil {
 		tz.words = make(map[string]wordTokens, 1024)
 	}
@@ -227,7 +224,7 @@ func (tz *Tokenizer) Tokens(text string) []Token {
 
 // appendWord appends the tokens of the word text[start:end] at position pos
 // and returns the next free position.
-func (tz *Tokenizer) appendWord(toks []Token, text string, start, end, pos int) ([]Token, int) {
+func (tz *tokenizer) appendWord(toks []token, text string, start, end, pos int) ([]token, int) {
 	raw := text[start:end]
 	wt, ok := tz.words[raw]
 	if !ok {
@@ -251,19 +248,19 @@ func (tz *Tokenizer) appendWord(toks []Token, text string, start, end, pos int) 
 
 // appendWord appends the tokens of w at position pos and returns the next
 // free position.
-func appendWord(toks []Token, w Word, pos int) ([]Token, int) {
+func appendWord(toks []token, w Word, pos int) ([]token, int) {
 	if w.Parts == nil {
-		if !stopWords[w.Lower] && len(w.Lower) <= MaxTermLen {
-			toks = append(toks, Token{Term: Normalize(w.Lower), Pos: pos})
+		if !stopWords[w.Lower] && len(w.Lower) <= maxTermLen {
+			toks = append(toks, token{Term: normalize(w.Lower), Pos: pos})
 		}
 		return toks, pos + 1
 	}
-	if len(w.Lower) <= MaxTermLen {
-		toks = append(toks, Token{Term: Normalize(w.Lower), Pos: pos, Whole: true})
+	if len(w.Lower) <= maxTermLen {
+		toks = append(toks, token{Term: normalize(w.Lower), Pos: pos, Whole: true})
 	}
 	for i, p := range w.Parts {
-		if !stopWords[p] && len(p) <= MaxTermLen {
-			toks = append(toks, Token{Term: Normalize(p), Pos: pos + i})
+		if !stopWords[p] && len(p) <= maxTermLen {
+			toks = append(toks, token{Term: normalize(p), Pos: pos + i})
 		}
 	}
 	return toks, pos + len(w.Parts)
@@ -308,24 +305,21 @@ func (r *reader) bytes(n int) []byte {
 	return b
 }
 
-// GzipLevel is the default compression level of Gzip.
-const GzipLevel = 6
+// gzipLevel is the default compression level of gzipAt.
+const gzipLevel = 6
 
 // gzipWriters pools compressors by level (index level+2, for
 // gzip.HuffmanOnly..gzip.BestCompression): a new one allocates about a
 // megabyte.
 var gzipWriters [gzip.BestCompression + 3]sync.Pool
 
-// Gzip compresses b deterministically at GzipLevel: see GzipAt.
-func Gzip(b []byte) []byte { return GzipAt(b, GzipLevel) }
-
-// GzipAt compresses b deterministically: no name, no time stamp, the given
-// level (gzip.HuffmanOnly to gzip.BestCompression; others mean GzipLevel), so
+// gzipAt compresses b deterministically: no name, no time stamp, the given
+// level (gzip.HuffmanOnly to gzip.BestCompression; others mean gzipLevel), so
 // the same input always gives the same bytes (with the same Go release). It
 // is safe for concurrent use.
-func GzipAt(b []byte, level int) []byte {
+func gzipAt(b []byte, level int) []byte {
 	if level < gzip.HuffmanOnly || level > gzip.BestCompression {
-		level = GzipLevel
+		level = gzipLevel
 	}
 	pool := &gzipWriters[level+2]
 	var buf bytes.Buffer
