@@ -365,15 +365,19 @@ func (s *Site) Breadcrumbs(p *Page) []*Page {
 	return out
 }
 
-// Indexes returns links to the generated kind and tag indexes that exist,
-// for the header. Titles are the index names ("Meetings"), even when a
-// content page at that URL has a longer title of its own.
+// Indexes returns the header's links: the home folder's sections, with the
+// titles and in the order of the sidebar (issue #12: the header and the
+// sidebar listed different sections in different orders), then the tag
+// index when there is one.
 func (s *Site) Indexes() []NavItem {
 	var out []NavItem
-	for _, k := range append(kindIndexes[:len(kindIndexes):len(kindIndexes)], struct{ kind, url, title string }{"tags", "/tags/", "Tags"}) {
-		if p := s.byURL[k.url]; p != nil && p.List != nil && p.List.Kind != "section" {
-			out = append(out, NavItem{Title: k.title, URL: k.url, Href: s.basePath + k.url})
+	for _, c := range s.Root.Children {
+		if c.IsSection() {
+			out = append(out, NavItem{Title: c.Title, URL: c.URL, Href: s.basePath + c.URL, Section: true})
 		}
+	}
+	if p := s.byURL["/tags/"]; p != nil && p.List != nil {
+		out = append(out, NavItem{Title: "Tags", URL: "/tags/", Href: s.basePath + "/tags/"})
 	}
 	return out
 }

@@ -71,6 +71,7 @@ func New(opts Options) *Renderer {
 		renderer.WithNodeRenderers(
 			util.Prioritized(&htmlRenderer{unsafe: opts.UnsafeHTML, writer: html.DefaultWriter}, 100),
 			util.Prioritized(code, 100),
+			util.Prioritized(newTableRenderer(), 100),
 		),
 	}
 	if opts.UnsafeHTML {
@@ -78,9 +79,7 @@ func New(opts Options) *Renderer {
 	}
 	md := goldmark.New(
 		goldmark.WithExtensions(
-			// GFM, with table alignment as an align attribute: goldmark's
-			// default is a style attribute, which the site's CSP blocks.
-			extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
+			extension.NewTable(tableAlign),
 			extension.Strikethrough,
 			extension.Linkify,
 			extension.TaskList,
