@@ -23,33 +23,16 @@ import (
 const Source = "alertmanager"
 
 // Options configure the handler. Alertmanager's http_config sends either a
-// bearer token (authorization.credentials) or basic auth; both are accepted
-// when configured.
-type Options struct {
-	Token    string // bearer token
-	Username string // basic auth user
-	Password string // basic auth password
-	MaxBytes int64  // body limit; 1 MiB when zero
-	Insecure bool   // accept unauthenticated requests when no credentials are set; local testing only
-}
+// bearer token (authorization.credentials, as Token) or basic auth
+// (Username and Password); both are accepted when configured.
+type Options = webhook.Options
 
 // New returns the handler for POST /hooks/alertmanager. Without credentials
 // (and without Insecure) it refuses every request with 403.
 func New(opts Options, sink bot.Sink, log *slog.Logger) http.Handler {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	auth := webhook.Auth{Token: opts.Token, Username: opts.Username, Password: opts.Password, Insecure: opts.Insecure}
-	return &webhook.Handler{
-		Source:       Source,
-		MaxBytes:     opts.MaxBytes,
-		Authenticate: auth.Authenticate(Source, log),
-		Decode: func(_ *http.Request, body []byte, now time.Time) (bot.Delivery, error) {
-			return Decode(body, now)
-		},
-		Sink: sink,
-		Log:  log,
-	}
+	return webhook.New(Source, opts, func(_ *http.Request, body []byte, now time.Time) (bot.Delivery, error) {
+		return Decode(body, now)
+	}, sink, log)
 }
 
 // Decode parses one webhook body into a Delivery with a single KindAlerts

@@ -23,32 +23,15 @@ const Source = "grafana"
 
 // Options configure the handler. Grafana's webhook contact point sends either
 // an Authorization header (scheme Bearer with Token as credentials) or HTTP
-// basic auth (username and password).
-type Options struct {
-	Token    string // bearer credentials
-	Username string // basic auth user
-	Password string // basic auth password
-	MaxBytes int64  // body limit; 1 MiB when zero
-	Insecure bool   // accept unauthenticated requests when no credentials are set; local testing only
-}
+// basic auth (Username and Password).
+type Options = webhook.Options
 
 // New returns the handler for POST /hooks/grafana. Without credentials (and
 // without Insecure) it refuses every request with 403.
 func New(opts Options, sink bot.Sink, log *slog.Logger) http.Handler {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	auth := webhook.Auth{Token: opts.Token, Username: opts.Username, Password: opts.Password, Insecure: opts.Insecure}
-	return &webhook.Handler{
-		Source:       Source,
-		MaxBytes:     opts.MaxBytes,
-		Authenticate: auth.Authenticate(Source, log),
-		Decode: func(_ *http.Request, body []byte, now time.Time) (bot.Delivery, error) {
-			return Decode(body, now)
-		},
-		Sink: sink,
-		Log:  log,
-	}
+	return webhook.New(Source, opts, func(_ *http.Request, body []byte, now time.Time) (bot.Delivery, error) {
+		return Decode(body, now)
+	}, sink, log)
 }
 
 // legacy holds the fields only Grafana's legacy (pre-9) alerting sent, to

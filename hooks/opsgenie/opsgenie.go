@@ -27,16 +27,9 @@ const Source = "opsgenie"
 // Options configure the handler. Opsgenie's outgoing webhook integration can
 // send basic auth (credentials in the URL) or custom headers: configure
 // Header (e.g. "X-Compass-Token") and Token, or put "Authorization: Bearer
-// <Token>" in the integration's headers.
-type Options struct {
-	Token    string // shared secret, as a bearer token or in Header
-	Header   string // optional custom header carrying Token verbatim
-	Username string // basic auth user
-	Password string // basic auth password
-	BaseURL  string // e.g. "https://acme.app.opsgenie.com", for links to the alert; "" leaves Event.URL empty
-	MaxBytes int64  // body limit; 1 MiB when zero
-	Insecure bool   // accept unauthenticated requests when no credentials are set; local testing only
-}
+// <Token>" in the integration's headers. BaseURL (e.g.
+// "https://acme.app.opsgenie.com") makes events link to the alert.
+type Options = webhook.Options
 
 // New returns the handler for POST /hooks/opsgenie. Without credentials (and
 // without Insecure) it refuses every request with 403.
@@ -44,27 +37,19 @@ func New(opts Options, sink bot.Sink, log *slog.Logger) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	auth := webhook.Auth{Token: opts.Token, Header: opts.Header, Username: opts.Username, Password: opts.Password, Insecure: opts.Insecure}
-	return &webhook.Handler{
-		Source:       Source,
-		MaxBytes:     opts.MaxBytes,
-		Authenticate: auth.Authenticate(Source, log),
-		Decode: func(_ *http.Request, body []byte, now time.Time) (bot.Delivery, error) {
-			d, err := Decode(body, now)
-			if err != nil {
-				return d, err
-			}
-			if len(d.Events) == 0 {
-				log.Info("opsgenie action accepted and ignored", "source", Source, "action", action(body))
-			}
-			for i := range d.Events {
-				d.Events[i].URL = alertURL(opts.BaseURL, strings.TrimPrefix(d.Events[i].Key, Source+"/"))
-			}
-			return d, nil
-		},
-		Sink: sink,
-		Log:  log,
-	}
+	return webhook.New(Source, opts, func(_ *http.Request, body []byte, now time.Time) (bot.Delivery, error) {
+		d, err := Decode(body, now)
+		if err != nil {
+			return d, err
+		}
+		if len(d.Events) == 0 {
+			log.Info("opsgenie action accepted and ignored", "source", Source, "action", action(body))
+		}
+		for i := range d.Events {
+			d.Events[i].URL = alertURL(opts.BaseURL, strings.TrimPrefix(d.Events[i].Key, Source+"/"))
+		}
+		return d, nil
+	}, sink, log)
 }
 
 type payload struct {

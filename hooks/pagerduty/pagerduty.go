@@ -32,12 +32,11 @@ const SignatureHeader = "X-PagerDuty-Signature"
 // reuses the id on retries, so the bot deduplicates on it.
 const WebhookIDHeader = "X-Webhook-Id"
 
-// Options configure the handler.
-type Options struct {
-	Secrets  []string // subscription signing secrets; several during rotation, any one may match
-	MaxBytes int64    // body limit; 1 MiB when zero
-	Insecure bool     // skip signature checks when no secret is set; local testing only
-}
+// Options configure the handler: Secrets are the subscription's signing
+// secrets (several during rotation, any one may match), MaxBytes the body
+// limit, and Insecure skips signature checks when no secret is set (local
+// testing only).
+type Options = webhook.Options
 
 // New returns the handler for POST /hooks/pagerduty. Without secrets (and
 // without Insecure) it refuses every request with 403.
