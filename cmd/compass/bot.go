@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"strings"
 	"time"
 
@@ -22,147 +20,31 @@ import (
 	"github.com/compasshq/compass/hooks/grafana"
 	"github.com/compasshq/compass/hooks/opsgenie"
 	"github.com/compasshq/compass/hooks/pagerduty"
+	"github.com/compasshq/compass/hooks/webhook"
 	"github.com/spf13/cobra"
-	"github.com/spf13/viper"
 )
-
-func init() { subcommands = append(subcommands, newBotCmd) }
 
 // botListening, when set (tests), is called with the bot's bound address.
 var botListening func(addr net.Addr)
 
-// botDefaults are the compass.yaml keys of the bot and their defaults.
-func botDefaults(v *viper.Viper) {
-	v.SetDefault("bot.listen", "127.0.0.1:8080")
-	v.SetDefault("bot.store", "compass-bot.db")
-	v.SetDefault("bot.channel", "")
-	v.SetDefault("bot.routes", nil)
-	v.SetDefault("bot.reopen_window", "4h")
-	v.SetDefault("bot.refresh_interval", "10m")
-	v.SetDefault("slack.api_url", slack.DefaultAPIURL)
-	v.SetDefault("handbook.url", "")
-	v.SetDefault("handbook.map", "")
-	// Webhook credentials beyond the issue's alertmanager.token: each
-	// adapter takes a bearer token or basic auth, Opsgenie also a custom
-	// header and its base URL for links.
-	for _, k := range []string{
-		"alertmanager.token", "alertmanager.username", "alertmanager.password",
-		"grafana.token", "grafana.username", "grafana.password",
-		"opsgenie.token", "opsgenie.header", "opsgenie.username", "opsgenie.password", "opsgenie.base_url",
-	} {
-		v.SetDefault(k, "")
-	}
-	slashDefaults(v)
-}
-
-// botConfig is the bot's typed configuration.
-type botConfig struct {
-	Listen       string
-	Store        string
-	Channel      string
-	Routes       []bot.Route
-	ReopenWindow time.Duration
-	// RefreshInterval: how often an open incident's parent is re-rendered
-	// with nothing else changing it ("Open for"); 0 disables.
-	RefreshInterval time.Duration
-	SlackAPIURL     string
-	HandbookURL     string
-	HandbookMap     string
-	Alertmanager    alertmanager.Options
-	Grafana         grafana.Options
-	Opsgenie        opsgenie.Options
-	SlackToken      string   // SLACK_BOT_TOKEN
-	SigningSecret   string   // SLACK_SIGNING_SECRET (slash commands, issue 7)
-	PagerDutyKeys   []string // PAGERDUTY_WEBHOOK_SECRET, comma-separated
-	Slash           slashConfig
-}
-
-func botOptions(cmd *cobra.Command, dir string) (botConfig, error) {
-	v, err := loadConfig(dir, botDefaults)
-	if err != nil {
-		return botConfig{}, usageError(err)
-	}
-	for key, flag := range map[string]string{
-		"bot.listen": "listen", "bot.store": "store", "bot.channel": "channel",
-		"slack.api_url": "slack-api-url", "handbook.url": "handbook-url", "handbook.map": "handbook-map",
-	} {
-		if err := v.BindPFlag(key, cmd.Flags().Lookup(flag)); err != nil {
-			return botConfig{}, usageError(err)
-		}
-	}
-	c := botConfig{
-		Listen: v.GetString("bot.listen"), Store: v.GetString("bot.store"), Channel: v.GetString("bot.channel"),
-		SlackAPIURL: v.GetString("slack.api_url"), HandbookURL: v.GetString("handbook.url"),
-		HandbookMap: v.GetString("handbook.map"),
-		Alertmanager: alertmanager.Options{Token: v.GetString("alertmanager.token"),
-			Username: v.GetString("alertmanager.username"), Password: v.GetString("alertmanager.password")},
-		Grafana: grafana.Options{Token: v.GetString("grafana.token"),
-			Username: v.GetString("grafana.username"), Password: v.GetString("grafana.password")},
-		Opsgenie: opsgenie.Options{Token: v.GetString("opsgenie.token"), Header: v.GetString("opsgenie.header"),
-			Username: v.GetString("opsgenie.username"), Password: v.GetString("opsgenie.password"),
-			BaseURL: v.GetString("opsgenie.base_url")},
-		SlackToken: os.Getenv("SLACK_BOT_TOKEN"), SigningSecret: os.Getenv("SLACK_SIGNING_SECRET"),
-	}
-	for _, s := range strings.Split(os.Getenv("PAGERDUTY_WEBHOOK_SECRET"), ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			c.PagerDutyKeys = append(c.PagerDutyKeys, s)
-		}
-	}
+// validateBot reports every reason the bot cannot start with c, in one
+// error.
+func validateBot(c Config) error {
 	var errs []error
-	c.Slash, errs = readSlashConfig(v)
-	if c.ReopenWindow, err = time.ParseDuration(v.GetString("bot.reopen_window")); err != nil || c.ReopenWindow < 0 {
-		errs = append(errs, fmt.Errorf("bot.reopen_window: want a duration like 4h, got %q", v.GetString("bot.reopen_window")))
+	if c.Bot.ReopenWindow < 0 {
+		errs = append(errs, fmt.Errorf("bot.reopen_window: want a duration like 4h, got %s", c.Bot.ReopenWindow))
 	}
-	if c.RefreshInterval, err = time.ParseDuration(v.GetString("bot.refresh_interval")); err != nil || c.RefreshInterval < 0 {
-		errs = append(errs, fmt.Errorf("bot.refresh_interval: want a duration like 10m (0 disables), got %q", v.GetString("bot.refresh_interval")))
+	if c.Bot.RefreshInterval < 0 {
+		errs = append(errs, fmt.Errorf("bot.refresh_interval: want a duration like 10m (0 disables), got %s", c.Bot.RefreshInterval))
 	}
-	if c.Routes, err = decodeRoutes(v.Get("bot.routes")); err != nil {
-		errs = append(errs, err)
-	}
-	if c.SlackToken == "" {
+	if c.Secrets.SlackToken == "" {
 		errs = append(errs, errors.New("SLACK_BOT_TOKEN is not set: the bot cannot post to Slack"))
 	}
-	if c.Channel == "" {
+	if c.Bot.Channel == "" {
 		errs = append(errs, errors.New("bot.channel is not set: incidents that match no route and no team need a default channel"))
 	}
-	if err := errors.Join(errs...); err != nil {
-		return c, usageError(err)
-	}
-	return c, nil
-}
-
-// decodeRoutes reads bot.routes from compass.yaml (a list) or from
-// COMPASS_BOT_ROUTES (the same list as JSON).
-func decodeRoutes(raw any) ([]bot.Route, error) {
-	if raw == nil {
-		return nil, nil
-	}
-	if s, ok := raw.(string); ok {
-		if strings.TrimSpace(s) == "" {
-			return nil, nil
-		}
-		var routes []bot.Route
-		if err := json.Unmarshal([]byte(s), &routes); err != nil {
-			return nil, fmt.Errorf(`bot.routes: want JSON like [{"match":{"team":"payments"},"channel":"#payments"}]: %w`, err)
-		}
-		return routes, nil
-	}
-	// Round-trip through JSON: viper hands YAML lists over as []any of
-	// map[string]any.
-	data, err := json.Marshal(raw)
-	if err != nil {
-		return nil, fmt.Errorf("bot.routes: %w", err)
-	}
-	var routes []bot.Route
-	if err := json.Unmarshal(data, &routes); err != nil {
-		return nil, fmt.Errorf("bot.routes: want a list of {match: {label: value}, channel: \"#x\"}: %w", err)
-	}
-	for i, r := range routes {
-		if r.Channel == "" || len(r.Match) == 0 {
-			return nil, fmt.Errorf("bot.routes[%d]: needs a match and a channel", i)
-		}
-	}
-	return routes, nil
+	errs = append(errs, validateSlash(c)...)
+	return errors.Join(errs...)
 }
 
 func newBotCmd(a *app) *cobra.Command {
@@ -183,7 +65,10 @@ PAGERDUTY_WEBHOOK_SECRET (comma-separated during rotation).`,
 			if err != nil {
 				return err
 			}
-			log := slog.New(slog.NewJSONHandler(a.stderr, nil))
+			log, err := newLogger(cfg.Log, a.stderr, botLog)
+			if err != nil {
+				return usageError(err)
+			}
 			if err := runBot(cmd.Context(), cfg, log); err != nil {
 				log.Error("bot stopped", "error", err)
 				return &exitError{code: 1, err: err}
@@ -193,13 +78,26 @@ PAGERDUTY_WEBHOOK_SECRET (comma-separated during rotation).`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&dir, "dir", ".", "folder holding compass.yaml")
-	f.String("listen", "127.0.0.1:8080", "address to serve on (bot.listen); port 0 picks a free port")
-	f.String("store", "compass-bot.db", "SQLite file, or a postgres:// URL (bot.store)")
-	f.String("channel", "", "default Slack channel (bot.channel)")
-	f.String("slack-api-url", slack.DefaultAPIURL, "Slack Web API base URL (slack.api_url)")
-	f.String("handbook-url", "", "the handbook site's base URL, for links (handbook.url)")
-	f.String("handbook-map", "", "path or URL of compass.json (handbook.map)")
+	keyFlag(f, "listen", "bot.listen", "address to serve on (bot.listen); port 0 picks a free port")
+	keyFlag(f, "store", "bot.store", "SQLite file, or a postgres:// URL (bot.store)")
+	keyFlag(f, "channel", "bot.channel", "default Slack channel (bot.channel)")
+	keyFlag(f, "slack-api-url", "slack.api_url", "Slack Web API base URL (slack.api_url)")
+	keyFlag(f, "handbook-url", "handbook.url", "the handbook site's base URL, for links (handbook.url)")
+	keyFlag(f, "handbook-map", "handbook.map", "path or URL of compass.json (handbook.map)")
 	return cmd
+}
+
+// botOptions loads the bot's configuration from dir and cmd's flags and
+// reports every problem with it in one usage error.
+func botOptions(cmd *cobra.Command, dir string) (Config, error) {
+	c, err := loadConfig(dir, cmd.Flags(), botBlocks...)
+	if errors.Is(err, errRead) {
+		return c, usageError(err)
+	}
+	if err := errors.Join(err, validateBot(c)); err != nil {
+		return c, usageError(err)
+	}
+	return c, nil
 }
 
 // openStore opens the store named by dsn: a postgres:// or postgresql://
@@ -207,7 +105,7 @@ PAGERDUTY_WEBHOOK_SECRET (comma-separated during rotation).`,
 // SQLite file path.
 func openStore(ctx context.Context, dsn string, log *slog.Logger) (bot.Store, error) {
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		s, err := postgres.Open(ctx, dsn, postgres.WithLogger(log.With("component", "store")))
+		s, err := postgres.Open(ctx, dsn, postgres.WithLogger(log))
 		if err != nil {
 			return nil, err // already "open postgres store user@host:port/db: …", without the password
 		}
@@ -217,43 +115,63 @@ func openStore(ctx context.Context, dsn string, log *slog.Logger) (bot.Store, er
 	return sqlite.Open(ctx, dsn)
 }
 
+// openHandbook loads the handbook map named by handbook.map, if any. A map
+// served over HTTP may come later (the source keeps trying); a local file
+// must load now.
+func openHandbook(ctx context.Context, c HandbookConfig, log *slog.Logger) (*handbook.Source, bot.Linker, error) {
+	if c.Map == "" {
+		log.Warn("handbook.map is not set: messages will carry no handbook links")
+		return nil, nil, nil
+	}
+	src := handbook.NewSource(c.Map, handbook.SourceOptions{Logger: log})
+	if err := src.Load(ctx); err != nil {
+		if !strings.HasPrefix(c.Map, "http://") && !strings.HasPrefix(c.Map, "https://") {
+			return nil, nil, fmt.Errorf("load handbook map: %w", err)
+		}
+		log.Warn("handbook map not loaded yet; will keep trying", "handbook_map", c.Map, "error", err)
+	}
+	return src, linker.New(src, c.URL).ForBot(), nil
+}
+
+// handleHooks registers the alert adapters on srv.
+func handleHooks(srv *httpserver.Server, c Config, sink bot.Sink, log *slog.Logger) {
+	auth := func(h HookAuth) webhook.Options {
+		return webhook.Options{Token: h.Token, Username: h.Username, Password: h.Password}
+	}
+	og := auth(c.Opsgenie.HookAuth)
+	og.Header, og.BaseURL = c.Opsgenie.Header, c.Opsgenie.BaseURL
+	srv.Handle("POST /hooks/alertmanager", alertmanager.New(auth(c.Alertmanager), sink, log))
+	srv.Handle("POST /hooks/pagerduty", pagerduty.New(webhook.Options{Secrets: c.Secrets.PagerDutyKeys}, sink, log))
+	srv.Handle("POST /hooks/grafana", grafana.New(auth(c.Grafana), sink, log))
+	srv.Handle("POST /hooks/opsgenie", opsgenie.New(og, sink, log))
+}
+
 // runBot runs the bot until ctx ends.
-func runBot(ctx context.Context, cfg botConfig, log *slog.Logger) error {
-	store, err := openStore(ctx, cfg.Store, log)
+func runBot(ctx context.Context, cfg Config, log *slog.Logger) error {
+	store, err := openStore(ctx, cfg.Bot.Store, log.With("component", "store"))
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-
-	var src *handbook.Source
-	var lk bot.Linker
-	if cfg.HandbookMap != "" {
-		src = handbook.NewSource(cfg.HandbookMap, handbook.SourceOptions{Logger: log})
-		if err := src.Load(ctx); err != nil {
-			if !strings.HasPrefix(cfg.HandbookMap, "http://") && !strings.HasPrefix(cfg.HandbookMap, "https://") {
-				return fmt.Errorf("load handbook map: %w", err)
-			}
-			log.Warn("handbook map not loaded yet; will keep trying", "handbook_map", cfg.HandbookMap, "error", err)
-		}
-		lk = linkerAdapter{linker.New(src, cfg.HandbookURL)}
-	} else {
-		log.Warn("handbook.map is not set: messages will carry no handbook links")
+	src, lk, err := openHandbook(ctx, cfg.Handbook, log.With("component", "handbook"))
+	if err != nil {
+		return err
 	}
 
-	poster := slack.New(slack.Options{Token: cfg.SlackToken, APIURL: cfg.SlackAPIURL})
-	refresh := cfg.RefreshInterval
+	poster := slack.New(slack.Options{Token: cfg.Secrets.SlackToken, APIURL: cfg.Slack.APIURL})
+	refresh := cfg.Bot.RefreshInterval
 	if refresh == 0 {
 		refresh = -1 // bot.Options: zero means the default, negative disables
 	}
 	b, err := bot.New(bot.Options{
 		Store: store, Poster: poster, Linker: lk, Logger: log,
-		Channel: cfg.Channel, Routes: cfg.Routes, ReopenWindow: cfg.ReopenWindow,
+		Channel: cfg.Bot.Channel, Routes: cfg.Bot.Routes, ReopenWindow: cfg.Bot.ReopenWindow,
 		RefreshInterval: refresh,
 	})
 	if err != nil {
 		return err
 	}
-	if cfg.SigningSecret == "" {
+	if cfg.Secrets.SigningSecret == "" {
 		log.Warn("SLACK_SIGNING_SECRET is not set; slash commands will be refused when they arrive")
 	}
 
@@ -283,7 +201,7 @@ func runBot(ctx context.Context, cfg botConfig, log *slog.Logger) error {
 	}()
 
 	srv := httpserver.New(httpserver.Options{
-		Addr: cfg.Listen, Logger: log,
+		Addr: cfg.Bot.Listen, Logger: log.With("component", "server"),
 		Ready: func(ctx context.Context) error {
 			if err := b.Ready(ctx); err != nil {
 				return err
@@ -294,12 +212,7 @@ func runBot(ctx context.Context, cfg botConfig, log *slog.Logger) error {
 			return nil
 		},
 	})
-	hlog := log.With("component", "hooks")
-	srv.Handle("POST /hooks/alertmanager", alertmanager.New(cfg.Alertmanager, b, hlog))
-	srv.Handle("POST /hooks/pagerduty", pagerduty.New(pagerduty.Options{Secrets: cfg.PagerDutyKeys}, b, hlog))
-	srv.Handle("POST /hooks/grafana", grafana.New(cfg.Grafana, b, hlog))
-	srv.Handle("POST /hooks/opsgenie", opsgenie.New(cfg.Opsgenie, b, hlog))
-
+	handleHooks(srv, cfg, b, log.With("component", "hooks"))
 	waitSlash, err := serveSlash(ctx, cfg, src, store, b, srv, log)
 	if err != nil {
 		return err
@@ -316,34 +229,4 @@ func runBot(ctx context.Context, cfg botConfig, log *slog.Logger) error {
 	<-done
 	<-done
 	return err
-}
-
-// linkerAdapter gives bot the linker through the small interface bot
-// declares.
-type linkerAdapter struct{ l *linker.Linker }
-
-// whyText turns the linker's reason codes into words for messages.
-var whyText = map[string]string{
-	linker.WhyRunbook: "runbook", linker.WhyTeam: "owning team", linker.WhyPolicy: "on-call policy",
-	linker.WhyRunbookURL: "alert's runbook_url", linker.WhySearch: "search hit",
-}
-
-func (a linkerAdapter) Links(q bot.LinkQuery) []bot.Link {
-	ls := a.l.Links(linker.Query{AlertNames: q.AlertNames, Labels: q.Labels, Severity: q.Severity, RunbookURLs: q.RunbookURLs, Title: q.Title})
-	out := make([]bot.Link, len(ls))
-	for i, l := range ls {
-		why := whyText[l.Why]
-		if why == "" {
-			why = l.Why
-		}
-		out[i] = bot.Link{Title: l.Title, URL: l.URL, Why: why}
-	}
-	return out
-}
-
-func (a linkerAdapter) TeamChannel(labels map[string]string, alertNames []string) string {
-	if tm, ok := a.l.TeamFor(labels, alertNames); ok && tm != nil {
-		return tm.Channel
-	}
-	return ""
 }

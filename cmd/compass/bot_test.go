@@ -119,24 +119,24 @@ func TestBotConfigPrecedence(t *testing.T) {
 		t.Fatal(err)
 	}
 	checks := []struct{ name, got, want string }{
-		{"bot.listen from flag", got.Listen, "127.0.0.1:0"},
-		{"bot.channel from env", got.Channel, "#from-env"},
-		{"bot.store default", got.Store, "compass-bot.db"},
-		{"slack.api_url from yaml", got.SlackAPIURL, "http://yaml.invalid/api/"},
-		{"handbook.url from yaml", got.HandbookURL, "https://yaml.example/"},
+		{"bot.listen from flag", got.Bot.Listen, "127.0.0.1:0"},
+		{"bot.channel from env", got.Bot.Channel, "#from-env"},
+		{"bot.store default", got.Bot.Store, "compass-bot.db"},
+		{"slack.api_url from yaml", got.Slack.APIURL, "http://yaml.invalid/api/"},
+		{"handbook.url from yaml", got.Handbook.URL, "https://yaml.example/"},
 		{"alertmanager.token from env", got.Alertmanager.Token, "env-token"},
-		{"reopen window from yaml", got.ReopenWindow.String(), "2h0m0s"},
-		{"refresh interval default", got.RefreshInterval.String(), "10m0s"},
+		{"reopen window from yaml", got.Bot.ReopenWindow.String(), "2h0m0s"},
+		{"refresh interval default", got.Bot.RefreshInterval.String(), "10m0s"},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
 			t.Errorf("%s = %q, want %q", c.name, c.got, c.want)
 		}
 	}
-	if !reflect.DeepEqual(got.PagerDutyKeys, []string{"old", "new"}) {
-		t.Errorf("PAGERDUTY_WEBHOOK_SECRET split = %q", got.PagerDutyKeys)
+	if !reflect.DeepEqual(got.Secrets.PagerDutyKeys, []string{"old", "new"}) {
+		t.Errorf("PAGERDUTY_WEBHOOK_SECRET split = %q", got.Secrets.PagerDutyKeys)
 	}
-	if len(got.Routes) != 1 || got.Routes[0].Channel != "#pay" {
-		t.Errorf("routes from yaml = %+v", got.Routes)
+	if len(got.Bot.Routes) != 1 || got.Bot.Routes[0].Channel != "#pay" {
+		t.Errorf("routes from yaml = %+v", got.Bot.Routes)
 	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -11,65 +10,41 @@ import (
 
 	"github.com/compasshq/compass/build"
 	"github.com/spf13/cobra"
-	"github.com/spf13/viper"
 )
 
-func init() { subcommands = append(subcommands, newBuildCmd) }
-
-// siteDefaults are the compass.yaml keys of the site and their defaults.
-func siteDefaults(v *viper.Viper) {
-	v.SetDefault("title", "Handbook")
-	v.SetDefault("base_url", "")
-	v.SetDefault("out", "public")
-	v.SetDefault("theme", "")
-	v.SetDefault("unsafe_html", false)
-	v.SetDefault("repo_url", "")
-	v.SetDefault("slack_workspace", "")
-	v.SetDefault("edit_branch", "")
-	v.SetDefault("drafts", false)
-	v.SetDefault("strict", false)
+// siteOptions reads the build options of the site rooted at source from
+// flags (when set), COMPASS_* environment, compass.yaml and defaults, with
+// the rest of the configuration.
+func siteOptions(cmd *cobra.Command, source string) (build.Options, Config, error) {
+	c, err := loadConfig(source, cmd.Flags(), siteBlocks...)
+	if err != nil {
+		return build.Options{}, c, usageError(err)
+	}
+	return buildOptions(cmd, source, c.Site), c, nil
 }
 
-// siteOptions reads the build options of the site rooted at source from
-// flags (when set), COMPASS_* environment, compass.yaml and defaults. A
+// buildOptions are the build options of the site rooted at source. A
 // relative out from the config or environment is under the site root; one
 // from --out is relative to the working directory, like any path argument.
-func siteOptions(cmd *cobra.Command, source string) (build.Options, error) {
-	v, err := loadConfig(source, siteDefaults)
-	if err != nil {
-		return build.Options{}, usageError(err)
-	}
-	return siteOptionsFrom(cmd, source, v)
-}
-
-// siteOptionsFrom is siteOptions with compass.yaml already loaded into v
-// (with siteDefaults), for commands that read more keys from it.
-func siteOptionsFrom(cmd *cobra.Command, source string, v *viper.Viper) (build.Options, error) {
-	for key, flag := range map[string]string{"out": "out", "base_url": "base-url", "drafts": "drafts", "strict": "strict"} {
-		if f := cmd.Flags().Lookup(flag); f != nil {
-			if err := v.BindPFlag(key, f); err != nil {
-				return build.Options{}, usageError(err)
-			}
-		}
-	}
-	out := v.GetString("out")
+func buildOptions(cmd *cobra.Command, source string, c SiteConfig) build.Options {
+	out := c.Out
 	if f := cmd.Flags().Lookup("out"); (f == nil || !f.Changed) && !filepath.IsAbs(out) {
 		out = filepath.Join(source, out)
 	}
 	return build.Options{
 		Source:     source,
 		Out:        out,
-		BaseURL:    v.GetString("base_url"),
-		Title:      v.GetString("title"),
-		Theme:      v.GetString("theme"),
-		UnsafeHTML: v.GetBool("unsafe_html"),
-		RepoURL:    v.GetString("repo_url"),
-		EditBranch: v.GetString("edit_branch"),
-		Drafts:     v.GetBool("drafts"),
-		Strict:     v.GetBool("strict"),
+		BaseURL:    c.BaseURL,
+		Title:      c.Title,
+		Theme:      c.Theme,
+		UnsafeHTML: c.UnsafeHTML,
+		RepoURL:    c.RepoURL,
+		EditBranch: c.EditBranch,
+		Drafts:     c.Drafts,
+		Strict:     c.Strict,
 		// People's Slack names link to their profiles in this workspace.
-		SlackWorkspace: v.GetString("slack_workspace"),
-	}, nil
+		SlackWorkspace: c.SlackWorkspace,
+	}
 }
 
 // tuneGC lets a build's heap grow to three times the live data before
@@ -94,12 +69,14 @@ Every content problem is printed as path:line:col: message; the build exits 1
 if there are errors (or warnings, with --strict) and writes nothing then.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts, err := siteOptions(cmd, source)
+			opts, cfg, err := siteOptions(cmd, source)
 			if err != nil {
 				return err
 			}
+			if opts.Logger, err = newLogger(cfg.Log, a.stderr, siteLog); err != nil {
+				return usageError(err)
+			}
 			tuneGC()
-			opts.Logger = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 			res, err := build.Build(cmd.Context(), opts)
 			if res != nil {
 				for _, w := range res.Warnings {
@@ -128,9 +105,9 @@ if there are errors (or warnings, with --strict) and writes nothing then.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&source, "source", ".", "site root holding content/, compass.yaml and layouts/")
-	f.String("out", "public", "output folder (default public under --source)")
-	f.String("base-url", "", "base URL of the published site, e.g. https://handbook.example.com/")
-	f.Bool("drafts", false, "also build pages with draft: true")
-	f.Bool("strict", false, "fail on warnings too")
+	keyFlag(f, "out", "out", "output folder (default public under --source)")
+	keyFlag(f, "base-url", "base_url", "base URL of the published site, e.g. https://handbook.example.com/")
+	keyFlag(f, "drafts", "drafts", "also build pages with draft: true")
+	keyFlag(f, "strict", "strict", "fail on warnings too")
 	return cmd
 }

@@ -3,7 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
-	"log/slog"
+	"io"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -13,15 +13,11 @@ import (
 	"github.com/compasshq/compass/build/check"
 	"github.com/compasshq/compass/build/gitinfo"
 	"github.com/spf13/cobra"
-	"github.com/spf13/viper"
 )
-
-func init() { subcommands = append(subcommands, newCheckCmd) }
 
 func newCheckCmd(a *app) *cobra.Command {
 	var (
 		source, format, changedSince string
-		warnDays                     int
 		external, strict, listRules  bool
 		timeout                      time.Duration
 		concurrency                  int
@@ -62,28 +58,24 @@ the default format is github, which annotates the pull request diff.`,
 			if err != nil {
 				return usageError(err)
 			}
-			if warnDays < 0 {
-				return usageError(fmt.Errorf("--warn-days must not be negative"))
-			}
-			v, err := loadConfig(source, func(v *viper.Viper) { siteDefaults(v); checkDefaults(v) })
-			if err != nil {
-				return usageError(err)
-			}
-			bopts, err := siteOptionsFrom(cmd, source, v)
+			bopts, cfg, err := siteOptions(cmd, source)
 			if err != nil {
 				return err
 			}
-			if !f.Changed("warn-days") {
-				warnDays = v.GetInt("check.warn_days")
+			if cfg.Check.WarnDays < 0 {
+				if f.Changed("warn-days") {
+					return usageError(fmt.Errorf("--warn-days must not be negative"))
+				}
+				return usageError(fmt.Errorf("check.warn_days must not be negative"))
 			}
-			cfg, err := checkConfig(v)
+			logger, err := newLogger(cfg.Log, a.stderr, siteLog)
 			if err != nil {
 				return usageError(err)
 			}
-			logger := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 			opts := check.Options{
-				Build: bopts, Config: cfg, WarnDays: warnDays, External: external, Logger: logger,
-				HTTP: check.ExternalOptions{Timeout: timeout, Concurrency: concurrency},
+				Build: bopts, WarnDays: cfg.Check.WarnDays, External: external, Logger: logger,
+				Config: check.Config{Rules: cfg.Check.Rules, Ignore: cfg.Check.Ignore},
+				HTTP:   check.ExternalOptions{Timeout: timeout, Concurrency: concurrency},
 			}
 			if changedSince != "" {
 				changed, err := gitinfo.Changed(cmd.Context(), source, changedSince)
@@ -113,69 +105,19 @@ the default format is github, which annotates the pull request diff.`,
 	fl := cmd.Flags()
 	fl.StringVar(&source, "source", ".", "site root holding content/ and compass.yaml")
 	fl.StringVar(&format, "format", string(check.Human), "output format: human, json or github (default github under GitHub Actions)")
-	fl.IntVar(&warnDays, "warn-days", 0, "also report review_by dates that pass within this many days (check.warn_days)")
+	keyFlag(fl, "warn-days", "check.warn_days", "also report review_by dates that pass within this many days (check.warn_days)")
 	fl.StringVar(&changedSince, "changed-since", "", "check only pages changed since this git ref (and pages linking to them), e.g. origin/main")
 	fl.BoolVar(&external, "external", false, "also request every http(s) link (slow; meant for scheduled runs, not CI on every push)")
 	fl.DurationVar(&timeout, "timeout", 10*time.Second, "per-request timeout for --external")
 	fl.IntVar(&concurrency, "concurrency", 8, "requests in flight for --external (at most 2 per host)")
 	fl.BoolVar(&strict, "strict", false, "exit 1 on warnings too")
 	fl.BoolVar(&listRules, "list-rules", false, "list the rules and their default severities, then exit")
-	fl.Bool("drafts", false, "also check pages with draft: true")
+	keyFlag(fl, "drafts", "drafts", "also check pages with draft: true")
 	return cmd
-}
-
-// checkDefaults are the compass.yaml keys of the check block.
-func checkDefaults(v *viper.Viper) {
-	v.SetDefault("check.warn_days", 0)
-}
-
-// checkConfig reads compass.yaml's check block:
-//
-//	check:
-//	  rules: {orphan-page: off, review-overdue: error}
-//	  ignore: ["content/archive/**"]
-func checkConfig(v *viper.Viper) (check.Config, error) {
-	var c check.Config
-	if raw := v.Get("check.rules"); raw != nil {
-		m, ok := raw.(map[string]any)
-		if !ok {
-			return c, fmt.Errorf("compass.yaml: check.rules must be a mapping of rule id to off, warning or error")
-		}
-		c.Rules = map[string]string{}
-		for k, val := range m {
-			switch x := val.(type) {
-			case string:
-				c.Rules[k] = x
-			case bool: // YAML 1.1 reads a bare off as false
-				c.Rules[k] = map[bool]string{false: "off", true: "error"}[x]
-			default:
-				return c, fmt.Errorf("compass.yaml: check.rules.%s: want off, warning or error, got %v", k, val)
-			}
-		}
-	}
-	if raw := v.Get("check.ignore"); raw != nil {
-		list, ok := raw.([]any)
-		if !ok {
-			return c, fmt.Errorf("compass.yaml: check.ignore must be a list of path globs")
-		}
-		for _, x := range list {
-			s, ok := x.(string)
-			if !ok {
-				return c, fmt.Errorf("compass.yaml: check.ignore: %v is not a path glob", x)
-			}
-			c.Ignore = append(c.Ignore, s)
-		}
-	}
-	return c, nil
 }
 
 // useColor reports whether w is a terminal that wants colour: NO_COLOR
 // (https://no-color.org) unset and TERM not dumb.
-func useColor(w any) bool {
-	f, ok := w.(*os.File)
-	if !ok || os.Getenv("NO_COLOR") != "" || strings.EqualFold(os.Getenv("TERM"), "dumb") {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+func useColor(w io.Writer) bool {
+	return os.Getenv("NO_COLOR") == "" && !strings.EqualFold(os.Getenv("TERM"), "dumb") && isTerminal(w)
 }

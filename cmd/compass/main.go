@@ -36,10 +36,6 @@ func (e *exitError) Unwrap() error { return e.err }
 // usageError marks err as a usage error (exit code 2).
 func usageError(err error) error { return &exitError{code: 2, err: err} }
 
-// subcommands holds the constructors of compass's subcommands; each
-// subcommand's file registers itself from init, so the root stays small.
-var subcommands []func(*app) *cobra.Command
-
 // app is what every subcommand shares: the output streams.
 type app struct {
 	stdout io.Writer
@@ -48,26 +44,8 @@ type app struct {
 
 // run is main without the process globals, so tests can call it in process.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	a := &app{stdout: stdout, stderr: stderr}
-	root := &cobra.Command{
-		Use:           "compass",
-		Short:         "Build the handbook site and run the ops bot",
-		SilenceUsage:  true,
-		SilenceErrors: true,
-	}
+	root := newRootCmd(&app{stdout: stdout, stderr: stderr})
 	root.SetArgs(args)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
-	root.AddCommand(&cobra.Command{
-		Use:   "version",
-		Short: "Print the version",
-		Args:  cobra.NoArgs,
-		Run:   func(*cobra.Command, []string) { fmt.Fprintln(stdout, "compass", version) },
-	})
-	for _, sub := range subcommands {
-		root.AddCommand(sub(a))
-	}
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return 0
@@ -83,4 +61,32 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// arguments) or an internal error: both exit 2.
 	fmt.Fprintln(stderr, "compass:", err)
 	return 2
+}
+
+// newRootCmd is the compass command with every subcommand.
+func newRootCmd(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "compass",
+		Short:         "Build the handbook site and run the ops bot",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
+	keyFlag(root.PersistentFlags(), "log-level", "log.level", "log level: debug, info, warn or error (log.level; default info for the bot, warn otherwise)")
+	root.AddCommand(
+		newBuildCmd(a),
+		newServeCmd(a),
+		newCheckCmd(a),
+		newSearchCmd(a),
+		newBotCmd(a),
+		&cobra.Command{
+			Use:   "version",
+			Short: "Print the version",
+			Args:  cobra.NoArgs,
+			Run:   func(*cobra.Command, []string) { fmt.Fprintln(a.stdout, "compass", version) },
+		},
+	)
+	return root
 }

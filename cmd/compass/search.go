@@ -12,8 +12,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { subcommands = append(subcommands, newSearchCmd) }
-
 // newSearchCmd is `compass search`: the site's search from the command line,
 // with the same index and ranking as the browser and the bot.
 func newSearchCmd(a *app) *cobra.Command {
@@ -36,13 +34,13 @@ the query ends with a space; words of 5+ letters tolerate one typo),
 			if limit < 1 {
 				return usageError(fmt.Errorf("--limit must be at least 1"))
 			}
-			v, err := loadConfig(source, siteDefaults)
+			cfg, err := loadConfig(source, nil, "site")
 			if err != nil {
 				return usageError(err)
 			}
 			dir := index
 			if dir == "" {
-				out := v.GetString("out")
+				out := cfg.Site.Out
 				if !filepath.IsAbs(out) {
 					out = filepath.Join(source, out)
 				}
@@ -60,7 +58,7 @@ the query ends with a space; words of 5+ letters tolerate one typo),
 			if err != nil {
 				return &exitError{code: 1, err: err}
 			}
-			base := strings.TrimSuffix(v.GetString("base_url"), "/")
+			base := strings.TrimSuffix(cfg.Site.BaseURL, "/")
 			for i := range hits {
 				if strings.HasPrefix(hits[i].URL, "/") {
 					hits[i].URL = base + hits[i].URL

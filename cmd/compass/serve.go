@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"strconv"
 
@@ -11,8 +10,6 @@ import (
 	"github.com/compasshq/compass/build/serve"
 	"github.com/spf13/cobra"
 )
-
-func init() { subcommands = append(subcommands, newServeCmd) }
 
 func newServeCmd(a *app) *cobra.Command {
 	var (
@@ -33,19 +30,22 @@ they are fixed.
 --port 0 picks a free port. Ctrl-C stops the server.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			opts, err := siteOptions(cmd, source)
+			opts, cfg, err := siteOptions(cmd, source)
 			if err != nil {
 				return err
 			}
 			if port < 0 || port > 65535 {
 				return usageError(fmt.Errorf("--port %d is not a port number", port))
 			}
-			logger := slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+			logger, err := newLogger(cfg.Log, a.stderr, siteLog)
+			if err != nil {
+				return usageError(err)
+			}
 			opts.Logger = logger
 			srv := serve.New(serve.Options{
 				Build: opts,
 				Reload: func() (build.Options, error) {
-					o, err := siteOptions(cmd, source)
+					o, _, err := siteOptions(cmd, source)
 					o.Logger = logger
 					return o, err
 				},
@@ -71,6 +71,6 @@ they are fixed.
 	f.StringVar(&source, "source", ".", "site root holding content/, compass.yaml and layouts/")
 	f.StringVar(&bind, "bind", "127.0.0.1", "address to listen on; 0.0.0.0 shares the preview with your network")
 	f.IntVar(&port, "port", 1313, "port to listen on; 0 picks a free one")
-	f.Bool("drafts", false, "also show pages with draft: true")
+	keyFlag(f, "drafts", "drafts", "also show pages with draft: true")
 	return cmd
 }
