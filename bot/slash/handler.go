@@ -43,7 +43,7 @@ type Incidents interface {
 	Find(ctx context.Context, key string) (*bot.Incident, error)
 }
 
-// PagerDuty changes an incident's status in PagerDuty; bot/pagerduty's
+// PagerDuty changes an incident's status in PagerDuty; bot/pdapi's
 // Client implements it.
 type PagerDuty interface {
 	// SetStatus sets incident id to "acknowledged" or "resolved". The error

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/compasshq/compass/bot"
-	"github.com/compasshq/compass/bot/pagerduty"
+	"github.com/compasshq/compass/bot/pdapi"
 	"github.com/compasshq/compass/bot/slack"
 	"github.com/compasshq/compass/bot/slacktest"
 	"github.com/compasshq/compass/bot/slacktext"
@@ -96,7 +96,7 @@ func newBotRig(t *testing.T) *botRig {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { r.bot.Run(ctx); close(done) }()
-	pd, err := pagerduty.New(pagerduty.Options{BaseURL: r.pd.srv.URL, Token: "pd-token", From: "bot@example.com", RetryWait: time.Millisecond})
+	pd, err := pdapi.New(pdapi.Options{BaseURL: r.pd.srv.URL, Token: "pd-token", From: "bot@example.com", RetryWait: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/compasshq/compass/bot"
 	"github.com/compasshq/compass/bot/httpserver"
-	pdapi "github.com/compasshq/compass/bot/pagerduty"
+	"github.com/compasshq/compass/bot/pdapi"
 	"github.com/compasshq/compass/bot/slack"
 	"github.com/compasshq/compass/bot/slash"
 	"github.com/compasshq/compass/build/handbook"

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/compasshq/compass/bot"
-	pdapi "github.com/compasshq/compass/bot/pagerduty"
+	"github.com/compasshq/compass/bot/pdapi"
 	"github.com/compasshq/compass/bot/slack"
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/pflag"

@@ -1,8 +1,8 @@
-// Package pagerduty is a small client for PagerDuty's REST API: it changes
+// Package pdapi is a small client for PagerDuty's REST API: it changes
 // an incident's status (acknowledge, resolve) when someone clicks a button on
 // the incident's Slack thread. It is separate from hooks/pagerduty, which
 // receives PagerDuty's webhooks.
-package pagerduty
+package pdapi
 
 import (
 	"bytes"
