@@ -19,6 +19,10 @@ func (s *Site) addViews() {
 			s.addView(mem.URL, mem.Name, views.NewPerson(m, mem, s.opts.SlackWorkspace))
 		}
 	}
+	if len(m.Meetings) > 0 {
+		s.addView("/meetings/week/", "The meeting week", views.NewWeek(m, s.now()))
+		s.viewFiles = views.Feeds(m, s.absURL, s.now())
+	}
 }
 
 // addView puts view v on the page at URL u: a generated page, or the
@@ -31,6 +35,32 @@ func (s *Site) addView(u, title string, v View) *Page {
 	}
 	p.View = v
 	return p
+}
+
+// absURL is site URL u as a link from outside the site (a calendar, a
+// feed): absolute when base_url has a host, else base-path prefixed.
+func (s *Site) absURL(u string) string {
+	if c := s.canonical(u); c != "" {
+		return c
+	}
+	return s.basePath + u
+}
+
+// CalendarLinks are a meeting page's calendar feeds.
+type CalendarLinks struct{ Meeting, Team string }
+
+func (s *Site) calendarLinks(p *Page) *CalendarLinks {
+	feed := views.MeetingFeedURL(p.URL)
+	if _, ok := s.viewFiles[feed]; !ok {
+		return nil
+	}
+	c := &CalendarLinks{Meeting: feed}
+	if t := views.TeamFeedURL(p.Meta.Owner); p.Meta.Owner != "" {
+		if _, ok := s.viewFiles[t]; ok {
+			c.Team = t
+		}
+	}
+	return c
 }
 
 // charterTeam is a charter page as the map's team, for the views that draw

@@ -122,6 +122,7 @@ func TestOrgViews(t *testing.T) {
 	for _, tt := range []struct{ file, golden string }{
 		{"people/index.html", "views/people.html"},
 		{"people/ana/index.html", "views/person-ana.html"},
+		{"meetings/week/index.html", "views/week.html"},
 	} {
 		t.Run(tt.golden, func(t *testing.T) {
 			golden(t, tt.golden, viewSection(t, readOut(t, out, tt.file)))
@@ -132,6 +133,17 @@ func TestOrgViews(t *testing.T) {
 		if !strings.Contains(charter, want) {
 			t.Errorf("charter lacks %s", want)
 		}
+	}
+	for _, f := range []string{"calendar/meetings.ics", "calendar/sre.ics", "calendar/dev.ics", "meetings/planning/calendar.ics"} {
+		if ics := readOut(t, out, f); !strings.HasPrefix(ics, "BEGIN:VCALENDAR\r\n") {
+			t.Errorf("%s is not a calendar:\n%s", f, ics)
+		}
+	}
+	if planning := readOut(t, out, "meetings/planning/index.html"); !strings.Contains(planning, `href="/meetings/planning/calendar.ics"`) {
+		t.Error("meeting page does not link its calendar")
+	}
+	if !strings.Contains(readOut(t, out, "compass.json"), `"next": "2026-06-08T09:00:00+02:00"`) {
+		t.Error("compass.json lacks planning's next occurrence (Monday 8 June, 09:00 Berlin)")
 	}
 	if strings.Contains(charter, ">U05A7F3RK2L<") {
 		t.Error("charter shows a raw Slack member id")

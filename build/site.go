@@ -71,6 +71,9 @@ type Site struct {
 	drafts   map[string]bool     // content-relative paths of drafts left out (no --drafts), so links to them say why
 	nav      navCache            // sidebar markup per folder, see NavHTML
 	headings int
+	// viewFiles are the generated views' files that are not pages
+	// (calendars, feeds), by site URL.
+	viewFiles map[string][]byte
 }
 
 // Page is one page of the site: a Markdown file, or a list Compass

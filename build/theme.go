@@ -223,6 +223,10 @@ func (s *Site) funcs() template.FuncMap {
 		"duration": humanDuration,
 		// skillsChart is the skills radar of a charter page, nil without skills.
 		"skillsChart": func(p *Page) *views.Radar { return views.TeamRadar(charterTeam(p)) },
+		// add is for templates that count from 1.
+		"add": func(a, b int) int { return a + b },
+		// calendar gives a meeting page's .ics feeds, nil when it has none.
+		"calendar": s.calendarLinks,
 		// slack shows a person's Slack account as a name, never a raw id.
 		"slack":   func(p handbook.Person) views.Slack { return views.SlackOf(p, s.opts.SlackWorkspace) },
 		"cadence": describeCadence,

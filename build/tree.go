@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/compasshq/compass/build/views"
 )
 
 // buildTree arranges the pages into the folder tree, gives folders without
@@ -135,7 +137,7 @@ func isGeneratedURL(u string) bool {
 			return true
 		}
 	}
-	return u == "/tags/" || u == "/search/"
+	return u == "/tags/" || u == "/search/" || slices.Contains(views.URLs, u)
 }
 
 // buildLists fills the kind and tag indexes. An index whose URL is also a

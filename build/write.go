@@ -151,12 +151,14 @@ func (s *Site) redirect(p *Page) ([]byte, error) {
 	return s.theme.execute("redirect.html", struct{ Target string }{target})
 }
 
-func (s *Site) today() string {
-	now := s.opts.Now
-	if now.IsZero() {
-		now = time.Now()
+func (s *Site) today() string { return s.now().Format(time.DateOnly) }
+
+// now is the build's notion of the present: Options.Now, else the clock.
+func (s *Site) now() time.Time {
+	if s.opts.Now.IsZero() {
+		return time.Now()
 	}
-	return now.Format(time.DateOnly)
+	return s.opts.Now
 }
 
 // Render returns the HTML of the page at site URL u (as in PageByURL), for
@@ -239,6 +241,9 @@ func (s *Site) Write(ctx context.Context, out string) error {
 	}
 
 	s.writeDeploy(w)
+	for u, b := range s.viewFiles {
+		w.write(strings.TrimPrefix(u, "/"), b)
+	}
 
 	m, err := json.MarshalIndent(s.Map(), "", "  ")
 	if err != nil {
@@ -422,10 +427,16 @@ func (s *Site) Map() *handbook.Map {
 			}
 		}
 		if mt := p.Meta.Meeting; mt != nil {
-			m.Meetings = append(m.Meetings, handbook.Meeting{
+			hm := handbook.Meeting{
 				URL: p.URL, Title: p.Title, Owner: p.Meta.Owner, Cadence: mt.Cadence,
 				Duration: mt.Duration, Attendees: mt.Attendees, Agenda: mt.Agenda,
-			})
+			}
+			if series, err := mt.Cadence.Series(); err == nil {
+				if next, ok := series.Next(s.now()); ok {
+					hm.Next = next.Format(time.RFC3339)
+				}
+			}
+			m.Meetings = append(m.Meetings, hm)
 		}
 	}
 	for _, p := range s.Pages {

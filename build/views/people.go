@@ -13,6 +13,10 @@ import (
 	"github.com/compasshq/compass/build/handbook"
 )
 
+// URLs are the generated views' pages, which content may link to before
+// they exist (links are resolved while pages render, before views are made).
+var URLs = []string{"/people/", "/meetings/week/", "/oncall/", "/changes/", "/review/"}
+
 // Ref is a link to a page: a team, a meeting, a page a team owns.
 type Ref struct {
 	Title string
@@ -192,11 +196,8 @@ func NewPerson(m *handbook.Map, mem handbook.Member, workspace string) *Person {
 		}
 	}
 	for _, mt := range m.Meetings {
-		for _, a := range mt.Attendees {
-			if a == mem.ID || teams[a] {
-				v.Meetings = append(v.Meetings, Ref{Title: mt.Title, URL: mt.URL})
-				break
-			}
+		if Attends(mt, mem) {
+			v.Meetings = append(v.Meetings, Ref{Title: mt.Title, URL: mt.URL})
 		}
 	}
 	for _, p := range m.Pages {
