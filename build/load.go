@@ -67,6 +67,9 @@ func Load(ctx context.Context, opts Options) (*Site, error) {
 		return nil, err
 	}
 	var all problems
+	if s.toc = loadTOC(opts.Source, &all); s.toc != nil && s.toc.title != "" && opts.Title == DefaultTitle {
+		s.Title = s.toc.title
+	}
 	// A symlinked content/ (a handbook checked out elsewhere) is walked
 	// through the link; WalkDir does not follow a symlinked root itself.
 	walkDir := contentDir
@@ -103,7 +106,7 @@ func Load(ctx context.Context, opts Options) (*Site, error) {
 		s.byURL[p.URL] = p
 		s.byPath[p.Path] = p
 		s.Pages = append(s.Pages, p)
-		for d := parentDir(p.Path); d != "" && !s.dirs[d]; d = parentDir(d) {
+		for d := parentDir(p.Path); s.toc == nil && d != "" && !s.dirs[d]; d = parentDir(d) {
 			s.dirs[d] = true
 		}
 	}
@@ -130,7 +133,7 @@ func Load(ctx context.Context, opts Options) (*Site, error) {
 		all.merge(&perPage[i])
 	}
 
-	s.buildTree()
+	s.buildTree(&all)
 	s.buildLists()
 	s.addViews()
 	s.checkFileConflicts(&all)
@@ -146,6 +149,10 @@ func Load(ctx context.Context, opts Options) (*Site, error) {
 	return s, all.err()
 }
 
+// DefaultTitle is the site title when none is configured; a MyST or
+// MkDocs project's own title replaces it.
+const DefaultTitle = "Handbook"
+
 func (o Options) withDefaults() Options {
 	if o.Source == "" {
 		o.Source = "."
@@ -154,7 +161,7 @@ func (o Options) withDefaults() Options {
 		o.Out = filepath.Join(o.Source, "public")
 	}
 	if o.Title == "" {
-		o.Title = "Handbook"
+		o.Title = DefaultTitle
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -191,6 +198,9 @@ func (s *Site) walk(contentDir string) ([]source, error) {
 			return err
 		}
 		rel = filepath.ToSlash(rel)
+		if s.toc.excluded(rel) {
+			return nil
+		}
 		if strings.EqualFold(path.Ext(rel), ".md") {
 			out = append(out, source{abs: p, rel: rel})
 		} else {

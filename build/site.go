@@ -67,6 +67,7 @@ type Site struct {
 	theme    *theme
 	teams    map[string]*Page    // team id → charter page
 	dirs     map[string]bool     // content-relative folders holding a built page, each with a folder page
+	toc      *toc                // the table of contents of myst.yml or mkdocs.yml; nil orders by folder
 	labels   map[string]labelRef // MyST label (markdown.LabelKey) → where it is defined
 	drafts   map[string]bool     // content-relative paths of drafts left out (no --drafts), so links to them say why
 	nav      navCache            // sidebar markup per folder, see NavHTML
@@ -106,6 +107,7 @@ type Page struct {
 	LinksTo []*Page
 
 	generated bool
+	navHidden bool // listed hidden in the table of contents: in the tree, not in the sidebar
 	hasFM     bool
 	body      []byte
 	bodyLine  int

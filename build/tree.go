@@ -13,7 +13,31 @@ import (
 
 // buildTree arranges the pages into the folder tree, gives folders without
 // an _index.md a generated page, sorts every folder and links prev/next.
-func (s *Site) buildTree() {
+func (s *Site) buildTree(pr *problems) {
+	if s.toc != nil {
+		s.buildTocTree(s.toc, pr)
+	} else {
+		s.buildFolderTree()
+	}
+	var prev *Page
+	var walk func(p *Page)
+	walk = func(p *Page) {
+		if prev != nil {
+			prev.Next, p.Prev = p, prev
+		}
+		prev = p
+		if p.IsSection() {
+			for _, c := range p.Section.Children {
+				walk(c)
+			}
+		}
+	}
+	walk(s.Root.Page)
+}
+
+// buildFolderTree arranges the pages by folder, the order of a site
+// without a table of contents: weight, then title.
+func (s *Site) buildFolderTree() {
 	s.Root = &Section{sub: map[string]*Section{}}
 	sections := map[string]*Section{"": s.Root}
 	var get func(dir string) *Section
@@ -71,20 +95,6 @@ func (s *Site) buildTree() {
 		slices.SortFunc(sec.Children, byWeightTitle)
 		sec.Page.List = &List{Kind: "section", Pages: sec.Children}
 	}
-	var prev *Page
-	var walk func(p *Page)
-	walk = func(p *Page) {
-		if prev != nil {
-			prev.Next, p.Prev = p, prev
-		}
-		prev = p
-		if p.IsSection() {
-			for _, c := range p.Section.Children {
-				walk(c)
-			}
-		}
-	}
-	walk(s.Root.Page)
 }
 
 // addGenerated registers a page Compass made up, unless a content page
@@ -239,6 +249,9 @@ func (s *Site) Nav(p *Page) []NavItem {
 	level = func(sec *Section, depth int) []NavItem {
 		items := make([]NavItem, 0, len(sec.Children))
 		for _, c := range sec.Children {
+			if c.navHidden {
+				continue
+			}
 			it := NavItem{Title: c.Title, URL: c.URL, Href: s.basePath + c.URL, Current: c == p, Section: c.IsSection()}
 			if it.Section && depth+1 < len(chain) && chain[depth+1] == c.Section {
 				it.Open = true
@@ -312,6 +325,9 @@ func (s *Site) buildNav(chain []*Section) *navMarkup {
 	level = func(sec *Section, depth int) {
 		b.WriteString("<ul>")
 		for _, c := range sec.Children {
+			if c.navHidden {
+				continue
+			}
 			section := c.IsSection()
 			open := section && depth+1 < len(chain) && chain[depth+1] == c.Section
 			b.WriteString("\n<li")

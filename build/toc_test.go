@@ -1,0 +1,121 @@
+package build
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestMySTTOC checks that myst.yml (extending toc.yml) drives the tree:
+// titled groups, nested children, hidden entries (in the tree, not the
+// sidebar), pages outside the toc built with a warning, excluded files not
+// built, and the project title.
+func TestMySTTOC(t *testing.T) {
+	s, err := Load(t.Context(), Options{Source: writeSite(t, `
+-- content/myst.yml --
+version: 1
+extends:
+  - ./toc.yml
+project:
+  title: Team Compass
+  exclude:
+    - README.md
+-- content/toc.yml --
+version: 1
+project:
+  toc:
+  - file: index.md
+  - title: Organization wide
+    children:
+    - file: people/index.md
+      children:
+      - file: people/zeta.md
+      - file: people/alpha.md
+        hidden: true
+    - file: finance
+  - file: about.md
+  - file: gone.md
+  - url: https://example.com/
+    title: Elsewhere
+-- content/README.md --
+# Not built
+-- content/index.md --
+# Home
+-- content/about.md --
+# About
+-- content/finance.md --
+# Finance
+-- content/people/index.md --
+# People
+-- content/people/zeta.md --
+# Zeta
+-- content/people/alpha.md --
+# Alpha
+-- content/stray.md --
+# Stray
+`)})
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	if s.Title != "Team Compass" {
+		t.Errorf("site title %q, want the project title", s.Title)
+	}
+	if s.PageByURL("/readme/") != nil {
+		t.Error("README.md is excluded but was built")
+	}
+	zeta := s.PageByURL("/people/zeta/")
+	if got, want := navString(s.Nav(zeta)), "Organization wide[People[*Zeta] Finance] About"; got != want {
+		t.Errorf("sidebar %q, want %q", got, want)
+	}
+	alpha := s.PageByURL("/people/alpha/")
+	if zeta.Next != alpha || alpha.Next != s.PageByURL("/finance/") {
+		t.Errorf("reading order should follow the toc, hidden pages included: zeta.Next=%v", zeta.Next.URL)
+	}
+	var crumbs []string
+	for _, p := range s.Breadcrumbs(alpha) {
+		crumbs = append(crumbs, p.Title)
+	}
+	if got := strings.Join(crumbs, " > "); got != "Home > Organization wide > People" {
+		t.Errorf("breadcrumbs %q", got)
+	}
+	var warns []string
+	for _, w := range s.Warnings {
+		warns = append(warns, w.String())
+	}
+	want := `content/stray.md:1:1: warning: page is not in the table of contents in content/myst.yml; built, but not in the sidebar
+content/toc.yml:14:5: warning: toc: gone.md matches no page; entry skipped
+content/toc.yml:15:5: warning: toc: url entries are not supported; "https://example.com/" is not in the sidebar`
+	if got := strings.Join(warns, "\n"); got != want {
+		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
+	}
+	if s.PageByURL("/stray/") == nil {
+		t.Error("a page outside the toc must still be built")
+	}
+}
+
+// TestMkDocsNav checks that mkdocs.yml's nav orders the sidebar.
+func TestMkDocsNav(t *testing.T) {
+	s := loadSite(t, `
+-- mkdocs.yml --
+site_name: Ops handbook
+nav:
+  - Home: index.md
+  - Runbooks:
+    - runbooks/zz.md
+    - Disk full: runbooks/disk.md
+  - about.md
+-- content/index.md --
+# Home
+-- content/about.md --
+# About
+-- content/runbooks/zz.md --
+# ZZ first
+-- content/runbooks/disk.md --
+# Disk
+`)
+	if got, want := navString(s.Nav(s.PageByURL("/runbooks/disk/"))), "Runbooks[ZZ first *Disk] About"; got != want {
+		t.Errorf("sidebar %q, want %q", got, want)
+	}
+	if s.Title != "Ops handbook" {
+		t.Errorf("title %q", s.Title)
+	}
+}
