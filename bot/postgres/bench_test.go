@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/compasshq/compass/bot"
+	"github.com/compasshq/compass/bot/postgres"
 	"github.com/compasshq/compass/bot/slacktest"
 )
 
@@ -33,8 +34,8 @@ func BenchmarkAcceptPaced(b *testing.B) {
 			dsn := schemaDSN(b)
 			fake := slacktest.New(b)
 			var reps []*bot.Bot
-			for range tc.replicas {
-				reps = append(reps, benchReplica(b, dsn, fake))
+			for i := range tc.replicas {
+				reps = append(reps, benchReplica(b, dsn, fmt.Sprint("r", i), fake))
 			}
 			const rate = 500
 			interval := time.Second / rate
@@ -78,8 +79,8 @@ func BenchmarkAcceptPaced(b *testing.B) {
 	}
 }
 
-func benchReplica(b *testing.B, dsn string, fake *slacktest.Server) *bot.Bot {
-	s := open(b, dsn)
+func benchReplica(b *testing.B, dsn, id string, fake *slacktest.Server) *bot.Bot {
+	s := open(b, dsn, postgres.WithReplicaID(id))
 	r, err := bot.New(bot.Options{
 		Store: s, Poster: newPoster(fake), Logger: testLogger(),
 		Channel: "#ops", ChannelRate: 1, ChannelBurst: 1, Senders: 4,

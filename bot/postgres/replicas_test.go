@@ -329,7 +329,7 @@ type sendLog struct {
 func TestReplicasDrainOutbox(t *testing.T) {
 	dsn := schemaDSN(t)
 	ctx := context.Background()
-	stores := []*postgres.Store{open(t, dsn), open(t, dsn)}
+	stores := []*postgres.Store{open(t, dsn, postgres.WithReplicaID("a")), open(t, dsn, postgres.WithReplicaID("b"))}
 	const incidents, perIncident = 20, 8
 	var all []*bot.Op
 	for i := range incidents {
@@ -469,11 +469,16 @@ type replica struct {
 	stop  func()
 }
 
-func startReplica(t *testing.T, dsn string, fake *slacktest.Server) *replica {
+// startReplica starts a replica named id (its claims' claimed_by: two
+// live replicas never share one), posting to fake through poster if given.
+func startReplica(t *testing.T, dsn, id string, fake *slacktest.Server, poster bot.Poster, opts ...postgres.Option) *replica {
 	t.Helper()
-	s := open(t, dsn)
+	s := open(t, dsn, append([]postgres.Option{postgres.WithReplicaID(id)}, opts...)...)
+	if poster == nil {
+		poster = newPoster(fake)
+	}
 	b, err := bot.New(bot.Options{
-		Store: s, Poster: newPoster(fake), Logger: testLogger(),
+		Store: s, Poster: poster, Logger: testLogger(),
 		Channel: "#ops", ChannelRate: 200, ChannelBurst: 50, Senders: 4,
 		BackoffBase: 20 * time.Millisecond, BackoffMax: 200 * time.Millisecond, CallTimeout: 5 * time.Second,
 	})
@@ -536,7 +541,7 @@ func groupDelivery(key string, n int, status bot.Status) bot.Delivery {
 func TestReplicasAcceptSameDeliveries(t *testing.T) {
 	dsn := schemaDSN(t)
 	fake := slacktest.New(t)
-	reps := []*replica{startReplica(t, dsn, fake), startReplica(t, dsn, fake)}
+	reps := []*replica{startReplica(t, dsn, "a", fake, nil), startReplica(t, dsn, "b", fake, nil)}
 	const groups = 12
 	steps := [][2]any{{1, bot.StatusFiring}, {2, bot.StatusFiring}, {3, bot.StatusFiring}, {3, bot.StatusResolved}}
 	for _, st := range steps {

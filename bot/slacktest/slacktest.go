@@ -1,8 +1,11 @@
 // Package slacktest is an in-process fake of the Slack Web API methods the bot
 // uses (chat.postMessage, chat.update, conversations.history,
 // conversations.replies, conversations.list, auth.test). It records every
-// call and can fail on demand (429 with Retry-After, 5xx, Slack errors,
-// hanging), so tests can exercise the outbox against a real HTTP client.
+// call and stores the messages posted (served back by conversations.history
+// and conversations.replies, for crash recovery), and can fail on demand
+// (429 with Retry-After, 5xx, Slack errors, hanging; for a scripted period
+// or at random), so tests can exercise the outbox against a real HTTP
+// client.
 package slacktest
 
 import (
@@ -83,6 +86,7 @@ type Server struct {
 	msgs     []*Message
 	channels map[string]string // name (no '#') → ID
 	failures []Failure
+	script   script
 	down     bool
 	seq      int64
 	changed  chan struct{} // closed and replaced on every call
@@ -286,6 +290,8 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	} else if len(s.failures) > 0 {
 		fail = &s.failures[0]
 		s.failures = s.failures[1:]
+	} else {
+		fail = s.scripted()
 	}
 	if fail != nil {
 		call.Status = http.StatusOK
