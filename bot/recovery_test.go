@@ -1,16 +1,15 @@
 package bot_test
 
 import (
-	"bytes"
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/compasshq/compass/bot"
 	"github.com/compasshq/compass/bot/slacktest"
+	"github.com/compasshq/compass/internal/testutil"
 )
 
 // openPages opens n PagerDuty incidents and waits for their parents.
@@ -132,29 +131,11 @@ func TestMinimalParent(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log sink safe for the worker's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestSlackProblem: a refusal no retry fixes is logged once, with the
 // action, and reported by SlackProblem until a call succeeds.
 func TestSlackProblem(t *testing.T) {
 	opt := fastOptions()
-	var logs syncBuffer
+	var logs testutil.SyncBuffer
 	opt.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	h := newHarness(t, opt)
 	h.fake.FailNext(3, slacktest.InvalidAuth)
