@@ -19,6 +19,10 @@ func (s *Site) addViews() {
 			s.addView(mem.URL, mem.Name, views.NewPerson(m, mem, s.opts.SlackWorkspace))
 		}
 	}
+	if oc := views.NewOncall(m, s.now()); len(oc.Rotations) > 0 {
+		s.addView("/oncall/", "On call now", oc)
+	}
+	s.addView("/review/", "Due for review", views.NewReview(m, s.now()))
 	if len(m.Meetings) > 0 {
 		s.addView("/meetings/week/", "The meeting week", views.NewWeek(m, s.now()))
 		s.viewFiles = views.Feeds(m, s.absURL, s.now())
@@ -26,8 +30,13 @@ func (s *Site) addViews() {
 }
 
 // addView puts view v on the page at URL u: a generated page, or the
-// content page already there, which keeps its text above the view.
+// content page already there, which keeps its text above the view. A
+// content alias at u wins: its redirect was asked for by name.
 func (s *Site) addView(u, title string, v View) *Page {
+	if a := s.aliases[u]; a != nil {
+		s.opts.Logger.Info("generated view left out: an alias has its URL", "url", u, "alias_of", a.File)
+		return nil
+	}
 	p := s.byURL[u]
 	if p == nil {
 		p = &Page{URL: u, Title: title}

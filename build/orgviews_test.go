@@ -123,6 +123,8 @@ func TestOrgViews(t *testing.T) {
 		{"people/index.html", "views/people.html"},
 		{"people/ana/index.html", "views/person-ana.html"},
 		{"meetings/week/index.html", "views/week.html"},
+		{"oncall/index.html", "views/oncall.html"},
+		{"review/index.html", "views/review.html"},
 	} {
 		t.Run(tt.golden, func(t *testing.T) {
 			golden(t, tt.golden, viewSection(t, readOut(t, out, tt.file)))

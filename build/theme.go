@@ -227,6 +227,8 @@ func (s *Site) funcs() template.FuncMap {
 		"add": func(a, b int) int { return a + b },
 		// calendar gives a meeting page's .ics feeds, nil when it has none.
 		"calendar": s.calendarLinks,
+		// oncallNow is a charter's rotation as of the build, nil without one.
+		"oncallNow": func(p *Page) *views.Rotation { return views.NewRotation(charterTeam(p), s.now()) },
 		// slack shows a person's Slack account as a name, never a raw id.
 		"slack":   func(p handbook.Person) views.Slack { return views.SlackOf(p, s.opts.SlackWorkspace) },
 		"cadence": describeCadence,

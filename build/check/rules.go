@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/compasshq/compass/build"
+	"github.com/compasshq/compass/build/handbook"
 )
 
 // Rule describes one kind of finding: its id (used in output, compass.yaml
@@ -82,7 +83,6 @@ func (r *rules) all() []Finding {
 		k := strings.ToLower(strings.TrimSpace(p.Title))
 		titles[k] = append(titles[k], p)
 	}
-	today := r.now.Format(time.DateOnly)
 	for _, p := range r.site.Pages {
 		if r.scope != nil && !r.scope.report[p.File] {
 			continue
@@ -105,17 +105,11 @@ func (r *rules) all() []Finding {
 			r.add(p, "owner", "unknown-owner", fmt.Sprintf("owner %q is not the team of any charter%s", o, known("teams", teams)))
 		}
 		if rb := p.Meta.ReviewBy; rb != "" {
-			due, err := time.Parse(time.DateOnly, rb)
-			switch {
-			case err != nil:
-			case rb < today:
-				days := int(truncDay(r.now).Sub(due).Hours() / 24)
+			switch status, days, _ := handbook.Review(rb, r.now, r.warnDays); status {
+			case handbook.ReviewOverdue:
 				r.add(p, "review_by", "review-overdue", fmt.Sprintf("review was due on %s (%s ago); review the page and move review_by forward", rb, plural(days, "day")))
-			case r.warnDays > 0:
-				days := int(due.Sub(truncDay(r.now)).Hours() / 24)
-				if days <= r.warnDays {
-					r.add(p, "review_by", "review-due-soon", fmt.Sprintf("review is due on %s, in %s", rb, plural(days, "day")))
-				}
+			case handbook.ReviewDueSoon:
+				r.add(p, "review_by", "review-due-soon", fmt.Sprintf("review is due on %s, in %s", rb, plural(days, "day")))
 			}
 		}
 		if c := p.Meta.Charter; c != nil {
@@ -223,9 +217,4 @@ func joinAnd(xs []string) string {
 		return xs[0]
 	}
 	return strings.Join(xs[:len(xs)-1], ", ") + " or " + xs[len(xs)-1]
-}
-
-func truncDay(t time.Time) time.Time {
-	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
