@@ -81,6 +81,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newCheckCmd(a),
 		newSearchCmd(a),
 		newBotCmd(a),
+		newDocsCmd(a),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",
