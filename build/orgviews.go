@@ -1,6 +1,8 @@
 package build
 
 import (
+	"slices"
+
 	"github.com/compasshq/compass/build/handbook"
 	"github.com/compasshq/compass/build/views"
 )
@@ -22,7 +24,9 @@ func (s *Site) addViews() {
 	if oc := views.NewOncall(m, s.now()); len(oc.Rotations) > 0 {
 		s.addView("/oncall/", "On call now", oc)
 	}
-	s.addView("/review/", "Due for review", views.NewReview(m, s.now()))
+	if slices.ContainsFunc(m.Pages, func(p handbook.Page) bool { return p.ReviewBy != "" }) {
+		s.addView("/review/", "Due for review", views.NewReview(m, s.now()))
+	}
 	if len(m.Meetings) > 0 {
 		s.addView("/meetings/week/", "The meeting week", views.NewWeek(m, s.now()))
 		s.viewFiles = views.Feeds(m, s.absURL, s.now())

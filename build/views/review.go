@@ -19,9 +19,9 @@ type Review struct {
 
 // ReviewTeam is one owner's pages to review.
 type ReviewTeam struct {
-	Ref             // the team's charter; Title "No owner" for unowned pages
-	ID      string  // team id, "" for unowned pages
-	Channel string  // where to nudge the owner
+	Ref            // the team's charter; Title "No owner" for unowned pages
+	ID      string // team id, "" for unowned pages
+	Channel string // where to nudge the owner
 	Pages   []ReviewPage
 }
 
