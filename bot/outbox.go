@@ -114,7 +114,8 @@ func (w *worker) housekeep(ctx context.Context, now time.Time) {
 		w.lastRefresh = now
 		b.refreshParents(ctx, now)
 	}
-	if due(now, w.lastPrune, time.Hour) {
+	// Prune hourly, and at least twice per retention period.
+	if due(now, w.lastPrune, min(time.Hour, b.opt.Retention/2)) {
 		w.lastPrune = now
 		b.prune(ctx, now)
 	}

@@ -473,15 +473,25 @@ type replica struct {
 // live replicas never share one), posting to fake through poster if given.
 func startReplica(t *testing.T, dsn, id string, fake *slacktest.Server, poster bot.Poster, opts ...postgres.Option) *replica {
 	t.Helper()
+	return startReplicaWith(t, dsn, id, fake, poster, nil, opts...)
+}
+
+// startReplicaWith is startReplica with the bot's options changed by tune.
+func startReplicaWith(t *testing.T, dsn, id string, fake *slacktest.Server, poster bot.Poster, tune func(*bot.Options), opts ...postgres.Option) *replica {
+	t.Helper()
 	s := open(t, dsn, append([]postgres.Option{postgres.WithReplicaID(id)}, opts...)...)
 	if poster == nil {
 		poster = newPoster(fake)
 	}
-	b, err := bot.New(bot.Options{
+	opt := bot.Options{
 		Store: s, Poster: poster, Logger: testLogger(),
 		Channel: "#ops", ChannelRate: 200, ChannelBurst: 50, Senders: 4,
 		BackoffBase: 20 * time.Millisecond, BackoffMax: 200 * time.Millisecond, CallTimeout: 5 * time.Second,
-	})
+	}
+	if tune != nil {
+		tune(&opt)
+	}
+	b, err := bot.New(opt)
 	if err != nil {
 		t.Fatal(err)
 	}
