@@ -112,6 +112,8 @@ type Tx interface {
 	StaleParents(ctx context.Context, before time.Time, limit int) ([]*Incident, error)
 	// CountOps counts ops in a state.
 	CountOps(ctx context.Context, state OpState) (int, error)
+	// Stats reads the figures the bot's metrics export.
+	Stats(ctx context.Context) (Stats, error)
 	// ListOps returns every op of an incident key, oldest first (tests,
 	// debugging).
 	ListOps(ctx context.Context, key string) ([]*Op, error)
@@ -133,6 +135,13 @@ type Leaser interface {
 	Lease() time.Duration
 	// RenewLeases extends the claims this replica holds on ops ids.
 	RenewLeases(ctx context.Context, ids []int64) error
+}
+
+// Stats are the store's figures for monitoring, every replica's together.
+type Stats struct {
+	Unfinished int            // ops pending or sending
+	Oldest     time.Time      // CreatedAt of the oldest of them; zero when there is none
+	Open       map[string]int // incidents not resolved, by source
 }
 
 // OpKind is what an outbox op does in Slack.

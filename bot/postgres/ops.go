@@ -116,12 +116,13 @@ func (t *txn) ClaimOp(ctx context.Context, id int64, due time.Time) (*bot.Op, er
 	row := t.tx.QueryRow(ctx, `UPDATE outbox o SET state = 'sending', claimed_by = $3,
 			lease_until = now() + $4 * interval '1 microsecond',
 			maybe_sent = o.maybe_sent OR o.state = 'sending'
-		FROM (SELECT id FROM outbox WHERE id = $1
+		FROM (SELECT id, state = 'sending' AS takeover FROM outbox WHERE id = $1
 			AND ((state = 'pending' AND next_attempt_at = $2) OR (state = 'sending' AND lease_until < now()))
 			FOR UPDATE SKIP LOCKED) c
 		WHERE o.id = c.id
-		RETURNING `+sqlstore.Prefixed("o.", sqlstore.OpCols), id, sqlstore.Nanos(due), t.s.me, leaseMicros)
-	got, err := sqlstore.ScanOp(row)
+		RETURNING `+sqlstore.Prefixed("o.", sqlstore.OpCols)+`, c.takeover`, id, sqlstore.Nanos(due), t.s.me, leaseMicros)
+	var takeover bool
+	got, err := sqlstore.ScanOp(extraScan{row, &takeover})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, t.opRefused(ctx, id, "claim", false)
 	}
@@ -129,8 +130,19 @@ func (t *txn) ClaimOp(ctx context.Context, id int64, due time.Time) (*bot.Op, er
 		return nil, fmt.Errorf("claim op %d: %w", id, err)
 	}
 	t.setClaim(id, true)
+	if takeover {
+		t.takeovers++
+	}
 	return got, nil
 }
+
+// extraScan scans one more column after what its caller asks for.
+type extraScan struct {
+	sqlstore.Scanner
+	extra any
+}
+
+func (e extraScan) Scan(dest ...any) error { return e.Scanner.Scan(append(dest, e.extra)...) }
 
 // opRefused explains an UpdateOp that matched no row: ErrNotFound when
 // there is no such op, else ErrConflict.

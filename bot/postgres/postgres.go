@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/compasshq/compass/bot"
@@ -47,7 +48,14 @@ type Store struct {
 
 	mu      sync.Mutex
 	claimed map[int64]bool // ops this Store has claimed (state sending) and not yet finished
+
+	takeovers atomic.Int64 // see LeaseTakeovers
 }
+
+// LeaseTakeovers counts the ops this Store claimed from another worker
+// whose lease had run out (a replica that died or stalled mid-call), for
+// /metrics.
+func (s *Store) LeaseTakeovers() int64 { return s.takeovers.Load() }
 
 var _ bot.Store = (*Store)(nil)
 
@@ -301,6 +309,7 @@ func (s *Store) updateOnce(ctx context.Context, fn func(bot.Tx) error) error {
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	s.takeovers.Add(t.takeovers)
 	if len(t.claims) > 0 {
 		s.mu.Lock()
 		for id, held := range t.claims {

@@ -297,6 +297,9 @@ func TestLeaseTakeover(t *testing.T) {
 	if !taken.MaybeSent {
 		t.Error("takeover claim lost MaybeSent")
 	}
+	if got, gotA := b.LeaseTakeovers(), a.LeaseTakeovers(); got != 1 || gotA != 0 {
+		t.Errorf("lease takeovers: b %d, a %d; want 1 and 0 (the metric of replica deaths)", got, gotA)
+	}
 	// a wakes up and reports: ignored without error, b's claim stands.
 	ca.State, ca.SlackTS = bot.OpDone, "a-ts"
 	update(t, a, func(tx bot.Tx) error { return tx.UpdateOp(ctx, &ca) })

@@ -16,6 +16,9 @@ type txn struct {
 	// claims are this transaction's changes to s.claimed, applied on
 	// commit: true for an op claimed, false for one released.
 	claims map[int64]bool
+	// takeovers counts ops claimed from a replica whose lease ran out;
+	// added to the Store's count on commit.
+	takeovers int64
 	// locked: the transaction holds a lock (advisory or row) already.
 	// Until it does, waiting for a lock cannot close a deadlock cycle.
 	locked bool

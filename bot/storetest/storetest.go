@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 		{"retry now", testRetryNow},
 		{"busy when context ends", testBusy},
 		{"view reads committed state", testView},
+		{"stats", testStats},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -683,4 +684,50 @@ func testStaleParents(t *testing.T, s bot.Store) {
 		}
 		return err
 	})
+}
+
+// testStats: the outbox figures count pending and sending ops (not done or
+// failed ones), the oldest is the earliest created among them, and open
+// incidents are counted by source, resolved ones left out.
+func testStats(t *testing.T, s bot.Store) {
+	stats := func() bot.Stats {
+		t.Helper()
+		var st bot.Stats
+		if err := s.View(ctx0, func(tx bot.Tx) error {
+			var err error
+			st, err = tx.Stats(ctx0)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	if st := stats(); st.Unfinished != 0 || !st.Oldest.IsZero() || len(st.Open) != 0 {
+		t.Errorf("empty store: stats = %+v, want zero", st)
+	}
+	pd := sample("pagerduty/P1", 1)
+	pd.Source = "pagerduty"
+	resolved := sample("alertmanager/r", 1)
+	resolved.Status = bot.StatusResolved
+	update(t, s, func(tx bot.Tx) error {
+		for _, inc := range []*bot.Incident{sample("alertmanager/a", 1), sample("alertmanager/b", 1), pd, resolved} {
+			if err := tx.CreateIncident(ctx0, inc); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	enqueue(t, s,
+		&bot.Op{IncidentKey: "alertmanager/a", Generation: 1, Kind: bot.OpPostParent, Channel: "#ops", State: bot.OpDone, CreatedAt: t0.Add(-time.Hour)},
+		&bot.Op{IncidentKey: "alertmanager/a", Generation: 1, Kind: bot.OpReply, Channel: "#ops", CreatedAt: t0.Add(2 * time.Minute)},
+		&bot.Op{IncidentKey: "alertmanager/b", Generation: 1, Kind: bot.OpPostParent, Channel: "#ops", CreatedAt: t0.Add(time.Minute)},
+		&bot.Op{IncidentKey: "pagerduty/P1", Generation: 1, Kind: bot.OpPostParent, Channel: "#ops", State: bot.OpFailed, CreatedAt: t0.Add(-2 * time.Hour)},
+	)
+	st := stats()
+	if st.Unfinished != 2 || !st.Oldest.Equal(t0.Add(time.Minute)) {
+		t.Errorf("outbox stats = %d unfinished, oldest %v; want 2, %v", st.Unfinished, st.Oldest, t0.Add(time.Minute))
+	}
+	if want := map[string]int{"alertmanager": 2, "pagerduty": 1}; len(st.Open) != len(want) || st.Open["alertmanager"] != 2 || st.Open["pagerduty"] != 1 {
+		t.Errorf("open incidents = %v, want %v", st.Open, want)
+	}
 }
