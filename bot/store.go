@@ -31,7 +31,9 @@ type Store interface {
 	// View runs fn in a read-only transaction, which need not wait for the
 	// writer. fn must not write.
 	View(ctx context.Context, fn func(Tx) error) error
-	// Ping reports whether the store is reachable; /readyz uses it.
+	// Ping reports whether the store takes writes: it commits a small
+	// write (a probe row), so a read-only or full disk or a lock held too
+	// long fails it where a read would pass. /readyz uses it.
 	Ping(ctx context.Context) error
 	// Close releases the store. Pending Update calls fail.
 	Close() error

@@ -244,10 +244,13 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Ping checks that the database answers.
+// Ping commits a write to the probe row (see bot.Store).
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.pool.Ping(ctx); err != nil {
-		return fmt.Errorf("ping postgres: %w", err)
+	// Straight to the pool, not through Update: the probe must not wait for
+	// this replica's writer slot, only for the database.
+	_, err := s.pool.Exec(ctx, sqlstore.Probe("$1", "$2"), s.me, sqlstore.Nanos(time.Now()))
+	if err != nil {
+		return fmt.Errorf("probe postgres write: %w", err)
 	}
 	return nil
 }

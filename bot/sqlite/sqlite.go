@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/compasshq/compass/bot"
 	"github.com/compasshq/compass/bot/internal/sqlstore"
@@ -139,11 +140,14 @@ func (s *Store) View(ctx context.Context, fn func(bot.Tx) error) error {
 	return mapErr(fn(&txn{tx: tx, s: s}))
 }
 
-// Ping checks that the database answers.
+// Ping commits a write to the probe row (see bot.Store).
 func (s *Store) Ping(ctx context.Context) error {
-	var one int
-	if err := s.db.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
-		return fmt.Errorf("ping sqlite: %w", err)
+	err := s.Update(ctx, func(tx bot.Tx) error {
+		_, err := tx.(*txn).exec(ctx, sqlstore.Probe("?1", "?2"), "", sqlstore.Nanos(time.Now()))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("probe sqlite write: %w", err)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/compasshq/compass/bot"
 	"github.com/compasshq/compass/bot/httpserver"
 	"github.com/compasshq/compass/bot/linker"
+	"github.com/compasshq/compass/bot/metrics"
 	"github.com/compasshq/compass/bot/postgres"
 	"github.com/compasshq/compass/bot/slack"
 	"github.com/compasshq/compass/bot/sqlite"
@@ -146,6 +147,29 @@ func handleHooks(srv *httpserver.Server, c Config, sink bot.Sink, log *slog.Logg
 	srv.Handle("POST /hooks/opsgenie", opsgenie.New(og, sink, log))
 }
 
+// readiness is /readyz: the store takes writes (a committed probe), Slack
+// has not failed every call for longer than slackFailing (0: not checked),
+// Slack refuses nothing no retry can fix (token, channel), and the handbook
+// map is loaded. Every failing condition is reported.
+func readiness(b *bot.Bot, m *metrics.Metrics, src *handbook.Source, slackFailing time.Duration) func(context.Context) error {
+	return func(ctx context.Context) error {
+		var errs []error
+		if err := b.Ready(ctx); err != nil {
+			errs = append(errs, err)
+		}
+		if d := m.SlackFailingFor(); slackFailing > 0 && d > slackFailing {
+			errs = append(errs, fmt.Errorf("every Slack call has failed for %s (bot.readyz_slack_failing is %s)", d.Round(time.Second), slackFailing))
+		}
+		if err := b.SlackProblem(); err != nil {
+			errs = append(errs, err)
+		}
+		if src != nil && !src.Loaded() {
+			errs = append(errs, errors.New("handbook map not loaded"))
+		}
+		return errors.Join(errs...)
+	}
+}
+
 // runBot runs the bot until ctx ends.
 func runBot(ctx context.Context, cfg Config, log *slog.Logger) error {
 	store, err := openStore(ctx, cfg.Bot.Store, log.With("component", "store"))
@@ -158,13 +182,19 @@ func runBot(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 
+	var srv *httpserver.Server // set below; the metrics read its connections at scrape time
+	m := metrics.New(metrics.Options{
+		Store: store, Logger: log.With("component", "metrics"),
+		Sources:     []string{alertmanager.Source, pagerduty.Source, grafana.Source, opsgenie.Source},
+		Connections: func() (int, int64) { return srv.Connections() },
+	})
 	poster := slack.New(slack.Options{Token: cfg.Secrets.SlackToken, APIURL: cfg.Slack.APIURL})
 	refresh := cfg.Bot.RefreshInterval
 	if refresh == 0 {
 		refresh = -1 // bot.Options: zero means the default, negative disables
 	}
 	b, err := bot.New(bot.Options{
-		Store: store, Poster: poster, Linker: lk, Logger: log,
+		Store: store, Poster: m.Poster(poster), Linker: lk, Logger: log,
 		Channel: cfg.Bot.Channel, Routes: cfg.Bot.Routes, ReopenWindow: cfg.Bot.ReopenWindow,
 		RefreshInterval: refresh,
 	})
@@ -200,19 +230,12 @@ func runBot(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 	}()
 
-	srv := httpserver.New(httpserver.Options{
+	srv = httpserver.New(httpserver.Options{
 		Addr: cfg.Bot.Listen, Logger: log.With("component", "server"),
-		Ready: func(ctx context.Context) error {
-			if err := b.Ready(ctx); err != nil {
-				return err
-			}
-			if src != nil && !src.Loaded() {
-				return errors.New("handbook map not loaded")
-			}
-			return nil
-		},
+		MaxConnections: cfg.Bot.MaxConnections, Metrics: m.Handler(),
+		Ready: readiness(b, m, src, cfg.Bot.ReadyzSlackFailing),
 	})
-	handleHooks(srv, cfg, b, log.With("component", "hooks"))
+	handleHooks(srv, cfg, m.Sink(b), log.With("component", "hooks"))
 	waitSlash, err := serveSlash(ctx, cfg, src, store, b, srv, log)
 	if err != nil {
 		return err

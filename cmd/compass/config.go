@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/compasshq/compass/bot"
+	"github.com/compasshq/compass/bot/httpserver"
 	"github.com/compasshq/compass/bot/pdapi"
 	"github.com/compasshq/compass/bot/slack"
 	"github.com/go-viper/mapstructure/v2"
@@ -99,6 +100,13 @@ type BotConfig struct {
 	RefreshInterval time.Duration `mapstructure:"refresh_interval"`
 	SocketMode      bool          `mapstructure:"socket_mode"`
 	CapacityAlerts  alertGlobs    `mapstructure:"capacity_alerts"` // extra capacity alert globs
+	// MaxConnections caps the HTTP connections served at once, well under
+	// the open-file limit; a few more are kept for /healthz, /readyz and
+	// /metrics.
+	MaxConnections int `mapstructure:"max_connections"`
+	// ReadyzSlackFailing: /readyz fails once every Slack call has failed
+	// for this long; 0 disables the check.
+	ReadyzSlackFailing time.Duration `mapstructure:"readyz_slack_failing"`
 }
 
 // SlackConfig is compass.yaml's slack block.
@@ -155,6 +163,9 @@ func DefaultConfig() Config {
 			Store:           "compass-bot.db",
 			ReopenWindow:    4 * time.Hour,
 			RefreshInterval: 10 * time.Minute,
+
+			MaxConnections:     httpserver.DefaultMaxConnections,
+			ReadyzSlackFailing: 15 * time.Minute,
 		},
 		Slack:     SlackConfig{APIURL: slack.DefaultAPIURL},
 		PagerDuty: PagerDutyConfig{APIURL: pdapi.DefaultBaseURL},

@@ -15,6 +15,14 @@ const StatsOutbox = `SELECT count(*), coalesce(min(created_at), 0) FROM outbox W
 // row counted is the latest of its key.
 const StatsOpen = `SELECT source, count(*) FROM incidents WHERE status <> 'resolved' GROUP BY source`
 
+// Probe is the statement of the stores' Ping with parameters replica (p1)
+// and the time (p2): one small committed write, the cheapest proof that the
+// database takes writes.
+func Probe(p1, p2 string) string {
+	return `INSERT INTO probe (replica, at) VALUES (` + p1 + `, ` + p2 + `)
+		ON CONFLICT (replica) DO UPDATE SET at = excluded.at`
+}
+
 // ScanOutboxStats reads the row of StatsOutbox into st.
 func ScanOutboxStats(sc Scanner, st *bot.Stats) error {
 	var oldest int64
