@@ -118,11 +118,11 @@ func TestWebhooksOutboxAndIncidents(t *testing.T) {
 	for series, want := range map[string]float64{
 		`compass_webhooks_total{outcome="accepted",reason="",source="grafana"}`: 0,
 		`compass_incidents_open{source="pagerduty"}`:                            0,
-		`compass_outbox_depth`:                                                  0,
-		`compass_outbox_oldest_op_age_seconds`:                                  0,
-		`compass_http_connections_open`:                                         3,
-		`compass_http_connections_evicted_total`:                                7,
-		`compass_outbox_lease_takeovers_total`:                                  0,
+		`compass_outbox_depth`:                   0,
+		`compass_outbox_oldest_op_age_seconds`:   0,
+		`compass_http_connections_open`:          3,
+		`compass_http_connections_evicted_total`: 7,
+		`compass_outbox_lease_takeovers_total`:   0,
 	} {
 		if got, ok := s[series]; !ok || got != want {
 			t.Errorf("before any webhook: %s = %v (present %v), want %v", series, got, ok, want)
@@ -144,12 +144,12 @@ func TestWebhooksOutboxAndIncidents(t *testing.T) {
 	f.clock.Add(90 * time.Second)
 	s, _ = scrape(t, f.m.Handler())
 	for series, want := range map[string]float64{
-		`compass_webhooks_total{outcome="accepted",reason="",source="pagerduty"}`:             1,
-		`compass_webhooks_total{outcome="duplicate",reason="",source="pagerduty"}`:            1,
+		`compass_webhooks_total{outcome="accepted",reason="",source="pagerduty"}`:            1,
+		`compass_webhooks_total{outcome="duplicate",reason="",source="pagerduty"}`:           1,
 		`compass_webhooks_total{outcome="refused",reason="content_type",source="pagerduty"}`: 1,
 		`compass_incidents_open{source="pagerduty"}`:                                         1,
 		`compass_incidents_open{source="grafana"}`:                                           0,
-		`compass_outbox_depth`:                                                               1, // the parent post
+		`compass_outbox_depth`: 1, // the parent post
 	} {
 		if got, ok := s[series]; !ok || got != want {
 			t.Errorf("%s = %v (present %v), want %v", series, got, ok, want)
