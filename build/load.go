@@ -135,6 +135,7 @@ func Load(ctx context.Context, opts Options) (*Site, error) {
 
 	s.buildTree(&all)
 	s.buildLists()
+	s.listChildren()
 	s.addViews()
 	s.checkFileConflicts(&all)
 	s.checkLinks(targets, &all)

@@ -119,3 +119,51 @@ nav:
 		t.Errorf("title %q", s.Title)
 	}
 }
+
+// TestChildrenAndGlossaryAcrossPages checks that {tableofcontents} lists
+// the page's children in toc order (instead of the list below the text),
+// and that {term} links reach a glossary on another page.
+func TestChildrenAndGlossaryAcrossPages(t *testing.T) {
+	s := loadSite(t, strings.ReplaceAll(`
+-- content/myst.yml --
+project:
+  toc:
+  - file: index.md
+  - file: team/index.md
+    children:
+    - file: team/b.md
+    - file: team/a.md
+  - file: glossary.md
+-- content/index.md --
+# Home
+-- content/team/index.md --
+# Team
+
+´´´{tableofcontents}
+´´´
+
+Ask the {term}´on-call <On call>´ person.
+-- content/team/a.md --
+# Alpha
+-- content/team/b.md --
+# Beta
+-- content/glossary.md --
+# Glossary
+
+´´´{glossary}
+On call
+: Who answers pages.
+´´´
+`, "´", "`"))
+	team := s.PageByURL("/team/")
+	html := string(team.HTML)
+	if !strings.Contains(html, `<ul class="pages toc-children">
+<li><a href="/team/b/">Beta</a></li>
+<li><a href="/team/a/">Alpha</a></li>
+</ul>`) || team.List != nil {
+		t.Errorf("want the children listed in toc order where the directive is, once:\n%s", html)
+	}
+	if !strings.Contains(html, `<a href="/glossary/#term-on-call" class="term">on-call</a>`) {
+		t.Errorf("term link missing:\n%s", html)
+	}
+}

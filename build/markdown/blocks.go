@@ -24,7 +24,7 @@ const (
 
 // codeDirectives are MyST directives whose body is code, not Markdown; their
 // argument is the language.
-var codeDirectives = map[string]bool{"code": true, "code-block": true, "sourcecode": true}
+var codeDirectives = map[string]bool{"code": true, "code-block": true, "sourcecode": true, "code-cell": true}
 
 // lineOffset returns the body offset of index i of a line returned by
 // reader.PeekLine together with its segment.
@@ -88,9 +88,18 @@ func (colonFenceParser) Open(parent ast.Node, reader text.Reader, pc parser.Cont
 	}
 	lname := strings.ToLower(name)
 	if c := mystCallout(lname, arg); c != nil && directiveName.MatchString(name) {
+		c.at = lineOffset(seg, pos)
 		st.setFence(c, f)
 		reader.AdvanceToEOL() // the opening line is consumed
 		return c, parser.HasChildren
+	}
+	if d := newDirective(lname, arg, lineOffset(seg, pos)); myst && d != nil {
+		st.setFence(d, f)
+		reader.AdvanceToEOL() // the opening line is consumed
+		if d.literal {
+			return d, parser.NoChildren
+		}
+		return d, parser.HasChildren
 	}
 	u := &unknownDirective{opening: opening}
 	st.setFence(u, f)
@@ -137,6 +146,11 @@ func (colonFenceParser) Continue(node ast.Node, reader text.Reader, pc parser.Co
 		return parser.Continue | parser.HasChildren
 	}
 	f.options = false
+	if d, ok := node.(*directiveNode); ok && d.literal {
+		appendVerbatim(node, line, seg, reader, f)
+		reader.AdvanceToEOL()
+		return parser.Continue | parser.NoChildren
+	}
 	return parser.Continue | parser.HasChildren
 }
 
@@ -173,9 +187,11 @@ func mystOption(node ast.Node, line []byte, seg text.Segment, reader text.Reader
 	st := getState(pc)
 	off := lineOffset(seg, bytes.IndexByte(line, ':'))
 	c, isCallout := node.(*calloutNode)
+	d, isDirective := node.(*directiveNode)
 	switch {
+	case isDirective && d.setOption(key, val):
 	case isCallout && key == "name":
-		c.id = val
+		c.name, c.id = val, LabelID(val)
 	case isCallout && key == "class":
 		for _, cls := range strings.Fields(val) {
 			cls = strings.ToLower(cls)
@@ -242,9 +258,18 @@ func (directiveFenceParser) Open(parent ast.Node, reader text.Reader, pc parser.
 	f := &fence{char: ch, length: n, indent: pos, options: true}
 	lname := strings.ToLower(name)
 	if c := mystCallout(lname, arg); c != nil {
+		c.at = lineOffset(seg, pos)
 		st.setFence(c, f)
 		reader.AdvanceToEOL() // the opening line is consumed
 		return c, parser.HasChildren
+	}
+	if d := newDirective(lname, arg, lineOffset(seg, pos)); d != nil {
+		st.setFence(d, f)
+		reader.AdvanceToEOL() // the opening line is consumed
+		if d.literal {
+			return d, parser.NoChildren
+		}
+		return d, parser.HasChildren
 	}
 	if codeDirectives[lname] {
 		var infoText *ast.Text
@@ -274,6 +299,16 @@ func (directiveFenceParser) Continue(node ast.Node, reader text.Reader, pc parse
 		reader.AdvanceToEOL()
 		return parser.Close
 	}
+	if d, ok := node.(*directiveNode); ok && !d.literal {
+		if f.options && mystOption(node, line, seg, reader, pc) {
+			return parser.Continue | parser.HasChildren
+		}
+		f.options = false
+		return parser.Continue | parser.HasChildren
+	}
+	if _, ok := node.(*directiveNode); ok && f.options && mystOption(node, line, seg, reader, pc) {
+		return parser.Continue | parser.NoChildren
+	}
 	if _, ok := node.(*calloutNode); ok {
 		if f.options && mystOption(node, line, seg, reader, pc) {
 			return parser.Continue | parser.HasChildren
@@ -282,9 +317,16 @@ func (directiveFenceParser) Continue(node ast.Node, reader text.Reader, pc parse
 		return parser.Continue | parser.HasChildren
 	}
 	if _, ok := node.(*ast.FencedCodeBlock); ok && f.options {
-		// Options of code directives (":linenos:", ":caption:") are not code.
+		// Options of code directives (":linenos:", ":caption:") are not
+		// code; the presentation ones become attributes the code renderer
+		// reads (see codeOptions).
 		if m := mystOptionLine.FindSubmatch(trimEOL(line)); m != nil {
-			getState(pc).warn(lineOffset(seg, bytes.IndexByte(line, ':')), "unsupported directive option %q ignored", m[1])
+			switch key := string(m[1]); key {
+			case "caption", "emphasize-lines", "linenos", "lineno-start", "number-lines":
+				node.SetAttributeString(key, m[2])
+			default:
+				getState(pc).warn(lineOffset(seg, bytes.IndexByte(line, ':')), "unsupported directive option %q ignored", key)
+			}
 			reader.AdvanceToEOL()
 			return parser.Continue | parser.NoChildren
 		}

@@ -68,7 +68,9 @@ type calloutNode struct {
 	title       string // plain text
 	collapsible bool   // rendered as <details>
 	open        bool   // <details open>
-	id          string // from a MyST :name: option
+	id          string // from a MyST :name: option, LabelID(name)
+	name        string // the :name: as written: a label
+	at          int    // body offset of the opening line
 }
 
 func newCallout(kind, title string) *calloutNode {

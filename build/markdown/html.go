@@ -1,6 +1,7 @@
 package markdown
 
 import (
+	"cmp"
 	"strconv"
 	"strings"
 
@@ -24,6 +25,7 @@ func (r *htmlRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(kindRole, r.role)
 	reg.Register(kindTemplateTag, r.template)
 	reg.Register(kindLabel, r.label)
+	reg.Register(kindDirective, r.directive)
 	if !r.unsafe {
 		reg.Register(ast.KindRawHTML, r.rawHTML)
 		reg.Register(ast.KindHTMLBlock, r.htmlBlock)
@@ -146,14 +148,29 @@ func (r *htmlRenderer) role(w util.BufWriter, source []byte, node ast.Node, ente
 		_, _ = w.WriteString("</" + tag + ">")
 	}
 	switch n.name {
-	case "ref", "doc", "numref":
+	case "ref", "doc", "numref", "term", "button", "download":
 		_, _ = w.WriteString(`<a href="`)
 		if r.unsafe || !ghtml.IsDangerousURL([]byte(n.dest)) {
 			_, _ = w.Write(util.EscapeHTML(util.URLEscape([]byte(n.dest), true)))
 		}
-		_, _ = w.WriteString(`">`)
-		writeEscaped(w, n.label)
+		_ = w.WriteByte('"')
+		switch n.name {
+		case "term":
+			_, _ = w.WriteString(` class="term"`)
+		case "button":
+			_, _ = w.WriteString(` class="button"`)
+		case "download":
+			_, _ = w.WriteString(` download`)
+		}
+		_ = w.WriteByte('>')
+		writeEscaped(w, cmp.Or(n.label, n.content))
 		_, _ = w.WriteString("</a>")
+	case "guilabel":
+		simple("kbd")
+	case "menuselection":
+		_, _ = w.WriteString("<kbd>")
+		writeEscaped(w, strings.ReplaceAll(n.content, "-->", "→"))
+		_, _ = w.WriteString("</kbd>")
 	case "kbd":
 		simple("kbd")
 	case "abbr":
@@ -173,8 +190,6 @@ func (r *htmlRenderer) role(w util.BufWriter, source []byte, node ast.Node, ente
 		simple("sup")
 	case "code", "samp", "file", "command":
 		simple("code")
-	case "term":
-		simple("dfn")
 	default:
 		writeEscaped(w, n.raw)
 	}
@@ -183,7 +198,7 @@ func (r *htmlRenderer) role(w util.BufWriter, source []byte, node ast.Node, ente
 
 // label renders a target that names no heading as an empty anchor.
 func (r *htmlRenderer) label(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
-	if n := node.(*labelNode); entering && !n.onHeading {
+	if n := node.(*labelNode); entering && !n.onHeading && !n.elsewhere {
 		_, _ = w.WriteString(`<span id="`)
 		writeEscaped(w, n.id)
 		_, _ = w.WriteString(`"></span>` + "\n")

@@ -2,6 +2,7 @@ package markdown
 
 import (
 	"bytes"
+	"cmp"
 	"strings"
 
 	"github.com/yuin/goldmark/ast"
@@ -35,6 +36,7 @@ var knownRoles = map[string]bool{
 	"ref": true, "doc": true, "numref": true, "kbd": true, "abbr": true,
 	"sub": true, "subscript": true, "sup": true, "superscript": true,
 	"code": true, "samp": true, "file": true, "command": true, "term": true,
+	"button": true, "download": true, "guilabel": true, "menuselection": true,
 }
 
 // kindTemplateTag is the goldmark node kind of a template tag of another
@@ -171,6 +173,13 @@ func parseRole(line []byte, seg text.Segment, block text.Reader, st *renderState
 		} else if lname != "doc" && !strings.ContainsAny(n.dest, "#/") {
 			n.dest = "#" + n.dest // a label, which the resolver looks up site-wide
 		}
+	case "term":
+		// A glossary term, labelled "term-<term>" by its {glossary}; the
+		// link shows the text as written ({term}`hubs <hub>` shows "hubs").
+		text, term := splitRoleTarget(content)
+		n.label, n.dest = cmp.Or(text, term), "#"+termLabel(term)
+	case "button", "download":
+		n.label, n.dest = splitRoleTarget(content)
 	}
 	if !n.known {
 		st.warn(seg.Start, "unknown MyST role %q; rendered as text", name)

@@ -68,71 +68,132 @@ type Outline struct {
 }
 
 // Scan reads a body line by line for its first level-1 heading and its
-// MyST labels, skipping fenced code, so the build knows every page's title
-// and targets before any page renders its links. It is much cheaper than a
-// parse: pages without "# " or ")=" cost one pass of bytes.Index.
+// MyST labels ("(label)=" lines, directives' :name: options, glossary
+// terms), skipping fenced code, so the build knows every page's title and
+// targets before any page renders its links. It is much cheaper than a
+// parse, and stops at the first heading of a page without labels.
 func Scan(body []byte, firstLine int) Outline {
-	var out Outline
-	wantLabels := bytes.Contains(body, []byte(")="))
-	var fenceChar byte
-	fenceLen := 0
-	var directives []byte // fence characters of the open directive fences, innermost last
-	var directiveLens []int
-	var pending []Label // labels waiting for the block they name
+	sc := scanner{out: &Outline{}}
+	sc.wantLabels = bytes.Contains(body, []byte(")=")) || bytes.Contains(body, []byte(":name:")) || bytes.Contains(body, []byte("{glossary}"))
 	line := firstLine
 	for rest := body; len(rest) > 0; line++ {
 		l, next, _ := bytes.Cut(rest, []byte{'\n'})
 		rest = next
-		t := bytes.TrimRight(l, " \t\r")
-		trim := bytes.TrimLeft(t, " ")
-		if fenceLen > 0 {
-			if n := fenceRun(trim); n >= fenceLen && n == len(trim) && trim[0] == fenceChar {
-				fenceLen = 0
-			}
-			continue
-		}
-		if n := fenceRun(trim); n >= 3 && len(t)-len(trim) <= 3 {
-			info := bytes.TrimSpace(trim[n:])
-			switch {
-			case len(info) == 0 && len(directives) > 0 && directives[len(directives)-1] == trim[0] && n >= directiveLens[len(directives)-1]:
-				directives, directiveLens = directives[:len(directives)-1], directiveLens[:len(directiveLens)-1]
-				continue
-			case len(info) > 0 && info[0] == '{' && !codeDirectives[strings.ToLower(directiveOf(info))]:
-				// Directive fences ("```{note}") hold Markdown, labels included.
-				directives, directiveLens = append(directives, trim[0]), append(directiveLens, n)
-				continue
-			default:
-				fenceChar, fenceLen = trim[0], n
-				continue
-			}
-		}
-		if len(trim) == 0 {
-			continue
-		}
-		if wantLabels {
-			if m := labelLine.FindSubmatch(t); m != nil {
-				name := strings.TrimSpace(string(m[1]))
-				pending = append(pending, Label{Name: name, ID: LabelID(name), Line: line})
-				continue
-			}
-		}
-		title, level := atxHeading(trim)
-		for _, lb := range pending {
-			if level > 0 {
-				lb.Title = title
-			}
-			out.Labels = append(out.Labels, lb)
-		}
-		pending = pending[:0]
-		if level == 1 && out.Title == "" {
-			out.Title = title
-			if !wantLabels {
-				return out
-			}
+		if sc.line(l, line) {
+			break
 		}
 	}
-	out.Labels = append(out.Labels, pending...)
-	return out
+	sc.flush("")
+	return *sc.out
+}
+
+// scanner is Scan's state between lines.
+type scanner struct {
+	out        *Outline
+	wantLabels bool
+	fenceChar  byte // the open code fence, when fenceLen > 0
+	fenceLen   int
+	open       []openDirective // backtick directive fences, innermost last
+	options    *openDirective  // the directive whose option lines may follow
+	term       string          // a glossary line that may be a term, if ": definition" follows
+	termLine   int
+	pending    []Label // labels waiting for the block they name
+}
+
+type openDirective struct {
+	char      byte
+	n         int
+	name, arg string
+	line      int
+}
+
+// line reads one line; it reports true when nothing more is wanted.
+func (sc *scanner) line(l []byte, line int) bool {
+	t := bytes.TrimRight(l, " \t\r")
+	trim := bytes.TrimLeft(t, " ")
+	if sc.fenceLen > 0 {
+		if n := fenceRun(trim); n >= sc.fenceLen && n == len(trim) && trim[0] == sc.fenceChar {
+			sc.fenceLen = 0
+		}
+		return false
+	}
+	if len(trim) == 0 {
+		return false
+	}
+	if sc.options != nil {
+		if m := mystOptionLine.FindSubmatch(t); m != nil {
+			if string(m[1]) == "name" && len(m[2]) > 0 {
+				name := strings.TrimSpace(string(m[2]))
+				d := directiveNode{name: strings.ToLower(sc.options.name), arg: sc.options.arg}
+				sc.out.Labels = append(sc.out.Labels, Label{Name: name, ID: LabelID(name), Title: d.title(), Line: sc.options.line})
+			}
+			return false
+		}
+		sc.options = nil
+	}
+	if sc.wantLabels {
+		if m := labelLine.FindSubmatch(t); m != nil {
+			name := strings.TrimSpace(string(m[1]))
+			sc.pending = append(sc.pending, Label{Name: name, ID: LabelID(name), Line: line})
+			return false
+		}
+	}
+	if n := fenceRun(trim); n >= 3 && len(t)-len(trim) <= 3 {
+		sc.flush("")
+		info := bytes.TrimSpace(trim[n:])
+		name := strings.ToLower(directiveOf(info))
+		switch {
+		case len(info) == 0 && len(sc.open) > 0 && sc.open[len(sc.open)-1].char == trim[0] && n >= sc.open[len(sc.open)-1].n:
+			sc.open = sc.open[:len(sc.open)-1]
+		case len(info) > 0 && info[0] == '{' && !codeDirectives[name] && !directives[name].literal:
+			// Directive fences ("```{note}") hold Markdown, labels included.
+			arg := strings.TrimSpace(string(info[strings.IndexByte(string(info), '}')+1:]))
+			sc.open = append(sc.open, openDirective{char: trim[0], n: n, name: name, arg: arg, line: line})
+			sc.options = &sc.open[len(sc.open)-1]
+		default:
+			sc.fenceChar, sc.fenceLen = trim[0], n
+		}
+		return false
+	}
+	if bytes.HasPrefix(trim, []byte(":::")) {
+		if info := bytes.TrimLeft(trim, ":"); len(info) > 0 && info[0] == '{' {
+			sc.flush("")
+			end := bytes.IndexByte(info, '}')
+			if end > 0 {
+				sc.options = &openDirective{name: string(info[1:end]), arg: strings.TrimSpace(string(info[end+1:])), line: line}
+			}
+		}
+		return false
+	}
+	if len(sc.open) > 0 && sc.open[len(sc.open)-1].name == "glossary" {
+		switch {
+		case len(t) > 0 && t[0] == ':' && sc.term != "":
+			name := termLabel(sc.term)
+			sc.out.Labels = append(sc.out.Labels, Label{Name: name, ID: LabelID(name), Title: sc.term, Line: sc.termLine})
+			sc.term = ""
+		case t[0] != ' ' && t[0] != ':':
+			sc.term, sc.termLine = string(t), line
+		default:
+			sc.term = ""
+		}
+	}
+	title, level := atxHeading(trim)
+	sc.flush(title)
+	if level == 1 && sc.out.Title == "" {
+		sc.out.Title = title
+		return !sc.wantLabels
+	}
+	return false
+}
+
+// flush gives the pending labels the block that follows them: a heading
+// titles them.
+func (sc *scanner) flush(title string) {
+	for _, lb := range sc.pending {
+		lb.Title = title
+		sc.out.Labels = append(sc.out.Labels, lb)
+	}
+	sc.pending = sc.pending[:0]
 }
 
 // fenceRun counts the fence characters (` or ~) that open b.
@@ -184,7 +245,10 @@ var kindLabel = ast.NewNodeKind("Label")
 type labelNode struct {
 	ast.BaseBlock
 	name, id  string
+	title     string // for a directive's :name:, its argument
+	at        int    // body offset, for a label made from :name:
 	onHeading bool
+	elsewhere bool // its id is on another element (a glossary term): renders nothing
 }
 
 func (n *labelNode) Kind() ast.NodeKind { return kindLabel }

@@ -98,6 +98,7 @@ func New(opts Options) *Renderer {
 			parser.WithInlineParsers(util.Prioritized(braceParser{}, 90)),
 			parser.WithASTTransformers(
 				util.Prioritized(alertTransformer{}, 500),
+				util.Prioritized(directiveTransformer{}, 600),
 				util.Prioritized(collector{unsafeHTML: opts.UnsafeHTML}, 10000),
 			),
 		),

@@ -123,9 +123,9 @@ func TestDiagnosticPositions(t *testing.T) {
 		},
 		{
 			name:      "unknown backtick directive inside list",
-			body:      "- item\n\n  ```{mermaid}\n  graph\n  ```\n",
+			body:      "- item\n\n  ```{plantuml}\n  graph\n  ```\n",
 			firstLine: 1,
-			want:      []Diagnostic{{3, 3, `unknown MyST directive "mermaid"; rendered as text`}},
+			want:      []Diagnostic{{3, 3, `unknown MyST directive "plantuml"; rendered as text`}},
 		},
 		{
 			name:      "role column counts characters not bytes",

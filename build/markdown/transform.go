@@ -65,7 +65,7 @@ func (c collector) Transform(doc *ast.Document, reader text.Reader, pc parser.Co
 				}
 			}
 		case *labelNode:
-			if h, ok := n.NextSibling().(*ast.Heading); ok {
+			if h, ok := n.NextSibling().(*ast.Heading); ok && !n.elsewhere {
 				if h.Attributes() == nil {
 					trailingAttributes(h, source)
 				}
@@ -141,8 +141,14 @@ func (c collector) Transform(doc *ast.Document, reader text.Reader, pc parser.Co
 			return ast.WalkSkipChildren, nil
 		case *ast.Link, *ast.Image, *roleNode:
 			resolveLink(n, st)
+		case *calloutNode:
+			if n.name != "" {
+				lb := Label{Name: n.name, ID: n.id}
+				lb.Line, _ = st.position(n.at)
+				out.labels = append(out.labels, lb)
+			}
 		case *labelNode:
-			lb := Label{Name: n.name, ID: n.id}
+			lb := Label{Name: n.name, ID: n.id, Title: n.title}
 			lb.Line, _ = st.position(labelPos(n, source))
 			out.labels = append(out.labels, lb)
 			return ast.WalkSkipChildren, nil
@@ -275,7 +281,7 @@ func resolveLink(n ast.Node, st *renderState) {
 	case *ast.Image:
 		dest, image = string(util.UnescapePunctuations(n.Destination)), true // goldmark places an image at its '!'
 	case *roleNode:
-		if n.name != "ref" && n.name != "doc" && n.name != "numref" {
+		if n.dest == "" {
 			return
 		}
 		dest = n.dest
@@ -312,18 +318,19 @@ func resolveLink(n ast.Node, st *renderState) {
 			n.label = cmp.Or(t.Title, n.content)
 		}
 		if strings.Contains(n.label, "%s") { // {numref}`Figure %s <label>`
-			n.label = strings.ReplaceAll(n.label, "%s", cmp.Or(t.Title, n.content))
+			n.label = strings.ReplaceAll(n.label, "%s", cmp.Or(t.Title, strings.TrimPrefix(dest, "#")))
 		}
 	}
 	st.links = append(st.links, l)
 }
 
-// labelPos is the body offset of a label line.
+// labelPos is the body offset of a label line (or of the directive whose
+// :name: it is).
 func labelPos(n *labelNode, source []byte) int {
 	if n.Lines().Len() > 0 {
 		return n.Lines().At(0).Start
 	}
-	return max(n.Pos(), 0)
+	return n.at
 }
 
 func isComment(segs *text.Segments, source []byte) bool {
@@ -408,6 +415,12 @@ func writePlainNode(b *strings.Builder, n ast.Node, source []byte) {
 	case *calloutNode:
 		b.WriteString(n.title)
 		b.WriteByte(' ')
+	case *directiveNode:
+		b.WriteString(n.arg)
+		b.WriteByte(' ')
+		if n.literal {
+			writeLines(b, n, source)
+		}
 	case *unknownDirective:
 		b.WriteString(n.opening)
 		b.WriteByte(' ')
