@@ -109,12 +109,14 @@ func RenderParent(inc *Incident, links []Link, now time.Time) Message {
 		details = append(details, slacktext.Context(strings.Join(lparts, " · ")))
 	}
 	if inc.Status != StatusResolved {
-		if s := alertList(inc, StatusFiring, 10); s != "" {
-			details = append(details, slacktext.Section("*Firing*\n"+s))
+		firing := func(limit int) string { return alertList(inc, StatusFiring, 10, limit) }
+		if b, ok := section("Firing", firing); ok {
+			details = append(details, b)
 		}
 	}
-	if s := linkList(links, 5); s != "" {
-		details = append(details, slacktext.Section("*Handbook*\n"+s))
+	handbook := func(limit int) string { return linkList(links, 5, limit) }
+	if b, ok := section("Handbook", handbook); ok {
+		details = append(details, b)
 	}
 	if acts := incidentButtons(inc); len(acts) > 0 {
 		details = append(details, slacktext.Actions("compass_incident", acts...))
@@ -132,6 +134,27 @@ func RenderParent(inc *Incident, links []Link, now time.Time) Message {
 		Text:       fallback,
 		Blocks:     []slacktext.Block{slacktext.Section(head)},
 		Attachment: &Attachment{Color: color, Blocks: details},
+		Marker:     Marker{Type: MarkerParent, ID: inc.Key + "#" + strconv.Itoa(inc.Generation)},
+	}
+}
+
+// RenderMinimalParent is the parent the outbox falls back to when Slack
+// refuses the full one's content (invalid_blocks, msg_too_long): the
+// incident's state, title and a link to it in its source, each bounded and
+// nothing that grows with the alerts, so that an incident is never
+// invisible and its replies have a thread. It carries the parent's marker,
+// so that a later update of the full parent replaces it.
+func RenderMinimalParent(inc *Incident) Message {
+	word, color := statusWord(inc)
+	t := slacktext.Esc(inc.DisplayTitle(), 150)
+	text := fmt.Sprintf("%s *%s* · *%s*", inc.StatusEmoji(), word, t)
+	if inc.URL != "" {
+		text += " · " + slacktext.Link(inc.URL, "open in "+inc.Source)
+	}
+	return Message{
+		Text:       fmt.Sprintf("[%s] %s", word, t),
+		Blocks:     []slacktext.Block{slacktext.Section(text)},
+		Attachment: &Attachment{Color: color, Blocks: []slacktext.Block{slacktext.Context("compass · " + slacktext.Esc(inc.Key, 200))}},
 		Marker:     Marker{Type: MarkerParent, ID: inc.Key + "#" + strconv.Itoa(inc.Generation)},
 	}
 }
@@ -163,16 +186,16 @@ func genSuffix(inc *Incident) string {
 	return ""
 }
 
-// alertList lists up to n alerts in status, with summaries.
-func alertList(inc *Incident, status Status, n int) string {
+// alertList lists the alerts in status, with summaries: up to n of them,
+// within limit bytes; the thread has them all.
+func alertList(inc *Incident, status Status, n, limit int) string {
 	var lines []string
-	more := 0
+	total := 0
 	for _, a := range inc.Alerts {
 		if a.Status != status {
 			continue
 		}
-		if len(lines) == n {
-			more++
+		if total++; len(lines) == n {
 			continue
 		}
 		line := "• " + slacktext.Esc(alertLabel(a), 120)
@@ -181,13 +204,13 @@ func alertList(inc *Incident, status Status, n int) string {
 		}
 		lines = append(lines, line)
 	}
-	if more > 0 {
-		lines = append(lines, fmt.Sprintf("…and %d more", more))
-	}
-	return strings.Join(lines, "\n")
+	return slacktext.List(lines, total, limit, func(k int) string {
+		return fmt.Sprintf("…and %d more alerts, see the thread", k)
+	})
 }
 
-func linkList(links []Link, n int) string {
+// linkList lists up to n handbook links within limit bytes.
+func linkList(links []Link, n, limit int) string {
 	var lines []string
 	for i, l := range links {
 		if i == n {
@@ -199,72 +222,92 @@ func linkList(links []Link, n int) string {
 		}
 		lines = append(lines, line)
 	}
-	return strings.Join(lines, "\n")
+	return slacktext.List(lines, len(lines), limit, nil)
+}
+
+// section is a section block of a bold heading over a list rendered within
+// what the heading leaves of Slack's limit.
+func section(heading string, list func(limit int) string) (slacktext.Block, bool) {
+	head := "*" + heading + "*\n"
+	s := list(slacktext.MaxSectionText - len(head))
+	return slacktext.Section(head + s), s != ""
 }
 
 // RenderReply renders a threaded reply reporting the changes in p, merged
 // into at most a screenful: consecutive alert changes of one kind become one
-// line with a count.
+// line with a count, and the lines that do not fit Slack's limit are
+// counted instead.
 func RenderReply(inc *Incident, p ReplyPayload, links []Link, now time.Time) Message {
-	type line struct {
-		kind   ChangeKind
-		alerts []string
-		text   string
-	}
-	var lines []line
-	withLinks := false
-	for _, c := range p.Changes {
-		switch c.Kind {
-		case ChangeAlertsFiring, ChangeAlertsResolved:
-			if n := len(lines); n > 0 && lines[n-1].kind == c.Kind {
-				lines[n-1].alerts = append(lines[n-1].alerts, c.Alerts...)
-				continue
-			}
-			lines = append(lines, line{kind: c.Kind, alerts: append([]string(nil), c.Alerts...)})
-			withLinks = withLinks || c.Kind == ChangeAlertsFiring
-		default:
-			lines = append(lines, line{kind: c.Kind, text: changeText(c)})
-			withLinks = withLinks || c.Kind == ChangeReopened || c.Kind == ChangeEscalated
-		}
-	}
 	const maxLines = 15
-	var out []string
-	for i, l := range lines {
-		if i == maxLines {
-			out = append(out, fmt.Sprintf("…and %d more changes", len(lines)-maxLines))
-			break
-		}
-		switch l.kind {
-		case ChangeAlertsFiring:
-			out = append(out, ":fire: *Started firing* ("+strconv.Itoa(len(l.alerts))+"): "+nameList(l.alerts, 8))
-		case ChangeAlertsResolved:
-			out = append(out, ":white_check_mark: *Stopped firing* ("+strconv.Itoa(len(l.alerts))+"): "+nameList(l.alerts, 8))
-		default:
-			out = append(out, l.text)
-		}
-	}
+	lines, withLinks := changeLines(p.Changes)
+	var tail string
 	if p.Dropped > 0 {
-		out = append(out, fmt.Sprintf("…and %d more changes while Slack was catching up", p.Dropped))
+		tail = fmt.Sprintf("…and %d more changes while Slack was catching up", p.Dropped)
 	}
-	if len(out) == 0 {
-		out = append(out, "Updated.")
+	body := slacktext.List(lines[:min(len(lines), maxLines)], len(lines), slacktext.MaxSectionText-len(tail)-1, func(k int) string {
+		return fmt.Sprintf("…and %d more changes", k)
+	})
+	switch {
+	case body != "" && tail != "":
+		body += "\n" + tail
+	case tail != "":
+		body = tail
+	case body == "":
+		body = "Updated."
 	}
-	body := strings.Join(out, "\n")
 	status := fmt.Sprintf("Now *%s*", strings.ToLower(string(inc.Status)))
 	if inc.Status != StatusResolved {
 		status += fmt.Sprintf(" · %d of %d alerts firing", inc.Firing(), len(inc.Alerts))
 	}
 	blocks := []slacktext.Block{slacktext.Section(body), slacktext.Context(status)}
 	if withLinks {
-		if s := linkList(links, 3); s != "" {
-			blocks = append(blocks, slacktext.Section("*Handbook*\n"+s))
+		handbook := func(limit int) string { return linkList(links, 3, limit) }
+		if b, ok := section("Handbook", handbook); ok {
+			blocks = append(blocks, b)
 		}
 	}
-	fallback := out[0]
-	if len(out) > 1 {
-		fallback += fmt.Sprintf(" (+%d more)", len(out)-1)
+	fallback, rest, _ := strings.Cut(body, "\n")
+	if n := strings.Count(rest, "\n"); rest != "" {
+		fallback += fmt.Sprintf(" (+%d more)", n+1)
 	}
 	return Message{Text: fallback, Blocks: blocks, Broadcast: p.Broadcast}
+}
+
+// changeLines renders changes a line each, consecutive alert changes of
+// one kind merged into one line; withLinks says whether the reply should
+// point at the handbook (alerts started, reopened or escalated).
+func changeLines(changes []Change) (lines []string, withLinks bool) {
+	type line struct {
+		kind   ChangeKind
+		alerts []string
+		text   string
+	}
+	var merged []line
+	for _, c := range changes {
+		switch c.Kind {
+		case ChangeAlertsFiring, ChangeAlertsResolved:
+			if n := len(merged); n > 0 && merged[n-1].kind == c.Kind {
+				merged[n-1].alerts = append(merged[n-1].alerts, c.Alerts...)
+				continue
+			}
+			merged = append(merged, line{kind: c.Kind, alerts: append([]string(nil), c.Alerts...)})
+			withLinks = withLinks || c.Kind == ChangeAlertsFiring
+		default:
+			merged = append(merged, line{kind: c.Kind, text: changeText(c)})
+			withLinks = withLinks || c.Kind == ChangeReopened || c.Kind == ChangeEscalated
+		}
+	}
+	for _, l := range merged {
+		switch l.kind {
+		case ChangeAlertsFiring:
+			lines = append(lines, ":fire: *Started firing* ("+strconv.Itoa(len(l.alerts))+"): "+nameList(l.alerts, 8))
+		case ChangeAlertsResolved:
+			lines = append(lines, ":white_check_mark: *Stopped firing* ("+strconv.Itoa(len(l.alerts))+"): "+nameList(l.alerts, 8))
+		default:
+			lines = append(lines, l.text)
+		}
+	}
+	return lines, withLinks
 }
 
 func nameList(names []string, n int) string {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/compasshq/compass/bot"
 )
@@ -103,11 +104,12 @@ func TestRenderGolden(t *testing.T) {
 
 // FuzzRenderNoMentions: whatever text arrives in alert titles, labels,
 // summaries, actors, notes and link titles, the rendered Slack messages
-// contain no "<!" (special mentions, dates), no "<@" or "<#" (user and channel
-// mentions) and no bare @channel/@here/@everyone: all such text came from
-// outside, and only the bot's own links may use "<".
+// (the minimal parent too) contain no "<!" (special mentions, dates), no
+// "<@" or "<#" (user and channel mentions), no bare @channel/@here/@everyone
+// and no control or bidi character but tab and newline: all such text came
+// from outside, and only the bot's own links may use "<".
 func FuzzRenderNoMentions(f *testing.F) {
-	for _, s := range []string{"<!channel>", "<!here|here>", "@channel", "<@U123>", "<#C123>", "a&b<c>d", "<https://x|y>", "@Everyone!", "\xff<"} {
+	for _, s := range []string{"<!channel>", "<!here|here>", "@channel", "<@U123>", "<#C123>", "a&b<c>d", "<https://x|y>", "@Everyone!", "\xff<", "a\x00b\u202Ec\x7f", "<!chan\u2066nel>"} {
 		f.Add(s, s, "ok")
 	}
 	f.Fuzz(func(t *testing.T, title, label, note string) {
@@ -120,6 +122,7 @@ func FuzzRenderNoMentions(f *testing.F) {
 		links := []bot.Link{{Title: title, URL: "https://handbook.example.com/" + note, Why: label}, {Title: note, URL: label}}
 		msgs := []bot.Message{
 			bot.RenderParent(inc, links, renderNow),
+			bot.RenderMinimalParent(inc),
 			bot.RenderReply(inc, bot.ReplyPayload{Changes: []bot.Change{
 				{Kind: bot.ChangeAlertsFiring, Alerts: []string{title, label}},
 				{Kind: bot.ChangeNote, Actor: label, Note: note},
@@ -136,6 +139,11 @@ func FuzzRenderNoMentions(f *testing.F) {
 			var texts []string
 			collectStrings(t, data, &texts)
 			for _, s := range texts {
+				if i := strings.IndexFunc(s, func(r rune) bool {
+					return r != '\t' && r != '\n' && (unicode.IsControl(r) || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069)
+				}); i >= 0 {
+					t.Fatalf("rendered text has a control or bidi character at %d: %q", i, s)
+				}
 				for _, bad := range []string{"<!", "<@", "<#"} {
 					if strings.Contains(s, bad) {
 						t.Fatalf("rendered text contains %q: %q", bad, s)

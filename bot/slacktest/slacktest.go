@@ -2,10 +2,11 @@
 // uses (chat.postMessage, chat.update, conversations.history,
 // conversations.replies, conversations.list, auth.test). It records every
 // call and stores the messages posted (served back by conversations.history
-// and conversations.replies, for crash recovery), and can fail on demand
-// (429 with Retry-After, 5xx, Slack errors, hanging; for a scripted period
-// or at random), so tests can exercise the outbox against a real HTTP
-// client.
+// and conversations.replies, for crash recovery), refuses messages over
+// Slack's limits as Slack does (invalid_blocks, msg_too_long), and can fail
+// on demand (429 with Retry-After, 5xx, Slack errors, hanging; for a
+// scripted period or at random), so tests can exercise the outbox against a
+// real HTTP client.
 package slacktest
 
 import (
@@ -331,6 +332,17 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, resp)
 }
 
+// refuse answers a message over Slack's limits as Slack does (see Check),
+// or returns nil when it fits.
+func refuse(c *Call) map[string]any {
+	code, err := Check(c.Text, c.Blocks, c.Attachments)
+	if err == nil {
+		return nil
+	}
+	c.Error = code
+	return map[string]any{"ok": false, "error": code, "errors": []string{err.Error()}}
+}
+
 func (s *Server) hang(ctx context.Context) {
 	select {
 	case <-ctx.Done():
@@ -378,6 +390,9 @@ func (s *Server) serve(c *Call, r *http.Request) (resp map[string]any, lose bool
 			c.Error = "no_text"
 			return map[string]any{"ok": false, "error": c.Error}, false
 		}
+		if resp := refuse(c); resp != nil {
+			return resp, false
+		}
 		id := s.channelID(c.Channel)
 		if c.ThreadTS != "" && s.find(id, c.ThreadTS) == nil {
 			c.Error = "thread_not_found"
@@ -407,6 +422,9 @@ func (s *Server) serve(c *Call, r *http.Request) (resp map[string]any, lose bool
 		if m == nil {
 			c.Error = "message_not_found"
 			return map[string]any{"ok": false, "error": c.Error}, false
+		}
+		if resp := refuse(c); resp != nil {
+			return resp, false
 		}
 		m.Text, m.Blocks, m.Attachments = c.Text, c.Blocks, c.Attachments
 		if c.Metadata != nil {

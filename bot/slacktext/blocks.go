@@ -47,11 +47,11 @@ func Mrkdwn(s string) Text { return Text{Type: "mrkdwn", Text: s} }
 func Plain(s string) Text { return Text{Type: "plain_text", Text: Clean(s)} }
 
 // Section is a section block of mrkdwn s, cut at a line to
-// MaxSectionText; renderers budget their lists with JoinLines first, so
-// that the cut says what it left out.
+// MaxSectionText; renderers budget their lists with List first, so that
+// the cut says what it left out.
 func Section(s string) Block {
 	if len(s) > MaxSectionText {
-		s = JoinLines(strings.Split(s, "\n"), MaxSectionText, nil)
+		s = List(strings.Split(s, "\n"), 0, MaxSectionText, nil)
 	}
 	t := Mrkdwn(s)
 	return Block{Type: "section", Text: &t}
@@ -78,10 +78,10 @@ func Fields(fields ...string) Block {
 }
 
 // NewButton is a button with a plain-text label of at most MaxButtonText
-// runes; a value over MaxButtonValue bytes is the caller's to avoid, as a
+// bytes; a value over MaxButtonValue bytes is the caller's to avoid, as a
 // cut value would act on something else.
 func NewButton(text, actionID, value, style string) Button {
-	return Button{Type: "button", Text: Plain(Shorten(text, MaxButtonText)), ActionID: actionID, Value: value, Style: style}
+	return Button{Type: "button", Text: Plain(Clip(text, MaxButtonText)), ActionID: actionID, Value: value, Style: style}
 }
 
 // Actions is an actions block of buttons.

@@ -59,40 +59,44 @@ func cutAt(s string, i int) string {
 	return kept + ellipsis
 }
 
-// JoinLines joins lines with newlines into at most max bytes, keeping the
-// leading lines that fit and summarising the rest with more(n), n being
-// how many were left out ("…and 14 more alerts, see the thread"). When not
-// even the first line fits beside the summary, the first line is clipped.
-// A nil more summarises with "…".
-func JoinLines(lines []string, max int, more func(n int) string) string {
-	total := len(lines) - 1
-	for _, l := range lines {
-		total += len(l)
-	}
-	if total <= max || len(lines) == 0 {
-		return strings.Join(lines, "\n")
-	}
+// List joins lines with newlines into at most limit bytes. The lines are the
+// first of total items (total < len(lines) counts as len(lines)): as many
+// as fit are kept, and when any item is left out, by the caller or for
+// size, a last line more(k) says how many ("…and 14 more alerts, see the
+// thread"). When not even the first line fits beside that summary, it is
+// clipped. A nil more summarises with "…".
+func List(lines []string, total, limit int, more func(k int) string) string {
 	if more == nil {
 		more = func(int) string { return ellipsis }
 	}
-	// used is the length of lines[:k] joined; find the largest k whose
-	// lines fit beside the summary of the rest.
+	total = max(total, len(lines))
+	if total == len(lines) {
+		size := len(lines) - 1
+		for _, l := range lines {
+			size += len(l)
+		}
+		if size <= limit {
+			return strings.Join(lines, "\n")
+		}
+	}
+	// Some items are left out: keep the largest k whose lines fit beside
+	// the summary of the rest.
 	used, k := 0, 0
 	for ; k < len(lines); k++ {
 		next := used + len(lines[k])
 		if k > 0 {
 			next++
 		}
-		if next+1+len(more(len(lines)-k-1)) > max {
+		if next+1+len(more(total-k-1)) > limit {
 			break
 		}
 		used = next
 	}
 	if k > 0 {
-		return strings.Join(lines[:k], "\n") + "\n" + more(len(lines)-k)
+		return strings.Join(lines[:k], "\n") + "\n" + more(total-k)
 	}
-	if summary := more(len(lines) - 1); max-len(summary)-1 > len(ellipsis) {
-		return Clip(lines[0], max-len(summary)-1) + "\n" + summary
+	if summary := more(total - 1); len(lines) > 0 && limit-len(summary)-1 > len(ellipsis) {
+		return Clip(lines[0], limit-len(summary)-1) + "\n" + summary
 	}
-	return Clip(more(len(lines)), max)
+	return Clip(more(total), limit)
 }

@@ -74,18 +74,22 @@ func TestEscBudgetsAfterEscaping(t *testing.T) {
 	}
 }
 
-func TestJoinLines(t *testing.T) {
+func TestList(t *testing.T) {
 	more := func(n int) string { return "…and " + strconv.Itoa(n) + " more" }
 	tests := []struct {
 		name  string
 		lines []string
+		total int
 		max   int
 		want  string
 	}{
-		{"fits", []string{"aa", "bb"}, 5, "aa\nbb"},
-		{"summarised", []string{"aaaaaa", "bbbbbb", "cccccc", "dddddd"}, 20, "aaaaaa\n…and 3 more"},
-		{"first line clipped", []string{strings.Repeat("a", 40), "b"}, 30, "aaaaaaaaaaaaa…\n…and 1 more"},
-		{"nil more", []string{"aaaa", "bbbb", "cccc"}, 12, "aaaa\n…"},
+		{"fits", []string{"aa", "bb"}, 0, 5, "aa\nbb"},
+		{"summarised by size", []string{"aaaaaa", "bbbbbb", "cccccc", "dddddd"}, 0, 20, "aaaaaa\n…and 3 more"},
+		{"some left out by the caller", []string{"a", "b"}, 3, 100, "a\nb\n…and 1 more"},
+		{"left out by the caller and for size", []string{"aaaaaa", "bbbbbb", "c"}, 4, 20, "aaaaaa\n…and 3 more"},
+		{"last line fits without summary", []string{"aaaaaa", "bbbbbb"}, 0, 13, "aaaaaa\nbbbbbb"},
+		{"first line clipped", []string{strings.Repeat("a", 40), "b"}, 0, 30, "aaaaaaaaaaaaa…\n…and 1 more"},
+		{"nil more", []string{"aaaa", "bbbb", "cccc"}, 0, 12, "aaaa\n…"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -93,12 +97,12 @@ func TestJoinLines(t *testing.T) {
 			if tt.name == "nil more" {
 				m = nil
 			}
-			got := slacktext.JoinLines(tt.lines, tt.max, m)
+			got := slacktext.List(tt.lines, tt.total, tt.max, m)
 			if got != tt.want {
-				t.Errorf("JoinLines = %q, want %q", got, tt.want)
+				t.Errorf("List = %q, want %q", got, tt.want)
 			}
 			if len(got) > tt.max {
-				t.Errorf("JoinLines gave %d bytes, over %d", len(got), tt.max)
+				t.Errorf("List gave %d bytes, over %d", len(got), tt.max)
 			}
 		})
 	}

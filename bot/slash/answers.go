@@ -51,6 +51,7 @@ func (h *Handler) answer(ctx context.Context, req Request, command string) Respo
 	default:
 		r, share = h.help(command, req), false
 	}
+	r = r.fit(1)
 	if share {
 		r.Blocks = append(r.Blocks, shareBlock(req))
 	}
@@ -835,22 +836,22 @@ func (h *Handler) meeting(arg string) Response {
 	if mt.Owner != "" {
 		head += " · owned by " + slacktext.Esc(mt.Owner, 60)
 	}
-	fields := []slacktext.Text{slacktext.Mrkdwn("*Cadence*\n" + cadenceText(mt.Cadence))}
+	fields := []string{"*Cadence*\n" + cadenceText(mt.Cadence)}
 	if mt.Duration != "" {
 		tb := slacktext.Esc(mt.Duration, 20)
 		if d, err := time.ParseDuration(mt.Duration); err == nil {
 			tb = bot.HumanDuration(d)
 		}
-		fields = append(fields, slacktext.Mrkdwn("*Time box*\n"+tb))
+		fields = append(fields, "*Time box*\n"+tb)
 	}
 	if len(mt.Attendees) > 0 {
 		var as []string
 		for _, a := range mt.Attendees {
 			as = append(as, slacktext.Esc(a, 60))
 		}
-		fields = append(fields, slacktext.Mrkdwn("*Attendees*\n"+slacktext.Shorten(strings.Join(as, ", "), 1900)))
+		fields = append(fields, "*Attendees*\n"+strings.Join(as, ", "))
 	}
-	blocks := []slacktext.Block{slacktext.Section(head), {Type: "section", Fields: fields}}
+	blocks := []slacktext.Block{slacktext.Section(head), slacktext.Fields(fields...)}
 	if mt.Cadence.Note != "" {
 		blocks = append(blocks, slacktext.Context(slacktext.Esc(mt.Cadence.Note, 300)))
 	}

@@ -179,7 +179,7 @@ func actorOf(in Interaction) string {
 
 // tell answers the clicker privately.
 func (h *Handler) tell(ctx context.Context, in Interaction, text string) {
-	r := Response{ResponseType: Ephemeral, Text: text, Blocks: []slacktext.Block{slacktext.Section(text)}}
+	r := Response{ResponseType: Ephemeral, Text: text, Blocks: []slacktext.Block{slacktext.Section(text)}}.fit(0)
 	if err := h.FollowUp(ctx, in.ResponseURL, r); err != nil {
 		h.log.Warn("could not tell the clicker", "slack_user", in.User.ID, "text", text, "error", err)
 	}

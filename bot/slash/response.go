@@ -28,3 +28,16 @@ const (
 	ActionAcknowledge = bot.ActionAcknowledge
 	ActionResolve     = bot.ActionResolve
 )
+
+// fit keeps an answer within Slack's limits on a whole message, reserving
+// room for reserve more blocks (the share button, or "Shared by" on the
+// shared copy): the text within MaxMessageText, and the blocks that do
+// not fit replaced by a last one saying so. Each block keeps its own limits
+// as slacktext builds it.
+func (r Response) fit(reserve int) Response {
+	r.Text = slacktext.Clip(r.Text, slacktext.MaxMessageText)
+	if room := slacktext.MaxBlocks - reserve; len(r.Blocks) > room {
+		r.Blocks = append(r.Blocks[:room-1:room-1], slacktext.Context("…the rest does not fit in one Slack message: ask about one team or cluster to see it."))
+	}
+	return r
+}
