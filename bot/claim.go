@@ -129,7 +129,7 @@ func (b *Bot) render(op *Op, inc *Incident, log *slog.Logger) job {
 			j.channel = op.Channel
 		}
 		j.msg = RenderParent(inc, b.links(inc), now)
-		minimal := minimalParent(inc)
+		minimal := RenderMinimalParent(inc)
 		j.minimal = &minimal
 	case OpReply:
 		var p ReplyPayload

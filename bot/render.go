@@ -145,17 +145,16 @@ func RenderParent(inc *Incident, links []Link, now time.Time) Message {
 // invisible and its replies have a thread. It carries the parent's marker,
 // so that a later update of the full parent replaces it.
 func RenderMinimalParent(inc *Incident) Message {
-	word, color := statusWord(inc)
+	word, _ := statusWord(inc)
 	t := slacktext.Esc(inc.DisplayTitle(), 150)
 	text := fmt.Sprintf("%s *%s* · *%s*", inc.StatusEmoji(), word, t)
 	if inc.URL != "" {
 		text += " · " + slacktext.Link(inc.URL, "open in "+inc.Source)
 	}
 	return Message{
-		Text:       fmt.Sprintf("[%s] %s", word, t),
-		Blocks:     []slacktext.Block{slacktext.Section(text)},
-		Attachment: &Attachment{Color: color, Blocks: []slacktext.Block{slacktext.Context("compass · " + slacktext.Esc(inc.Key, 200))}},
-		Marker:     Marker{Type: MarkerParent, ID: inc.Key + "#" + strconv.Itoa(inc.Generation)},
+		Text:   fmt.Sprintf("[%s] %s", word, t),
+		Blocks: []slacktext.Block{slacktext.Section(text)},
+		Marker: Marker{Type: MarkerParent, ID: inc.Key + "#" + strconv.Itoa(inc.Generation)},
 	}
 }
 
