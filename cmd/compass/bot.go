@@ -38,6 +38,17 @@ func validateBot(c Config) error {
 	if c.Bot.RefreshInterval < 0 {
 		errs = append(errs, fmt.Errorf("bot.refresh_interval: want a duration like 10m (0 disables), got %s", c.Bot.RefreshInterval))
 	}
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{{"bot.max_age", c.Bot.MaxAge}, {"bot.retention", c.Bot.Retention}, {"bot.lease", c.Bot.Lease}} {
+		if d.v <= 0 {
+			errs = append(errs, fmt.Errorf("%s: want a positive duration like 24h, got %s", d.key, d.v))
+		}
+	}
+	if c.Bot.Lease > 0 && c.Bot.Lease < 3*time.Second {
+		errs = append(errs, fmt.Errorf("bot.lease: %s is too short to renew in time; want 3s or more", c.Bot.Lease))
+	}
 	if c.Secrets.SlackToken == "" {
 		errs = append(errs, errors.New("SLACK_BOT_TOKEN is not set: the bot cannot post to Slack"))
 	}
@@ -104,13 +115,14 @@ func botOptions(cmd *cobra.Command, dir string) (Config, error) {
 // openStore opens the store named by dsn: a postgres:// or postgresql://
 // URL selects Postgres (several replicas may share it), anything else is a
 // SQLite file path.
-func openStore(ctx context.Context, dsn string, log *slog.Logger) (bot.Store, error) {
+func openStore(ctx context.Context, c BotConfig, log *slog.Logger) (bot.Store, error) {
+	dsn := c.Store
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		s, err := postgres.Open(ctx, dsn, postgres.WithLogger(log))
+		s, err := postgres.Open(ctx, dsn, postgres.WithLogger(log), postgres.WithReplicaID(c.ReplicaID), postgres.WithLease(c.Lease))
 		if err != nil {
 			return nil, err // already "open postgres store user@host:port/db: …", without the password
 		}
-		log.Info("store: postgres", "replica_id", s.ReplicaID())
+		log.Info("store: postgres", "replica_id", s.ReplicaID(), "lease", c.Lease.String())
 		return s, nil
 	}
 	return sqlite.Open(ctx, dsn)
@@ -172,7 +184,7 @@ func readiness(b *bot.Bot, m *metrics.Metrics, src *handbook.Source, slackFailin
 
 // runBot runs the bot until ctx ends.
 func runBot(ctx context.Context, cfg Config, log *slog.Logger) error {
-	store, err := openStore(ctx, cfg.Bot.Store, log.With("component", "store"))
+	store, err := openStore(ctx, cfg.Bot, log.With("component", "store"))
 	if err != nil {
 		return err
 	}
@@ -196,7 +208,7 @@ func runBot(ctx context.Context, cfg Config, log *slog.Logger) error {
 	b, err := bot.New(bot.Options{
 		Store: store, Poster: m.Poster(poster), Linker: lk, Logger: log,
 		Channel: cfg.Bot.Channel, Routes: cfg.Bot.Routes, ReopenWindow: cfg.Bot.ReopenWindow,
-		RefreshInterval: refresh,
+		RefreshInterval: refresh, MaxAge: cfg.Bot.MaxAge, Retention: cfg.Bot.Retention,
 	})
 	if err != nil {
 		return err

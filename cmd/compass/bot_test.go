@@ -64,6 +64,9 @@ func TestBotConfigErrors(t *testing.T) {
 		{"no channel", map[string]string{"SLACK_BOT_TOKEN": "x"}, nil, "", 2, "bot.channel is not set"},
 		{"bad refresh interval", map[string]string{"SLACK_BOT_TOKEN": "x", "COMPASS_BOT_REFRESH_INTERVAL": "-5m"}, []string{"--channel", "#ops"}, "", 2, "bot.refresh_interval"},
 		{"bad reopen window", map[string]string{"SLACK_BOT_TOKEN": "x", "COMPASS_BOT_REOPEN_WINDOW": "soon"}, []string{"--channel", "#ops"}, "", 2, "bot.reopen_window"},
+		{"bad retention", map[string]string{"SLACK_BOT_TOKEN": "x", "COMPASS_BOT_RETENTION": "0s"}, []string{"--channel", "#ops"}, "", 2, "bot.retention"},
+		{"lease too short", map[string]string{"SLACK_BOT_TOKEN": "x"}, []string{"--channel", "#ops"}, "bot:\n  lease: 1s\n", 2, "bot.lease"},
+		{"bad max age", map[string]string{"SLACK_BOT_TOKEN": "x"}, []string{"--channel", "#ops"}, "bot:\n  max_age: -1h\n", 2, "bot.max_age"},
 		// Port 1 refuses at once: Postgres is selected and its failure
 		// reported, without touching any real database.
 		{"postgres unreachable", map[string]string{"SLACK_BOT_TOKEN": "x"}, []string{"--channel", "#ops", "--store", "postgres://compass@127.0.0.1:1/test?connect_timeout=2"}, "", 1, "open postgres store"},
@@ -97,7 +100,7 @@ func TestBotConfigErrors(t *testing.T) {
 func TestBotConfigPrecedence(t *testing.T) {
 	dir := t.TempDir()
 	cfg := map[string]any{
-		"bot":          map[string]any{"channel": "#from-yaml", "listen": "127.0.0.1:9999", "reopen_window": "2h", "routes": []any{map[string]any{"match": map[string]any{"team": "pay"}, "channel": "#pay"}}},
+		"bot":          map[string]any{"channel": "#from-yaml", "listen": "127.0.0.1:9999", "reopen_window": "2h", "replica_id": "bot-0", "routes": []any{map[string]any{"match": map[string]any{"team": "pay"}, "channel": "#pay"}}},
 		"slack":        map[string]any{"api_url": "http://yaml.invalid/api/"},
 		"handbook":     map[string]any{"url": "https://yaml.example/"},
 		"alertmanager": map[string]any{"token": "yaml-token"},
@@ -110,6 +113,7 @@ func TestBotConfigPrecedence(t *testing.T) {
 	t.Setenv("PAGERDUTY_WEBHOOK_SECRET", "old, new")
 	t.Setenv("COMPASS_BOT_CHANNEL", "#from-env")
 	t.Setenv("COMPASS_ALERTMANAGER_TOKEN", "env-token")
+	t.Setenv("COMPASS_BOT_LEASE", "45s")
 	cmd := newBotCmd(&app{})
 	if err := cmd.ParseFlags([]string{"--listen", "127.0.0.1:0"}); err != nil {
 		t.Fatal(err)
@@ -127,6 +131,10 @@ func TestBotConfigPrecedence(t *testing.T) {
 		{"alertmanager.token from env", got.Alertmanager.Token, "env-token"},
 		{"reopen window from yaml", got.Bot.ReopenWindow.String(), "2h0m0s"},
 		{"refresh interval default", got.Bot.RefreshInterval.String(), "10m0s"},
+		{"replica id from yaml", got.Bot.ReplicaID, "bot-0"},
+		{"lease from env", got.Bot.Lease.String(), "45s"},
+		{"retention default", got.Bot.Retention.String(), "720h0m0s"},
+		{"max age default", got.Bot.MaxAge.String(), "24h0m0s"},
 	}
 	for _, c := range checks {
 		if c.got != c.want {

@@ -14,6 +14,7 @@ import (
 	"github.com/compasshq/compass/bot"
 	"github.com/compasshq/compass/bot/httpserver"
 	"github.com/compasshq/compass/bot/pdapi"
+	"github.com/compasshq/compass/bot/postgres"
 	"github.com/compasshq/compass/bot/slack"
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/pflag"
@@ -107,6 +108,19 @@ type BotConfig struct {
 	// ReadyzSlackFailing: /readyz fails once every Slack call has failed
 	// for this long; 0 disables the check.
 	ReadyzSlackFailing time.Duration `mapstructure:"readyz_slack_failing"`
+	// MaxAge: how long an op failing with 5xx or network errors is
+	// retried before it is given up.
+	MaxAge time.Duration `mapstructure:"max_age"`
+	// Retention: how long resolved incidents, delivery records and
+	// finished ops are kept.
+	Retention time.Duration `mapstructure:"retention"`
+	// ReplicaID names this replica in the Postgres outbox's claims; ""
+	// is the host name. Stable across restarts, distinct between live
+	// replicas.
+	ReplicaID string `mapstructure:"replica_id"`
+	// Lease: how long a Postgres claim on an op holds unless renewed; a
+	// dead replica's ops are taken over after it.
+	Lease time.Duration `mapstructure:"lease"`
 }
 
 // SlackConfig is compass.yaml's slack block.
@@ -159,11 +173,13 @@ func DefaultConfig() Config {
 	return Config{
 		Site: SiteConfig{Title: "Handbook", Out: "public"},
 		Bot: BotConfig{
-			Listen:          "127.0.0.1:8080",
-			Store:           "compass-bot.db",
-			ReopenWindow:    4 * time.Hour,
-			RefreshInterval: 10 * time.Minute,
-
+			Listen:             "127.0.0.1:8080",
+			Store:              "compass-bot.db",
+			ReopenWindow:       4 * time.Hour,
+			RefreshInterval:    10 * time.Minute,
+			MaxAge:             24 * time.Hour,
+			Retention:          30 * 24 * time.Hour,
+			Lease:              postgres.DefaultLease,
 			MaxConnections:     httpserver.DefaultMaxConnections,
 			ReadyzSlackFailing: 15 * time.Minute,
 		},
