@@ -36,6 +36,9 @@ func TestDeployFiles(t *testing.T) {
     <lastmod>2026-03-05</lastmod>
   </url>
   <url>
+    <loc>https://hb.example/docs/changes/</loc>
+  </url>
+  <url>
     <loc>https://hb.example/docs/guides/</loc>
   </url>
   <url>

@@ -1,6 +1,7 @@
 package build
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/compasshq/compass/build/handbook"
@@ -27,9 +28,14 @@ func (s *Site) addViews() {
 	if slices.ContainsFunc(m.Pages, func(p handbook.Page) bool { return p.ReviewBy != "" }) {
 		s.addView("/review/", "Due for review", views.NewReview(m, s.now()))
 	}
+	s.viewFiles = map[string][]byte{}
 	if len(m.Meetings) > 0 {
 		s.addView("/meetings/week/", "The meeting week", views.NewWeek(m, s.now()))
-		s.viewFiles = views.Feeds(m, s.absURL, s.now())
+		maps.Copy(s.viewFiles, views.Feeds(m, s.absURL, s.now()))
+	}
+	changes := views.NewChanges(m, s.opts.History)
+	if s.addView("/changes/", "What changed", changes) != nil {
+		s.viewFiles[views.ChangesFeedURL] = changes.Atom(s.Title, s.absURL, s.now())
 	}
 }
 

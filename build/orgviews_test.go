@@ -1,8 +1,12 @@
 package build
 
 import (
+	"encoding/xml"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/compasshq/compass/build/gitinfo"
 )
 
 // orgSite is a small organisation: two teams, skills, a rotation, meetings
@@ -125,6 +129,7 @@ func TestOrgViews(t *testing.T) {
 		{"meetings/week/index.html", "views/week.html"},
 		{"oncall/index.html", "views/oncall.html"},
 		{"review/index.html", "views/review.html"},
+		{"changes/index.html", "views/changes-no-history.html"},
 	} {
 		t.Run(tt.golden, func(t *testing.T) {
 			golden(t, tt.golden, viewSection(t, readOut(t, out, tt.file)))
@@ -149,5 +154,64 @@ func TestOrgViews(t *testing.T) {
 	}
 	if strings.Contains(charter, ">U05A7F3RK2L<") {
 		t.Error("charter shows a raw Slack member id")
+	}
+}
+
+func TestChangesView(t *testing.T) {
+	at := func(s string) time.Time { t.Helper(); x, _ := time.Parse(time.RFC3339, s); return x }
+	hist := &gitinfo.History{Commits: []gitinfo.Commit{
+		{Hash: "c3c3c3c3c3c3c3c3", Author: "Ana", Time: at("2026-05-28T09:00:00Z"), Subject: "Rename leave & add planning <notes>", Files: []gitinfo.FileChange{
+			{Kind: gitinfo.KindRenamed, Path: "content/policies/leave.md", OldPath: "content/policies/holidays.md"},
+			{Kind: gitinfo.KindAdded, Path: "content/meetings/planning.md"},
+		}},
+		{Hash: "b2b2b2b2b2b2b2b2", Author: "Ben", Time: at("2026-05-26T09:00:00Z"), Subject: "Drop the old page", Files: []gitinfo.FileChange{
+			{Kind: gitinfo.KindRemoved, Path: "content/policies/old.md"},
+		}},
+		{Hash: "a1a1a1a1a1a1a1a1", Author: "Cy", Time: at("2026-05-20T09:00:00Z"), Subject: "Edit on-call", Files: []gitinfo.FileChange{
+			{Kind: gitinfo.KindChanged, Path: "content/policies/oncall.md"},
+		}},
+		{Hash: "0000000000000000", Author: "Old", Time: at("2025-01-01T09:00:00Z"), Subject: "Too old to show"},
+	}}
+	out, res, err := buildSite(t, orgSite, Options{Title: "Org", BaseURL: "https://hb.example/", History: hist})
+	if err != nil {
+		t.Fatalf("build: %v\n%s", err, problemsText(res, err))
+	}
+	golden(t, "views/changes.html", viewSection(t, readOut(t, out, "changes/index.html")))
+
+	var feed struct {
+		XMLName xml.Name `xml:"http://www.w3.org/2005/Atom feed"`
+		ID      string   `xml:"id"`
+		Title   string   `xml:"title"`
+		Updated string   `xml:"updated"`
+		Links   []struct {
+			Rel  string `xml:"rel,attr"`
+			Href string `xml:"href,attr"`
+		} `xml:"link"`
+		Entries []struct {
+			ID      string `xml:"id"`
+			Title   string `xml:"title"`
+			Updated string `xml:"updated"`
+			Author  string `xml:"author>name"`
+			Link    struct {
+				Href string `xml:"href,attr"`
+			} `xml:"link"`
+		} `xml:"entry"`
+	}
+	atom := readOut(t, out, "changes/atom.xml")
+	if err := xml.Unmarshal([]byte(atom), &feed); err != nil {
+		t.Fatalf("atom feed is not well-formed XML: %v\n%s", err, atom)
+	}
+	if feed.ID != "https://hb.example/changes/" || feed.Title == "" || feed.Updated != "2026-05-28T09:00:00Z" {
+		t.Errorf("feed id/title/updated = %q %q %q", feed.ID, feed.Title, feed.Updated)
+	}
+	if len(feed.Links) != 2 || feed.Links[0].Rel != "self" || feed.Links[0].Href != "https://hb.example/changes/atom.xml" {
+		t.Errorf("feed links = %+v", feed.Links)
+	}
+	if len(feed.Entries) != 3 {
+		t.Fatalf("%d entries, want 3 (the 2025 commit is older than the page's weeks)", len(feed.Entries))
+	}
+	e := feed.Entries[0]
+	if e.ID != "https://hb.example/changes/#c-c3c3c3c3c3c3" || e.Title != "Rename leave & add planning <notes>" || e.Updated != "2026-05-28T09:00:00Z" || e.Author != "Ana" {
+		t.Errorf("first entry = %+v", e)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/compasshq/compass/build/gitinfo"
 	"github.com/compasshq/compass/build/markdown"
 )
 
@@ -35,6 +36,10 @@ type Options struct {
 	// builds. When nil and RepoURL is set, Build reads it with one git log
 	// (build/gitinfo).
 	LastUpdated map[string]time.Time
+	// History is the content's git history for /changes/; nil means none
+	// (the page says so). When nil, Build reads it with the same git log
+	// as LastUpdated (build/gitinfo).
+	History *gitinfo.History
 	// Only, when set, limits rendering and link checks to the pages whose
 	// File it accepts; the others are read for their front matter only, and
 	// anchors into them are not checked. `compass check --changed-since`

@@ -50,14 +50,7 @@ func (e *StrictError) Error() string {
 func Build(ctx context.Context, opts Options) (*Result, error) {
 	start := time.Now()
 	opts = opts.withDefaults()
-	if opts.LastUpdated == nil && opts.RepoURL != "" {
-		// Dates sit beside the edit link; outside git there are none.
-		dates, err := gitinfo.LastUpdated(ctx, opts.Source, "content")
-		if err != nil {
-			opts.Logger.Debug("no last-updated dates", "error", err)
-		}
-		opts.LastUpdated = dates
-	}
+	readHistory(ctx, &opts)
 	s, err := Load(ctx, opts)
 	if s == nil {
 		return nil, err
@@ -79,6 +72,30 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	res.Duration = time.Since(start)
 	opts.Logger.Info("site built", "pages", res.Pages, "sections", res.Sections, "out", opts.Out, "duration", res.Duration)
 	return res, nil
+}
+
+// readHistory fills opts.History (for /changes/) and, when the site has a
+// repo_url and no dates were given, opts.LastUpdated, from one git log.
+// Outside git both stay empty and the build goes on.
+func readHistory(ctx context.Context, opts *Options) {
+	// Dates sit beside the edit link, and need every commit; the changes
+	// page needs only the newest.
+	wantDates := opts.LastUpdated == nil && opts.RepoURL != ""
+	if opts.History == nil {
+		limit := views.ChangesCommits
+		if wantDates {
+			limit = 0
+		}
+		h, err := gitinfo.ReadHistory(ctx, opts.Source, "content", limit)
+		if err != nil {
+			opts.Logger.Debug("no git history", "error", err)
+			return
+		}
+		opts.History = h
+	}
+	if wantDates {
+		opts.LastUpdated = opts.History.LastUpdated
+	}
 }
 
 // PageData is what a page layout sees as ".": theme authors can rely on

@@ -5,7 +5,6 @@
 package gitinfo
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -13,9 +12,7 @@ import (
 	"os/exec"
 	"path"
 	"slices"
-	"strconv"
 	"strings"
-	"time"
 )
 
 // ErrNoRepo is returned when git is not installed or dir is not inside a
@@ -85,55 +82,6 @@ func Prefix(ctx context.Context, dir string) (string, error) {
 		return "", err
 	}
 	return r.prefix, nil
-}
-
-// LastUpdated returns, for every file under dir/sub (a slash path such as
-// "content"), the committer time of the last commit that changed it, keyed
-// by the path relative to dir ("content/policies/oncall.md"). It runs one
-// git log over the whole folder. Files with uncommitted changes keep the
-// date of their last commit; files never committed are missing.
-func LastUpdated(ctx context.Context, dir, sub string) (map[string]time.Time, error) {
-	r, err := open(ctx, dir)
-	if err != nil {
-		return nil, err
-	}
-	// Each commit prints a line "\x1e<unix time>", then its changed files.
-	out, err := git(ctx, dir, "log", "--format=%x1e%ct", "--name-only", "--no-renames", "--", sub)
-	if err != nil {
-		if bytes.Contains([]byte(err.Error()), []byte("does not have any commits")) {
-			return map[string]time.Time{}, nil
-		}
-		return nil, fmt.Errorf("read history: %w", err)
-	}
-	dates := map[string]time.Time{}
-	var current time.Time
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		l := sc.Text()
-		if l == "" {
-			continue
-		}
-		if l[0] == '\x1e' {
-			sec, err := strconv.ParseInt(l[1:], 10, 64)
-			if err != nil {
-				return nil, fmt.Errorf("read history: commit time %q: %w", l[1:], err)
-			}
-			current = time.Unix(sec, 0).UTC()
-			continue
-		}
-		p, ok := r.rel(l)
-		if !ok {
-			continue
-		}
-		if _, seen := dates[p]; !seen { // newest first: the first date wins
-			dates[p] = current
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read history: %w", err)
-	}
-	return dates, nil
 }
 
 // Changed returns the files under dir that differ between the merge base
