@@ -37,6 +37,13 @@ func (s *Site) addViews() {
 	if s.addView("/changes/", "What changed", changes) != nil {
 		s.viewFiles[views.ChangesFeedURL] = changes.Atom(s.Title, s.absURL, s.now())
 	}
+	var links []views.Ref
+	for _, u := range views.URLs {
+		if p := s.byURL[u]; p != nil && p.View != nil {
+			links = append(links, views.Ref{Title: p.Title, URL: u})
+		}
+	}
+	s.addView("/", s.Title, views.NewHome(m, s.opts.History, s.now(), links))
 }
 
 // addView puts view v on the page at URL u: a generated page, or the

@@ -130,6 +130,7 @@ func TestOrgViews(t *testing.T) {
 		{"oncall/index.html", "views/oncall.html"},
 		{"review/index.html", "views/review.html"},
 		{"changes/index.html", "views/changes-no-history.html"},
+		{"index.html", "views/home.html"},
 	} {
 		t.Run(tt.golden, func(t *testing.T) {
 			golden(t, tt.golden, viewSection(t, readOut(t, out, tt.file)))
