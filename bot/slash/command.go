@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/compasshq/compass/build/search"
 )
 
 // Command is one invocation of the slash command, as Slack sends it (form
@@ -105,12 +107,12 @@ func Parse(text string) Request {
 		return Request{Sub: sub, Args: rest}
 	}
 	// A first word one edit from a subcommand is taken for a typo: "oncal",
-	// "meting retro". A four-letter word counts only alone, so that
+	// "meting retro" (the exact names matched the aliases above). A four-letter word counts only alone, so that
 	// "team"-like words starting a search stay searches; help is never
 	// suggested, since "helm upgrade" is a real search.
 	if utf8.RuneCountInString(word) >= 5 || (utf8.RuneCountInString(word) == 4 && rest == "") {
 		for _, s := range []Sub{SubOncall, SubIncidents, SubCapacity, SubMeeting, SubSearch, SubTeam} {
-			if withinOneEdit(word, string(s)) {
+			if search.WithinOneEdit([]rune(word), []rune(string(s))) {
 				return Request{Sub: SubHelp, Unknown: first, Suggest: s}
 			}
 		}
@@ -141,39 +143,4 @@ func Unslack(s string) string {
 		return target
 	})
 	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
-}
-
-// withinOneEdit reports whether a and b differ by at most one insertion,
-// deletion, substitution or transposition of adjacent letters.
-func withinOneEdit(a, b string) bool {
-	if a == b {
-		return true
-	}
-	ra, rb := []rune(a), []rune(b)
-	if len(ra) > len(rb) {
-		ra, rb = rb, ra
-	}
-	switch len(rb) - len(ra) {
-	case 0:
-		var diff []int
-		for i := range ra {
-			if ra[i] != rb[i] {
-				diff = append(diff, i)
-				if len(diff) > 2 {
-					return false
-				}
-			}
-		}
-		if len(diff) == 1 {
-			return true
-		}
-		return len(diff) == 2 && diff[1] == diff[0]+1 && ra[diff[0]] == rb[diff[1]] && ra[diff[1]] == rb[diff[0]]
-	case 1:
-		i := 0
-		for i < len(ra) && ra[i] == rb[i] {
-			i++
-		}
-		return string(ra[i:]) == string(rb[i+1:])
-	}
-	return false
 }

@@ -67,22 +67,6 @@ func TestCommandFromForm(t *testing.T) {
 	}
 }
 
-func TestWithinOneEdit(t *testing.T) {
-	tests := []struct {
-		a, b string
-		want bool
-	}{
-		{"oncall", "oncall", true}, {"oncal", "oncall", true}, {"onncall", "oncall", true},
-		{"oncalk", "oncall", true}, {"ocnall", "oncall", true}, {"ocnlal", "oncall", false},
-		{"disk", "oncall", false}, {"", "a", true}, {"ab", "ba", true}, {"abc", "cab", false},
-	}
-	for _, tt := range tests {
-		if got := withinOneEdit(tt.a, tt.b); got != tt.want {
-			t.Errorf("withinOneEdit(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
-		}
-	}
-}
-
 // FuzzCommand feeds arbitrary command text through parsing and every
 // answer: it must never panic, and no answer may carry a <! (broadcast or
 // special mention) or a bare @channel/@here/@everyone that came from the

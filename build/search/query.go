@@ -842,7 +842,7 @@ func (ix *Index) wordAlts(c Clause) ([]alt, error) {
 				continue
 			}
 			rt := []rune(e.term)
-			if withinOneEdit(rt, rl) || withinOneEdit(rt, rexact) || (!exactFound && stemTypo(rt, rl)) {
+			if WithinOneEdit(rt, rl) || WithinOneEdit(rt, rexact) || (!exactFound && stemTypo(rt, rl)) {
 				typos = append(typos, e)
 			}
 		}
@@ -888,7 +888,7 @@ func stemTypo(t, w []rune) bool {
 		return true
 	}
 	for k := len(t) - 1; k <= len(t)+1 && k <= len(w); k++ {
-		if withinOneEdit(t, w[:k]) {
+		if WithinOneEdit(t, w[:k]) {
 			return true
 		}
 	}
@@ -904,9 +904,10 @@ func allDigits(rs []rune) bool {
 	return true
 }
 
-// withinOneEdit reports whether a and b differ by exactly one insertion,
-// deletion, substitution or transposition of adjacent characters.
-func withinOneEdit(a, b []rune) bool {
+// WithinOneEdit reports whether a and b differ by exactly one insertion,
+// deletion, substitution or transposition of adjacent characters: the typo
+// rule of both the search engine and the slash commands' subcommand names.
+func WithinOneEdit(a, b []rune) bool {
 	if len(a) > len(b) {
 		a, b = b, a
 	}

@@ -113,11 +113,15 @@ func TestWithinOneEdit(t *testing.T) {
 		{"memory", "memroy", true}, {"memory", "memry", true}, {"memory", "memoryy", true},
 		{"memory", "menory", true}, {"memory", "memory", false}, {"memory", "mmory", true},
 		{"memory", "mmeroy", false}, {"cat", "dog", false}, {"ab", "ba", true},
+		// The slash commands' typo cases ("oncal" is taken for "oncall").
+		{"oncal", "oncall", true}, {"onncall", "oncall", true}, {"oncalk", "oncall", true},
+		{"ocnall", "oncall", true}, {"ocnlal", "oncall", false}, {"disk", "oncall", false},
+		{"", "a", true}, {"abc", "cab", false}, {"oncall", "oncall", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.a+"/"+tt.b, func(t *testing.T) {
-			if got := withinOneEdit([]rune(tt.a), []rune(tt.b)); got != tt.want {
-				t.Errorf("withinOneEdit(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+			if got := WithinOneEdit([]rune(tt.a), []rune(tt.b)); got != tt.want {
+				t.Errorf("WithinOneEdit(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
 			}
 		})
 	}
