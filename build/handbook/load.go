@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/compasshq/compass/build/search"
+	"github.com/compasshq/compass/build/textpos"
 )
 
 // MaxMapBytes is the default limit on the size of compass.json. A 10,000-page
@@ -55,7 +56,7 @@ func decodeMap(data []byte) (*Map, error) {
 	// Check the version before the full decode: a future schema may change
 	// types, and "unsupported version" is the useful message then.
 	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) > 0 && t[0] != '{' {
-		line, col := position(data, len(data)-len(t))
+		line, col := textpos.LineCol(data, int64(len(data)-len(t)))
 		return nil, &PositionError{Line: line, Col: col, Err: errors.New("decode handbook map: not a JSON object")}
 	}
 	var probe struct {
@@ -94,13 +95,8 @@ func jsonError(data []byte, err error) error {
 		return fmt.Errorf("decode handbook map: %w", err)
 	}
 	// Both offsets count the offending value's first byte as read.
-	line, col := position(data, int(max(0, min(off-1, int64(len(data))))))
+	line, col := textpos.LineCol(data, off-1)
 	return &PositionError{Line: line, Col: col, Err: fmt.Errorf("decode handbook map: %w", err)}
-}
-
-// position returns the 1-based line and column of byte offset off.
-func position(data []byte, off int) (line, col int) {
-	return 1 + bytes.Count(data[:off], []byte("\n")), off - bytes.LastIndexByte(data[:off], '\n')
 }
 
 // SourceOptions tunes a Source. The zero value is usable.

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/compasshq/compass/build/textpos"
 )
 
 func readAll(r io.Reader) ([]byte, error) {
@@ -28,7 +30,7 @@ func DecodeJSON(body []byte, v any) error {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
-		line, col := position(body, se.Offset-1) // Offset counts the offending byte
+		line, col := textpos.LineCol(body, se.Offset-1) // Offset counts the offending byte
 		return fmt.Errorf("malformed JSON at line %d, column %d: %v", line, col, se)
 	case errors.As(err, &te):
 		field := te.Field
@@ -40,18 +42,4 @@ func DecodeJSON(body []byte, v any) error {
 		return errors.New("malformed JSON: unexpected end of body")
 	}
 	return fmt.Errorf("decode JSON: %w", err)
-}
-
-// position converts a 0-based byte offset into a 1-based line and column.
-func position(body []byte, off int64) (line, col int) {
-	if off > int64(len(body)) {
-		off = int64(len(body))
-	}
-	if off < 0 {
-		off = 0
-	}
-	before := body[:off]
-	line = bytes.Count(before, []byte("\n")) + 1
-	col = int(off) - bytes.LastIndexByte(before, '\n') // LastIndexByte is -1 on line 1
-	return line, col
 }
