@@ -183,6 +183,7 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("cadence %q does not start with %q", cadence, mt.Cadence.Every)
 		}
 	})
+	t.Run("organisation views", func(t *testing.T) { browserViews(t, ctx, srv.URL, &m) })
 	t.Run("sidebar navigates", func(t *testing.T) {
 		if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(css(".sidebar a"))); err != nil {
 			t.Fatal(err)
