@@ -110,12 +110,12 @@ func RenderParent(inc *Incident, links []Link, now time.Time) Message {
 	}
 	if inc.Status != StatusResolved {
 		firing := func(limit int) string { return alertList(inc, StatusFiring, 10, limit) }
-		if b, ok := section("Firing", firing); ok {
+		if b, ok := listSection("Firing", firing); ok {
 			details = append(details, b)
 		}
 	}
 	handbook := func(limit int) string { return linkList(links, 5, limit) }
-	if b, ok := section("Handbook", handbook); ok {
+	if b, ok := listSection("Handbook", handbook); ok {
 		details = append(details, b)
 	}
 	if acts := incidentButtons(inc); len(acts) > 0 {
@@ -224,9 +224,9 @@ func linkList(links []Link, n, limit int) string {
 	return slacktext.List(lines, len(lines), limit, nil)
 }
 
-// section is a section block of a bold heading over a list rendered within
+// listSection is a section block of a bold heading over a list rendered within
 // what the heading leaves of Slack's limit.
-func section(heading string, list func(limit int) string) (slacktext.Block, bool) {
+func listSection(heading string, list func(limit int) string) (slacktext.Block, bool) {
 	head := "*" + heading + "*\n"
 	s := list(slacktext.MaxSectionText - len(head))
 	return slacktext.Section(head + s), s != ""
@@ -261,7 +261,7 @@ func RenderReply(inc *Incident, p ReplyPayload, links []Link, now time.Time) Mes
 	blocks := []slacktext.Block{slacktext.Section(body), slacktext.Context(status)}
 	if withLinks {
 		handbook := func(limit int) string { return linkList(links, 3, limit) }
-		if b, ok := section("Handbook", handbook); ok {
+		if b, ok := listSection("Handbook", handbook); ok {
 			blocks = append(blocks, b)
 		}
 	}

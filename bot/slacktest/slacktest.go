@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -377,107 +378,127 @@ func (s *Server) find(channelID, ts string) *Message {
 
 // serve answers a call that is not failing; s.mu is held.
 func (s *Server) serve(c *Call, r *http.Request) (resp map[string]any, lose bool) {
-	f := r.Form
 	switch c.Method {
 	case "auth.test":
 		return map[string]any{"ok": true, "url": "https://fake.slack.com/", "team": "Fake", "user": "compass", "team_id": "T1", "user_id": "U1", "bot_id": "B1"}, false
 	case "chat.postMessage":
-		if c.Channel == "" {
-			c.Error = "channel_not_found"
-			return map[string]any{"ok": false, "error": c.Error}, false
-		}
-		if c.Text == "" && len(c.Blocks) == 0 && len(c.Attachments) == 0 {
-			c.Error = "no_text"
-			return map[string]any{"ok": false, "error": c.Error}, false
-		}
-		if resp := refuse(c); resp != nil {
-			return resp, false
-		}
-		id := s.channelID(c.Channel)
-		if c.ThreadTS != "" && s.find(id, c.ThreadTS) == nil {
-			c.Error = "thread_not_found"
-			return map[string]any{"ok": false, "error": c.Error}, false
-		}
-		// Slack's ts is the posting time in microseconds, unique per channel.
-		s.seq = max(s.seq+1, time.Now().UnixMicro())
-		ts := fmt.Sprintf("%d.%06d", s.seq/1_000_000, s.seq%1_000_000)
-		c.TS = ts
-		s.msgs = append(s.msgs, &Message{
-			ChannelID: id, TS: ts, ThreadTS: c.ThreadTS, Text: c.Text, Blocks: c.Blocks,
-			Attachments: c.Attachments, Broadcast: c.Broadcast, Metadata: c.Metadata,
-		})
-		lose = s.loseN > 0
-		if lose {
-			s.loseN--
-		}
-		return map[string]any{"ok": true, "channel": id, "ts": ts, "message": map[string]any{"text": c.Text, "ts": ts}}, lose
+		return s.postMessage(c)
 	case "chat.update":
-		id := s.channelID(c.Channel)
-		if id != strings.TrimPrefix(c.Channel, "#") || !strings.HasPrefix(c.Channel, "C") {
-			// Slack's chat.update takes a channel ID, not a name.
-			c.Error = "channel_not_found"
-			return map[string]any{"ok": false, "error": c.Error}, false
-		}
-		m := s.find(id, c.TS)
-		if m == nil {
-			c.Error = "message_not_found"
-			return map[string]any{"ok": false, "error": c.Error}, false
-		}
-		if resp := refuse(c); resp != nil {
-			return resp, false
-		}
-		m.Text, m.Blocks, m.Attachments = c.Text, c.Blocks, c.Attachments
-		if c.Metadata != nil {
-			m.Metadata = c.Metadata
-		}
-		m.Updates++
-		return map[string]any{"ok": true, "channel": id, "ts": c.TS, "text": c.Text}, false
+		return s.update(c), false
 	case "conversations.list":
-		var chans []map[string]any
-		names := make([]string, 0, len(s.channels))
-		for n := range s.channels {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			chans = append(chans, map[string]any{"id": s.channels[n], "name": n, "is_channel": true})
-		}
-		return map[string]any{"ok": true, "channels": chans, "response_metadata": map[string]any{"next_cursor": ""}}, false
+		return s.listChannels(), false
 	case "conversations.history", "conversations.replies":
-		id := strings.TrimPrefix(c.Channel, "#")
-		known := false
-		for _, cid := range s.channels {
-			known = known || cid == id
-		}
-		if !known {
-			c.Error = "channel_not_found"
-			return map[string]any{"ok": false, "error": c.Error}, false
-		}
-		oldest := f.Get("oldest")
-		var out []map[string]any
-		// Newest first, as Slack returns them.
-		for i := len(s.msgs) - 1; i >= 0; i-- {
-			m := s.msgs[i]
-			if m.ChannelID != id || (oldest != "" && m.TS < oldest) {
-				continue
-			}
-			if c.Method == "conversations.history" && m.ThreadTS != "" && !m.Broadcast {
-				continue
-			}
-			if c.Method == "conversations.replies" && m.TS != c.TS && m.ThreadTS != c.TS {
-				continue
-			}
-			msg := map[string]any{"type": "message", "ts": m.TS, "text": m.Text}
-			if m.ThreadTS != "" {
-				msg["thread_ts"] = m.ThreadTS
-			}
-			if m.Metadata != nil && (f.Get("include_all_metadata") == "1" || f.Get("include_all_metadata") == "true") {
-				msg["metadata"] = m.Metadata
-			}
-			out = append(out, msg)
-		}
-		return map[string]any{"ok": true, "messages": out, "has_more": false}, false
+		return s.history(c, r.Form), false
 	}
 	c.Error = "unknown_method"
 	return map[string]any{"ok": false, "error": c.Error}, false
+}
+
+// postMessage stores a new message, or refuses it as Slack would.
+func (s *Server) postMessage(c *Call) (resp map[string]any, lose bool) {
+	if c.Channel == "" {
+		c.Error = "channel_not_found"
+		return map[string]any{"ok": false, "error": c.Error}, false
+	}
+	if c.Text == "" && len(c.Blocks) == 0 && len(c.Attachments) == 0 {
+		c.Error = "no_text"
+		return map[string]any{"ok": false, "error": c.Error}, false
+	}
+	if resp := refuse(c); resp != nil {
+		return resp, false
+	}
+	id := s.channelID(c.Channel)
+	if c.ThreadTS != "" && s.find(id, c.ThreadTS) == nil {
+		c.Error = "thread_not_found"
+		return map[string]any{"ok": false, "error": c.Error}, false
+	}
+	// Slack's ts is the posting time in microseconds, unique per channel.
+	s.seq = max(s.seq+1, time.Now().UnixMicro())
+	ts := fmt.Sprintf("%d.%06d", s.seq/1_000_000, s.seq%1_000_000)
+	c.TS = ts
+	s.msgs = append(s.msgs, &Message{
+		ChannelID: id, TS: ts, ThreadTS: c.ThreadTS, Text: c.Text, Blocks: c.Blocks,
+		Attachments: c.Attachments, Broadcast: c.Broadcast, Metadata: c.Metadata,
+	})
+	lose = s.loseN > 0
+	if lose {
+		s.loseN--
+	}
+	return map[string]any{"ok": true, "channel": id, "ts": ts, "message": map[string]any{"text": c.Text, "ts": ts}}, lose
+}
+
+// update replaces a stored message, or refuses the update as Slack would.
+func (s *Server) update(c *Call) map[string]any {
+	id := s.channelID(c.Channel)
+	if id != strings.TrimPrefix(c.Channel, "#") || !strings.HasPrefix(c.Channel, "C") {
+		// Slack's chat.update takes a channel ID, not a name.
+		c.Error = "channel_not_found"
+		return map[string]any{"ok": false, "error": c.Error}
+	}
+	m := s.find(id, c.TS)
+	if m == nil {
+		c.Error = "message_not_found"
+		return map[string]any{"ok": false, "error": c.Error}
+	}
+	if resp := refuse(c); resp != nil {
+		return resp
+	}
+	m.Text, m.Blocks, m.Attachments = c.Text, c.Blocks, c.Attachments
+	if c.Metadata != nil {
+		m.Metadata = c.Metadata
+	}
+	m.Updates++
+	return map[string]any{"ok": true, "channel": id, "ts": c.TS, "text": c.Text}
+}
+
+// listChannels lists the channels the fake has seen, by name.
+func (s *Server) listChannels() map[string]any {
+	var chans []map[string]any
+	names := make([]string, 0, len(s.channels))
+	for n := range s.channels {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		chans = append(chans, map[string]any{"id": s.channels[n], "name": n, "is_channel": true})
+	}
+	return map[string]any{"ok": true, "channels": chans, "response_metadata": map[string]any{"next_cursor": ""}}
+}
+
+// history serves conversations.history (top-level and broadcast messages)
+// and conversations.replies (a thread), newest first.
+func (s *Server) history(c *Call, f url.Values) map[string]any {
+	id := strings.TrimPrefix(c.Channel, "#")
+	known := false
+	for _, cid := range s.channels {
+		known = known || cid == id
+	}
+	if !known {
+		c.Error = "channel_not_found"
+		return map[string]any{"ok": false, "error": c.Error}
+	}
+	oldest := f.Get("oldest")
+	var out []map[string]any
+	// Newest first, as Slack returns them.
+	for i := len(s.msgs) - 1; i >= 0; i-- {
+		m := s.msgs[i]
+		if m.ChannelID != id || (oldest != "" && m.TS < oldest) {
+			continue
+		}
+		if c.Method == "conversations.history" && m.ThreadTS != "" && !m.Broadcast {
+			continue
+		}
+		if c.Method == "conversations.replies" && m.TS != c.TS && m.ThreadTS != c.TS {
+			continue
+		}
+		msg := map[string]any{"type": "message", "ts": m.TS, "text": m.Text}
+		if m.ThreadTS != "" {
+			msg["thread_ts"] = m.ThreadTS
+		}
+		if m.Metadata != nil && (f.Get("include_all_metadata") == "1" || f.Get("include_all_metadata") == "true") {
+			msg["metadata"] = m.Metadata
+		}
+		out = append(out, msg)
+	}
+	return map[string]any{"ok": true, "messages": out, "has_more": false}
 }

@@ -68,14 +68,16 @@ func TestCommandFromForm(t *testing.T) {
 }
 
 // FuzzCommand feeds arbitrary command text through parsing and every
-// answer: it must never panic, and no answer may carry a <! (broadcast or
+// answer: it must never panic, no answer may carry a <! (broadcast or
 // special mention) or a bare @channel/@here/@everyone that came from the
-// input; the only <! an answer may hold is a date token the handler made.
+// input (the only <! an answer may hold is a date token the handler made),
+// and every answer fits Slack's limits.
 func FuzzCommand(f *testing.F) {
 	for _, s := range []string{
 		"", "help", "oncall sre", "<!channel>", "&lt;!here&gt;", "search <!subteam^S1|@ops> x",
 		"team <@U1|ana>", "meeting retro", "capacity <!everyone>", "@here disk", "<<!channel>>",
 		"oncall &lt;#C1|x&gt;", "search \xff\xfe", "incidents", "search <https://x|<!channel>>",
+		"search " + strings.Repeat("&<>", 600), "team " + strings.Repeat("é&", 900), "meeting \u202e\x00",
 	} {
 		f.Add(s)
 	}
@@ -86,7 +88,7 @@ func FuzzCommand(f *testing.F) {
 			t.Fatalf("Parse(%q) gave no subcommand", text)
 		}
 		r := h.Answer(context.Background(), Command{Command: "/compass", Text: text})
-		checkNoInjectedMentions(t, rawJSON(t, r))
+		checkResponseFits(t, r)
 		if !strings.Contains(rawJSON(t, r), `"blocks"`) {
 			t.Fatalf("answer to %q has no blocks", text)
 		}
