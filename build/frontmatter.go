@@ -162,11 +162,30 @@ func decodeFrontMatter(file string, fm []byte, p *problems) Meta {
 		case "review_by":
 			m.ReviewBy = d.date(key, v)
 		case "aliases":
-			m.Aliases = d.strList(key, v)
-			for j, a := range m.Aliases {
+			for j, a := range d.strList(key, v) {
 				if !strings.HasPrefix(a, "/") || strings.Contains(a, "..") || strings.ContainsAny(a, "?#") {
 					p.errorf(d.pos(v.Content[j]), "aliases: %q must be a site path starting with / (like /old/path/)", a)
+					continue
 				}
+				m.Aliases = append(m.Aliases, a)
+			}
+		case "redirect_from":
+			// Jekyll's and Eleventy's name for aliases: one path or a list,
+			// relative to the site root.
+			items := []*yaml.Node{v}
+			if v.Kind == yaml.SequenceNode {
+				items = v.Content
+			}
+			for _, n := range items {
+				a, ok := d.str(key, n)
+				if !ok {
+					continue
+				}
+				if a = "/" + strings.TrimPrefix(a, "/"); strings.Contains(a, "..") || strings.ContainsAny(a, "?#") {
+					p.errorf(d.pos(n), "redirect_from: %q must be a site path like /old/path/", a)
+					continue
+				}
+				m.Aliases = append(m.Aliases, a)
 			}
 		case "weight":
 			m.Weight = d.int(key, v)

@@ -90,7 +90,7 @@ func (l *Live) reload(ctx context.Context) error {
 		return err
 	}
 	l.site, l.warnings = s, s.Warnings
-	l.md = markdown.New(markdown.Options{UnsafeHTML: l.opts.UnsafeHTML})
+	l.md = markdown.New(markdown.Options{UnsafeHTML: l.opts.UnsafeHTML, HeadingIDs: l.opts.HeadingIDs})
 	return nil
 }
 

@@ -43,6 +43,9 @@ func Load(ctx context.Context, opts Options) (*Site, error) {
 		teams:   map[string]*Page{},
 		dirs:    map[string]bool{},
 	}
+	if err := markdown.CheckHeadingIDs(opts.HeadingIDs); err != nil {
+		return nil, err
+	}
 	if opts.BaseURL != "" {
 		u, err := url.Parse(opts.BaseURL)
 		if err != nil || (u.Scheme != "" && u.Host == "") {
@@ -88,6 +91,7 @@ func Load(ctx context.Context, opts Options) (*Site, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	readmeFolderPages(pages)
 	drafts := map[string]bool{}
 	for i, p := range pages {
 		all.merge(&perPage[i])
@@ -117,7 +121,7 @@ func Load(ctx context.Context, opts Options) (*Site, error) {
 
 	// Render every page on every core. Links resolve against the page
 	// paths known now; anchors are checked once every page has headings.
-	md := markdown.New(markdown.Options{UnsafeHTML: opts.UnsafeHTML})
+	md := markdown.New(markdown.Options{UnsafeHTML: opts.UnsafeHTML, HeadingIDs: opts.HeadingIDs})
 	targets := make([]map[string]linkTarget, len(s.Pages))
 	parallel(ctx, len(s.Pages), func(i int) {
 		if opts.Only != nil && !opts.Only(s.Pages[i].File) {
@@ -343,10 +347,36 @@ func (p *Page) skipRender() {
 	}
 }
 
-// IsIndexFile reports whether the page is a folder's _index.md or index.md.
+// IsIndexFile reports whether the page is a folder's _index.md or index.md,
+// or its README.md when it has neither.
 func (p *Page) IsIndexFile() bool {
 	b := path.Base(p.Path)
-	return strings.EqualFold(b, "_index.md") || strings.EqualFold(b, "index.md")
+	return strings.EqualFold(b, "_index.md") || strings.EqualFold(b, "index.md") || p.readme
+}
+
+// aliasesPos is where the page's aliases (or redirect_from) are written.
+func (p *Page) aliasesPos() Position {
+	if pos, ok := p.Meta.pos["aliases"]; ok {
+		return pos
+	}
+	return p.Meta.pos["redirect_from"]
+}
+
+// readmeFolderPages makes each README.md the page of its folder when the
+// folder has no _index.md or index.md, as GitHub shows it.
+func readmeFolderPages(pages []*Page) {
+	indexed := map[string]bool{}
+	for _, p := range pages {
+		if p != nil && p.IsIndexFile() {
+			indexed[parentDir(p.Path)] = true
+		}
+	}
+	for _, p := range pages {
+		if p != nil && strings.EqualFold(path.Base(p.Path), "readme.md") && !indexed[parentDir(p.Path)] {
+			p.readme = true
+			p.URL = urlFor(path.Join(parentDir(p.Path), "_index.md"))
+		}
+	}
 }
 
 // resolve maps one link destination written on page p to a site URL.
@@ -412,7 +442,7 @@ func (s *Site) resolve(p *Page, dest string, drafts map[string]bool) (linkTarget
 		if s.fileSet[rel] {
 			return t, s.basePath + "/" + rel + suffix, true
 		}
-		candidates = []string{rel + ".md", path.Join(rel, "_index.md"), path.Join(rel, "index.md")}
+		candidates = []string{rel + ".md", path.Join(rel, "_index.md"), path.Join(rel, "index.md"), path.Join(rel, "README.md")}
 	}
 	for _, c := range candidates {
 		if tp := s.byPath[c]; tp != nil {
@@ -478,6 +508,7 @@ func (s *Site) checkLinks(targets []map[string]linkTarget, pr *problems) {
 			}
 			t := targets[i][l.Dest]
 			if !l.OK {
+				p.HTML = template.HTML(markdown.MarkBroken(string(p.HTML), l.Resolved)) // #nosec: adds an attribute to our own markup
 				switch {
 				case t.draft:
 					pr.errorf(pos, "%s to %q points at a draft page, which is not built without --drafts", what, l.Dest)
@@ -506,6 +537,7 @@ func (s *Site) checkLinks(targets []map[string]linkTarget, pr *problems) {
 				ids[t.page] = set
 			}
 			if !set[t.frag] {
+				p.HTML = template.HTML(markdown.MarkBroken(string(p.HTML), l.Resolved)) // #nosec: adds an attribute to our own markup
 				if t.page == p {
 					pr.errorf(pos, "link to %q: this page has no heading with id %q", l.Dest, t.frag)
 				} else {
@@ -537,7 +569,7 @@ func (s *Site) checkRefs(pr *problems) {
 		}
 		for _, a := range p.Meta.Aliases {
 			if g := s.byURL[aliasURL(a)]; g != nil && g.generated {
-				pr.errorf(p.Meta.pos["aliases"], "alias %s is the URL of a generated page", a)
+				pr.errorf(p.aliasesPos(), "alias %s is the URL of a generated page", a)
 			}
 		}
 	}
@@ -549,7 +581,7 @@ func (s *Site) registerAliases(pr *problems) {
 	for _, p := range s.Pages {
 		for _, a := range p.Meta.Aliases {
 			u := aliasURL(a)
-			pos := p.Meta.pos["aliases"]
+			pos := p.aliasesPos()
 			switch {
 			case s.byURL[u] != nil:
 				pr.errorf(pos, "alias %s is the URL of %s", a, s.byURL[u].File)

@@ -152,3 +152,72 @@ kind: guide
 		t.Errorf("label lines must not show, and non-heading labels are anchors:\n%s", rota.HTML)
 	}
 }
+
+// TestGitHubFlavouredHandbook checks what a handbook written for GitHub
+// relies on: GitHub's heading ids, README.md as a folder's page, titles
+// from the first heading, redirect_from as aliases.
+func TestGitHubFlavouredHandbook(t *testing.T) {
+	out, res, err := buildSite(t, `
+-- content/README.md --
+# Our handbook
+
+See [the rota](team/#on-call--rota) and [team](team/README.md).
+-- content/team/README.md --
+---
+redirect_from:
+  - /old-team/
+  - people.html
+---
+# The team
+
+## On-call & rota
+`, Options{HeadingIDs: "github"})
+	if err != nil {
+		t.Fatalf("build: %v\n%s", err, problemsText(res, err))
+	}
+	home := readOut(t, out, "index.html")
+	for _, want := range []string{`href="/team/#on-call--rota"`, `href="/team/"`, `<h1>Our handbook</h1>`} {
+		if !strings.Contains(home, want) {
+			t.Errorf("home page lacks %s", want)
+		}
+	}
+	team := readOut(t, out, "team/index.html")
+	if !strings.Contains(team, `id="on-call--rota"`) {
+		t.Error("team page lacks the GitHub heading id on-call--rota")
+	}
+	for _, f := range []string{"old-team/index.html", "people.html"} {
+		if r := readOut(t, out, f); !strings.Contains(r, "/team/") {
+			t.Errorf("%s does not redirect to /team/:\n%s", f, r)
+		}
+	}
+}
+
+// TestKeepGoing checks that --keep-going writes the whole site with its
+// broken links marked, and still returns the content errors.
+func TestKeepGoing(t *testing.T) {
+	out, res, err := buildSite(t, `
+-- content/index.md --
+# Home
+
+[gone](nowhere.md), [bad anchor](other.md#nope) and [fine](other.md).
+-- content/other.md --
+# Other
+`, Options{KeepGoing: true})
+	var ce ContentErrors
+	if !errors.As(err, &ce) || len(ce) != 2 {
+		t.Fatalf("want the two content errors back, got %v", err)
+	}
+	if res.Pages != 2 {
+		t.Errorf("wrote %d pages, want 2", res.Pages)
+	}
+	home := readOut(t, out, "index.html")
+	for _, want := range []string{
+		`<a href="nowhere.md" data-broken="broken link">gone</a>`,
+		`<a href="/other/#nope" data-broken="broken link">bad anchor</a>`,
+		`<a href="/other/">fine</a>`,
+	} {
+		if !strings.Contains(home, want) {
+			t.Errorf("home page lacks %s", want)
+		}
+	}
+}

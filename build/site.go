@@ -25,6 +25,8 @@ type Options struct {
 	EditBranch string       // edit links go to RepoURL/edit/<branch>/<file> (GitHub, Gitea); "" means main, see editURL
 	Drafts     bool         // build pages with draft: true
 	Strict     bool         // fail on warnings too
+	KeepGoing  bool         // write the site even with content errors (broken links marked); Build still returns them
+	HeadingIDs string       // heading id rule: "" or "compass", "github", "mkdocs"; see markdown.Options
 	Now        time.Time    // the build's notion of today, for overdue reviews; zero means time.Now()
 	Logger     *slog.Logger // nil discards logs
 	// SlackWorkspace is the Slack workspace URL ("https://example.slack.com"),
@@ -112,6 +114,7 @@ type Page struct {
 	LinksTo []*Page
 
 	generated bool
+	readme    bool // a README.md that is its folder's page
 	navHidden bool // listed hidden in the table of contents: in the tree, not in the sidebar
 	hasFM     bool
 	body      []byte

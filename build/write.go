@@ -46,7 +46,9 @@ func (e *StrictError) Error() string {
 //
 // Content problems come back as ContentErrors (every one of them, sorted by
 // position) with a Result holding the warnings; nothing is written then, so
-// a broken change never replaces a working site.
+// a broken change never replaces a working site, unless opts.KeepGoing:
+// then the site is written with its broken links marked, and the
+// ContentErrors still come back.
 func Build(ctx context.Context, opts Options) (*Result, error) {
 	start := time.Now()
 	opts = opts.withDefaults()
@@ -56,9 +58,11 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Warnings: s.Warnings, Out: opts.Out}
-	if err != nil {
+	var ce ContentErrors
+	if err != nil && !(opts.KeepGoing && errors.As(err, &ce)) {
 		return res, err
 	}
+	contentErr := err
 	if opts.Strict && len(s.Warnings) > 0 {
 		return res, &StrictError{Warnings: len(s.Warnings)}
 	}
@@ -71,6 +75,9 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	res.Redirects = len(s.aliases)
 	res.Duration = time.Since(start)
 	opts.Logger.Info("site built", "pages", res.Pages, "sections", res.Sections, "out", opts.Out, "duration", res.Duration)
+	if contentErr != nil {
+		return res, contentErr
+	}
 	return res, nil
 }
 

@@ -248,3 +248,15 @@ func (r *htmlRenderer) htmlBlock(w util.BufWriter, source []byte, node ast.Node,
 	_, _ = w.WriteString("</p>\n")
 	return ast.WalkContinue, nil
 }
+
+// MarkBroken marks every link of rendered page HTML whose destination is
+// dest (as resolve returned it, or as written when it matched nothing)
+// with a data-broken attribute, which the theme shows, so a site built
+// with errors shows where they are.
+func MarkBroken(html, dest string) string {
+	href := `href="` + string(util.EscapeHTML(util.URLEscape([]byte(dest), true))) + `"`
+	if strings.Contains(html, href+" data-broken") {
+		return html
+	}
+	return strings.ReplaceAll(html, href, href+` data-broken="broken link"`)
+}

@@ -52,6 +52,9 @@ type Options struct {
 	// (shown as text) so page content cannot inject markup or scripts into
 	// the site.
 	UnsafeHTML bool
+	// HeadingIDs names the rule heading ids are made by: IDsCompass (the
+	// default, also ""), IDsGitHub or IDsMkDocs.
+	HeadingIDs string
 }
 
 // Renderer renders Markdown bodies. goldmark is configured once in New; each
@@ -64,8 +67,13 @@ type Renderer struct {
 	bufs sync.Pool // *bytes.Buffer for rendering
 }
 
-// New returns a Renderer configured with opts.
+// New returns a Renderer configured with opts. An unknown HeadingIDs rule
+// is Compass's; callers check the name first with CheckHeadingIDs.
 func New(opts Options) *Renderer {
+	ids, err := headingIDRule(opts.HeadingIDs)
+	if err != nil {
+		ids, _ = headingIDRule("")
+	}
 	code := newCodeRenderer()
 	rendererOpts := []renderer.Option{
 		renderer.WithNodeRenderers(
@@ -99,7 +107,7 @@ func New(opts Options) *Renderer {
 			parser.WithASTTransformers(
 				util.Prioritized(alertTransformer{}, 500),
 				util.Prioritized(directiveTransformer{}, 600),
-				util.Prioritized(collector{unsafeHTML: opts.UnsafeHTML}, 10000),
+				util.Prioritized(collector{unsafeHTML: opts.UnsafeHTML, ids: ids}, 10000),
 			),
 		),
 		goldmark.WithRendererOptions(rendererOpts...),

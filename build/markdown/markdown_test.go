@@ -458,3 +458,41 @@ func TestScanAgreesWithRender(t *testing.T) {
 		}
 	}
 }
+
+// TestHeadingIDRules pins the id rules of the tools handbooks come from:
+// github-slugger (GitHub, Docusaurus) and Python-Markdown (MkDocs), so
+// existing #anchors keep working.
+func TestHeadingIDRules(t *testing.T) {
+	tests := []struct {
+		rule, text, want string
+	}{
+		{IDsCompass, "Step 1: Page the on-call!", "step-1-page-the-on-call"},
+		{IDsGitHub, "Step 1: Page the on-call!", "step-1-page-the-on-call"},
+		{IDsGitHub, "A - B", "a---b"},
+		{IDsGitHub, "What's `new`?", "whats-new"},
+		{IDsGitHub, "snake_case & C++", "snake_case--c"},
+		{IDsGitHub, "Übersicht", "übersicht"},
+		{IDsMkDocs, "A - B", "a-b"},
+		{IDsMkDocs, "snake_case & C++", "snake_case-c"},
+		{IDsMkDocs, "Übersicht", "ubersicht"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.rule+" "+tt.text, func(t *testing.T) {
+			r := New(Options{HeadingIDs: tt.rule})
+			res, err := r.Render([]byte("## "+tt.text+"\n\n## "+tt.text+"\n"), 1, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sep := "-"
+			if tt.rule == IDsMkDocs {
+				sep = "_"
+			}
+			if got := []string{res.Headings[0].ID, res.Headings[1].ID}; got[0] != tt.want || got[1] != tt.want+sep+"1" {
+				t.Errorf("ids %q, want %q and %q", got, tt.want, tt.want+sep+"1")
+			}
+		})
+	}
+	if err := CheckHeadingIDs("gitlab"); err == nil {
+		t.Error("an unknown rule must be an error")
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"html"
 	"regexp"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -21,6 +20,7 @@ import (
 // index needs, all in one walk of the finished tree.
 type collector struct {
 	unsafeHTML bool
+	ids        idRule
 }
 
 // collected is what the collector hands back to Render.
@@ -39,7 +39,7 @@ func (c collector) Transform(doc *ast.Document, reader text.Reader, pc parser.Co
 	out := &collected{}
 	pc.Set(collectedKey, out)
 
-	ids := newIDSet()
+	ids := newIDSet(c.ids.sep)
 	var heads []*ast.Heading
 	// Pass 1: explicit ids ({#id}, :name:) are reserved first, so they win
 	// over generated ones wherever they appear on the page.
@@ -120,7 +120,7 @@ func (c collector) Transform(doc *ast.Document, reader text.Reader, pc parser.Co
 			if v, ok := n.AttributeString("id"); ok {
 				h.ID = attrString(v)
 			} else {
-				h.ID = ids.claim(slug(h.Text))
+				h.ID = ids.claim(c.ids.slug(h.Text))
 				n.SetAttributeString("id", []byte(h.ID))
 			}
 			if h.Level == 1 && out.title == "" {
@@ -477,53 +477,6 @@ func collapse(s string) string {
 
 // asciiSpace marks the ASCII bytes unicode.IsSpace accepts.
 var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
-
-// slug turns heading text into an anchor id: lower case letters and digits
-// (any script, so "Übersicht" stays readable), words joined by '-'.
-func slug(s string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(s) {
-		switch {
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			if dash && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			dash = false
-			b.WriteRune(r)
-		case r == '_' || r == '-' || unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsSymbol(r):
-			dash = true
-		}
-	}
-	if b.Len() == 0 {
-		return "section"
-	}
-	return b.String()
-}
-
-// idSet hands out ids unique within one page.
-type idSet struct {
-	used map[string]bool
-	next map[string]int
-}
-
-func newIDSet() *idSet { return &idSet{used: map[string]bool{}, next: map[string]int{}} }
-
-// claim returns id, or id with the lowest free "-N" suffix when id is taken.
-func (s *idSet) claim(id string) string {
-	if !s.used[id] {
-		s.used[id] = true
-		return id
-	}
-	for i := s.next[id] + 1; ; i++ {
-		c := id + "-" + strconv.Itoa(i)
-		if !s.used[c] {
-			s.used[c] = true
-			s.next[id] = i
-			return c
-		}
-	}
-}
 
 // lineValue returns line i of a block node.
 func lineValue(n ast.Node, i int, source []byte) []byte {

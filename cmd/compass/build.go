@@ -42,6 +42,8 @@ func buildOptions(cmd *cobra.Command, source string, c SiteConfig) build.Options
 		EditBranch: c.EditBranch,
 		Drafts:     c.Drafts,
 		Strict:     c.Strict,
+		KeepGoing:  c.KeepGoing,
+		HeadingIDs: c.HeadingIDs,
 		// People's Slack names link to their profiles in this workspace.
 		SlackWorkspace: c.SlackWorkspace,
 	}
@@ -66,7 +68,9 @@ func newBuildCmd(a *app) *cobra.Command {
 matter and links, and writes the site, compass.json and the search index.
 
 Every content problem is printed as path:line:col: message; the build exits 1
-if there are errors (or warnings, with --strict) and writes nothing then.`,
+if there are errors (or warnings, with --strict) and writes nothing then,
+unless --keep-going: then the whole site is written with its broken links
+marked, and the build still exits 1.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts, cfg, err := siteOptions(cmd, source)
@@ -90,6 +94,9 @@ if there are errors (or warnings, with --strict) and writes nothing then.`,
 				for _, e := range ce {
 					fmt.Fprintln(a.stderr, e)
 				}
+				if opts.KeepGoing {
+					return &exitError{code: 1, err: fmt.Errorf("%d content error(s); built %d pages anyway (--keep-going), broken links marked → %s", len(ce), res.Pages, opts.Out)}
+				}
 				return &exitError{code: 1, err: fmt.Errorf("%d content error(s), nothing written", len(ce))}
 			case errors.As(err, &se):
 				return &exitError{code: 1, err: fmt.Errorf("%w, nothing written", se)}
@@ -109,5 +116,6 @@ if there are errors (or warnings, with --strict) and writes nothing then.`,
 	keyFlag(f, "base-url", "base_url", "base URL of the published site, e.g. https://handbook.example.com/")
 	keyFlag(f, "drafts", "drafts", "also build pages with draft: true")
 	keyFlag(f, "strict", "strict", "fail on warnings too")
+	keyFlag(f, "keep-going", "keep_going", "write the site even with content errors, broken links marked (still exits 1)")
 	return cmd
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/compasshq/compass/build"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -65,6 +66,10 @@ type SiteConfig struct {
 	EditBranch     string `mapstructure:"edit_branch"`
 	Drafts         bool   `mapstructure:"drafts"`
 	Strict         bool   `mapstructure:"strict"`
+	KeepGoing      bool   `mapstructure:"keep_going"`
+	// HeadingIDs names the rule for heading ids: "compass" (default),
+	// "github" (github-slugger, as GitHub and Docusaurus) or "mkdocs".
+	HeadingIDs string `mapstructure:"heading_ids"`
 }
 
 // CheckConfig is compass.yaml's check block:
@@ -171,7 +176,7 @@ type Secrets struct {
 // bound to a key show this value as their default.
 func DefaultConfig() Config {
 	return Config{
-		Site: SiteConfig{Title: "Handbook", Out: "public"},
+		Site: SiteConfig{Title: build.DefaultTitle, Out: "public"},
 		Bot: BotConfig{
 			Listen:             "127.0.0.1:8080",
 			Store:              "compass-bot.db",
