@@ -1,7 +1,6 @@
 package httpserver_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -19,6 +18,7 @@ import (
 	"github.com/compasshq/compass/bot/slack"
 	"github.com/compasshq/compass/bot/slacktest"
 	"github.com/compasshq/compass/bot/sqlite"
+	"github.com/compasshq/compass/internal/testutil"
 )
 
 // start runs srv until the test ends and returns its base URL.
@@ -81,7 +81,7 @@ func newBot(t *testing.T) *bot.Bot {
 func TestServer(t *testing.T) {
 	var mu sync.Mutex
 	var ready error
-	var logs syncBuffer
+	var logs testutil.SyncBuffer
 	srv := httpserver.New(httpserver.Options{
 		Addr: "127.0.0.1:0", Logger: slog.New(slog.NewJSONHandler(&logs, nil)),
 		Ready: func(context.Context) error {
@@ -203,22 +203,4 @@ func TestConnectionCapBusy(t *testing.T) {
 	if code != 503 || h.Get("Retry-After") == "" {
 		t.Errorf("webhook with every slot busy = %d (Retry-After %q) %q, want 503 with Retry-After", code, h.Get("Retry-After"), body)
 	}
-}
-
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

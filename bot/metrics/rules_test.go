@@ -7,6 +7,7 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/compasshq/compass/internal/testutil"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -23,13 +24,7 @@ const (
 // rules). Without promtool it skips, except under COMPASS_E2E=1 (CI), where
 // it fails: the Debian package prometheus provides it.
 func TestRulesPromtool(t *testing.T) {
-	bin, err := exec.LookPath("promtool")
-	if err != nil {
-		if os.Getenv("COMPASS_E2E") == "1" {
-			t.Fatal("promtool not found (Debian package prometheus); COMPASS_E2E=1 requires it")
-		}
-		t.Skip("promtool not found; install the Debian package prometheus")
-	}
+	bin := testutil.Tool(t, "promtool", "Debian package prometheus")
 	for _, args := range [][]string{{"check", "rules", rulesFile}, {"test", "rules", rulesTest}} {
 		cmd := exec.Command(bin, args...)
 		cmd.Dir = rulesDir
