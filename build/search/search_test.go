@@ -2,7 +2,6 @@ package search_test
 
 import (
 	"bytes"
-	"flag"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -12,9 +11,7 @@ import (
 	"github.com/compasshq/compass/build/search"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files in testdata")
-
-// openFixture writes the fixture index to a temp dir and opens it.
+// openIndex writes the index of docs to a temp dir and opens it.
 func openIndex(t testing.TB, docs []search.Document) (*search.Index, string) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "search")

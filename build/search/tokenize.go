@@ -216,7 +216,7 @@ func (tz *tokenizer) tokens(text string) []token {
 		i += size
 	}
 	if start >= 0 {
-		toks, pos = tz.appendWord(toks, text, start, len(text), pos)
+		toks, _ = tz.appendWord(toks, text, start, len(text), pos)
 	}
 	tz.toks = toks
 	return toks
