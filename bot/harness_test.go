@@ -120,11 +120,6 @@ func (h *harness) stop() {
 	h.cancel = nil
 }
 
-func (h *harness) restart() {
-	h.stop()
-	h.start()
-}
-
 func (h *harness) accept(d bot.Delivery) {
 	h.t.Helper()
 	if err := h.bot.Accept(context.Background(), d); err != nil {
