@@ -122,7 +122,6 @@ type Page struct {
 	links     []markdown.Link
 	labels    []markdown.Label
 	linkTitle string // Meta.Title, else the first # heading: what a link without text to this page shows
-	diags     []markdown.Diagnostic
 }
 
 // KeyPos returns where the value of a top-level front matter key is written,

@@ -445,10 +445,7 @@ func TestScanAgreesWithRender(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := Scan(src, testFirstLine)
-		var want []Label
-		for _, l := range res.Labels {
-			want = append(want, l)
-		}
+		want := append([]Label(nil), res.Labels...)
 		// Scan does not apply the typographer's quotes.
 		if got.Title != strings.NewReplacer("’", "'", "‘", "'", "“", `"`, "”", `"`).Replace(res.Title) {
 			t.Errorf("%s: Scan title %q, Render title %q", file, got.Title, res.Title)
