@@ -363,6 +363,18 @@ func (b *Bot) settle(stage map[string]*Incident) {
 	}
 }
 
+// forgetResolved drops the cached incidents resolved before before: the
+// store prunes them, and the cache stays as small as the open set.
+func (b *Bot) forgetResolved(before time.Time) {
+	b.cmu.Lock()
+	defer b.cmu.Unlock()
+	for key, inc := range b.cache {
+		if inc.Status == StatusResolved && inc.ResolvedAt.Before(before) {
+			delete(b.cache, key)
+		}
+	}
+}
+
 // forget drops the cached incidents a failed transaction touched: one of
 // them may be stale.
 func (b *Bot) forget(reqs []*acceptReq) {

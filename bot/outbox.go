@@ -336,8 +336,10 @@ func (b *Bot) refreshParents(ctx context.Context, now time.Time) {
 // prune forgets what Retention no longer keeps: resolved incidents with
 // their ops and threads, deliveries, finished ops.
 func (b *Bot) prune(ctx context.Context, now time.Time) {
+	before := now.Add(-b.opt.Retention)
+	b.forgetResolved(before)
 	err := b.store.Update(ctx, func(tx Tx) error {
-		n, err := tx.Prune(ctx, now.Add(-b.opt.Retention))
+		n, err := tx.Prune(ctx, before)
 		if n > 0 {
 			b.outlog.Info("pruned resolved incidents, old deliveries and finished ops", "rows", n, "retention", b.opt.Retention.String())
 		}
