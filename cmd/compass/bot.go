@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/compasshq/compass/bot"
@@ -182,6 +183,45 @@ func readiness(b *bot.Bot, m *metrics.Metrics, src *handbook.Source, slackFailin
 	}
 }
 
+// newBot makes the bot's domain object from its configuration.
+func newBot(cfg Config, store bot.Store, poster bot.Poster, lk bot.Linker, log *slog.Logger) (*bot.Bot, error) {
+	refresh := cfg.Bot.RefreshInterval
+	if refresh == 0 {
+		refresh = -1 // bot.Options: zero means the default, negative disables
+	}
+	return bot.New(bot.Options{
+		Store: store, Poster: poster, Linker: lk, Logger: log,
+		Channel: cfg.Bot.Channel, Routes: cfg.Bot.Routes, ReopenWindow: cfg.Bot.ReopenWindow,
+		RefreshInterval: refresh, MaxAge: cfg.Bot.MaxAge, Retention: cfg.Bot.Retention,
+	})
+}
+
+// startWorkers runs the outbox worker and the handbook map's reloads until
+// ctx ends (cancelling ctx if the worker fails), and checks the Slack token
+// once. wait blocks until both have stopped.
+func startWorkers(ctx context.Context, cancel context.CancelFunc, b *bot.Bot, src *handbook.Source, poster *slack.Poster, log *slog.Logger) (wait func()) {
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := b.Run(ctx); err != nil {
+			log.Error("outbox worker", "error", err)
+			cancel()
+		}
+	})
+	if src != nil {
+		wg.Go(func() { src.Run(ctx) })
+	}
+	go func() {
+		actx, acancel := context.WithTimeout(ctx, 10*time.Second)
+		defer acancel()
+		if team, user, err := poster.AuthTest(actx); err != nil {
+			log.Warn("slack auth.test failed; check SLACK_BOT_TOKEN and slack.api_url", "error", err)
+		} else {
+			log.Info("slack connected", "slack_team", team, "slack_user", user)
+		}
+	}()
+	return wg.Wait
+}
+
 // runBot runs the bot until ctx ends.
 func runBot(ctx context.Context, cfg Config, log *slog.Logger) error {
 	store, err := openStore(ctx, cfg.Bot, log.With("component", "store"))
@@ -201,15 +241,7 @@ func runBot(ctx context.Context, cfg Config, log *slog.Logger) error {
 		Connections: func() (int, int64) { return srv.Connections() },
 	})
 	poster := slack.New(slack.Options{Token: cfg.Secrets.SlackToken, APIURL: cfg.Slack.APIURL})
-	refresh := cfg.Bot.RefreshInterval
-	if refresh == 0 {
-		refresh = -1 // bot.Options: zero means the default, negative disables
-	}
-	b, err := bot.New(bot.Options{
-		Store: store, Poster: m.Poster(poster), Linker: lk, Logger: log,
-		Channel: cfg.Bot.Channel, Routes: cfg.Bot.Routes, ReopenWindow: cfg.Bot.ReopenWindow,
-		RefreshInterval: refresh, MaxAge: cfg.Bot.MaxAge, Retention: cfg.Bot.Retention,
-	})
+	b, err := newBot(cfg, store, m.Poster(poster), lk, log)
 	if err != nil {
 		return err
 	}
@@ -219,28 +251,7 @@ func runBot(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	done := make(chan struct{}, 2)
-	go func() {
-		if err := b.Run(ctx); err != nil {
-			log.Error("outbox worker", "error", err)
-			cancel()
-		}
-		done <- struct{}{}
-	}()
-	if src != nil {
-		go func() { src.Run(ctx); done <- struct{}{} }()
-	} else {
-		done <- struct{}{}
-	}
-	go func() {
-		actx, acancel := context.WithTimeout(ctx, 10*time.Second)
-		defer acancel()
-		if team, user, err := poster.AuthTest(actx); err != nil {
-			log.Warn("slack auth.test failed; check SLACK_BOT_TOKEN and slack.api_url", "error", err)
-		} else {
-			log.Info("slack connected", "slack_team", team, "slack_user", user)
-		}
-	}()
+	waitWorkers := startWorkers(ctx, cancel, b, src, poster, log)
 
 	srv = httpserver.New(httpserver.Options{
 		Addr: cfg.Bot.Listen, Logger: log.With("component", "server"),
@@ -261,7 +272,6 @@ func runBot(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 	})
 	cancel()
-	<-done
-	<-done
+	waitWorkers()
 	return err
 }

@@ -483,6 +483,14 @@ func decodeGlobs(raw any) (pathGlobs, error) {
 		return nil, nil
 	case pathGlobs:
 		return r, nil
+	case string: // from the environment: comma-separated
+		var globs pathGlobs
+		for _, g := range strings.Split(r, ",") {
+			if g = strings.TrimSpace(g); g != "" {
+				globs = append(globs, g)
+			}
+		}
+		return globs, nil
 	}
 	list, ok := raw.([]any)
 	if !ok {

@@ -62,6 +62,8 @@ func TestConfigBlocks(t *testing.T) {
 			check: func(c Config) bool {
 				return c.Check.WarnDays == 3 && c.Check.Rules["orphan-page"] == "off" && c.Check.Rules["broken-link"] == "warning" && slices.Equal(c.Check.Ignore, []string{"archive/**"})
 			}},
+		{name: "check.ignore from env", env: map[string]string{"COMPASS_CHECK_IGNORE": "archive/**, drafts/**"}, blocks: siteBlocks,
+			check: func(c Config) bool { return slices.Equal(c.Check.Ignore, []string{"archive/**", "drafts/**"}) }},
 		{name: "capacity alerts from yaml", yaml: "bot:\n  capacity_alerts: [Kube*, 'Disk*,CPU*']\n", blocks: botBlocks,
 			check: func(c Config) bool { return slices.Equal(c.Bot.CapacityAlerts, []string{"Kube*", "Disk*", "CPU*"}) }},
 		{name: "capacity alerts from env", env: map[string]string{"COMPASS_BOT_CAPACITY_ALERTS": "Kube*, Disk* CPU*"}, blocks: botBlocks,
@@ -76,9 +78,9 @@ func TestConfigBlocks(t *testing.T) {
 			wantErr: `bot.reopen_window: want a duration like 4h or 90s, got "soon"`},
 		{name: "bad check block does not stop the bot", yaml: "check:\n  rules: [x]\n", blocks: botBlocks,
 			check: func(c Config) bool { return c.Bot.Listen == "127.0.0.1:8080" }},
-		{name: "every problem at once", yaml: "unsafe_html: maybe\ncheck:\n  ignore: x\n", blocks: siteBlocks,
+		{name: "every problem at once", yaml: "unsafe_html: maybe\ncheck:\n  ignore: {x: 1}\n", blocks: siteBlocks,
 			wantErr: "unsafe_html: cannot parse"},
-		{name: "every problem at once, second", yaml: "unsafe_html: maybe\ncheck:\n  ignore: x\n", blocks: siteBlocks,
+		{name: "every problem at once, second", yaml: "unsafe_html: maybe\ncheck:\n  ignore: {x: 1}\n", blocks: siteBlocks,
 			wantErr: "check.ignore must be a list of path globs"},
 	}
 	for _, tt := range tests {

@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -63,6 +66,8 @@ func cliPages(root *cobra.Command) map[string][]byte {
 	}
 	index.WriteString("\nFlags every command takes:\n\n")
 	flagTable(&index, root.PersistentFlags())
+	index.WriteString("\nEvery configuration key, with its environment variable, flag and default: [Configuration keys](keys.md).\n")
+	pages["keys.md"] = keysPage(root)
 	index.WriteString("\nThese pages are written by `go run ./cmd/compass docs`; `go test ./cmd/compass` fails when they are out of date.\n")
 	pages["_index.md"] = index.Bytes()
 	return pages
@@ -95,6 +100,72 @@ func commandPage(c *cobra.Command) []byte {
 	}
 	b.WriteString("[All commands](_index.md)\n")
 	return b.Bytes()
+}
+
+// keysPage lists every configuration key from DefaultConfig with the
+// environment variable and flag that set it, so a key added to Config is
+// documented by running compass docs.
+func keysPage(root *cobra.Command) []byte {
+	flags := map[string]map[string][]string{} // key → flag → commands
+	var visit func(c *cobra.Command)
+	visit = func(c *cobra.Command) {
+		c.LocalFlags().VisitAll(func(f *pflag.Flag) {
+			if k := f.Annotations[flagKey]; len(k) == 1 {
+				if flags[k[0]] == nil {
+					flags[k[0]] = map[string][]string{}
+				}
+				flags[k[0]][f.Name] = append(flags[k[0]][f.Name], c.Name())
+			}
+		})
+		for _, sub := range c.Commands() {
+			visit(sub)
+		}
+	}
+	visit(root)
+	flagList := func(key string) string {
+		var out []string
+		for _, name := range slices.Sorted(maps.Keys(flags[key])) {
+			s := "`--" + name + "`"
+			if cmds := flags[key][name]; !slices.Contains(cmds, root.Name()) {
+				s += " (" + strings.Join(cmds, ", ") + ")"
+			}
+			out = append(out, s)
+		}
+		return strings.Join(out, ", ")
+	}
+	var b bytes.Buffer
+	frontMatter(&b, "Configuration keys", "Every compass.yaml key with its environment variable, flag and default, generated from the binary.")
+	b.WriteString("What each key means is in [Configuration](../configuration.md). A flag wins over the environment, which wins over `compass.yaml`, which wins over the default. Secrets are read from their own environment variables only.\n\n")
+	b.WriteString("| key | environment | flags | default |\n| --- | --- | --- | --- |\n")
+	defaults := defaultValues()
+	for _, key := range slices.Sorted(maps.Keys(defaults)) {
+		def, env := "", "`COMPASS_"+strings.ToUpper(strings.ReplaceAll(key, ".", "_"))+"`"
+		switch v := defaults[key].(type) {
+		case time.Duration:
+			def = "`" + shortDuration(v) + "`"
+		case string, bool, int:
+			if s := fmt.Sprint(v); s != "" {
+				def = "`" + s + "`"
+			}
+		case ruleSeverities:
+			env = "(`compass.yaml` only)"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", key, env, flagList(key), def)
+	}
+	b.WriteString("\n[All commands](_index.md)\n")
+	return b.Bytes()
+}
+
+// shortDuration writes d as it is written in compass.yaml: 4h, not 4h0m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 func frontMatter(b *bytes.Buffer, title, desc string) {

@@ -30,9 +30,7 @@ type Options = webhook.Options
 // New returns the handler for POST /hooks/alertmanager. Without credentials
 // (and without Insecure) it refuses every request with 403.
 func New(opts Options, sink bot.Sink, log *slog.Logger) http.Handler {
-	return webhook.New(Source, opts, func(_ *http.Request, body []byte, now time.Time) (bot.Delivery, error) {
-		return Decode(body, now)
-	}, sink, log)
+	return webhook.New(Source, opts, webhook.Body(Decode), sink, log)
 }
 
 // Decode parses one webhook body into a Delivery with a single KindAlerts

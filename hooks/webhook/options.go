@@ -32,6 +32,12 @@ func (o Options) Auth() Auth {
 // DecodeFunc turns one authenticated request body into a Delivery.
 type DecodeFunc = func(r *http.Request, body []byte, now time.Time) (bot.Delivery, error)
 
+// Body is a DecodeFunc for decoders that need only the body and the
+// receipt time.
+func Body(decode func(body []byte, now time.Time) (bot.Delivery, error)) DecodeFunc {
+	return func(_ *http.Request, body []byte, now time.Time) (bot.Delivery, error) { return decode(body, now) }
+}
+
 // New returns the handler of an adapter whose sender authenticates with a
 // shared secret: o's credentials, then decode, then sink. Without
 // credentials (and without Insecure) it refuses every request with 403.
