@@ -332,15 +332,7 @@ func (directiveFenceParser) Continue(node ast.Node, reader text.Reader, pc parse
 		}
 	}
 	f.options = false
-	// Verbatim body, with the opening fence's indentation removed.
-	pos, padding := util.IndentPositionPadding(line, reader.LineOffset(), seg.Padding, f.indent)
-	if pos < 0 {
-		pos = max(0, util.FirstNonSpacePosition(line)) - seg.Padding
-		padding = 0
-	}
-	s := text.NewSegmentPadding(seg.Start+pos, seg.Stop, padding)
-	s.ForceNewline = true
-	node.Lines().Append(s)
+	appendVerbatim(node, line, seg, reader, f)
 	reader.AdvanceToEOL()
 	return parser.Continue | parser.NoChildren
 }

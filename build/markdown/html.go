@@ -26,6 +26,7 @@ func (r *htmlRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(kindTemplateTag, r.template)
 	reg.Register(kindLabel, r.label)
 	reg.Register(kindDirective, r.directive)
+	reg.Register(kindRewrittenHTML, r.rewritten)
 	if !r.unsafe {
 		reg.Register(ast.KindRawHTML, r.rawHTML)
 		reg.Register(ast.KindHTMLBlock, r.htmlBlock)
@@ -194,6 +195,14 @@ func (r *htmlRenderer) role(w util.BufWriter, source []byte, node ast.Node, ente
 		writeEscaped(w, n.raw)
 	}
 	return ast.WalkContinue, nil
+}
+
+// rewritten writes raw HTML whose links were rewritten (unsafe HTML only).
+func (r *htmlRenderer) rewritten(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+	if entering {
+		_, _ = w.WriteString(node.(*rewrittenHTML).html)
+	}
+	return ast.WalkSkipChildren, nil
 }
 
 // label renders a target that names no heading as an empty anchor.

@@ -115,6 +115,30 @@ func (s *renderState) warn(off int, format string, args ...any) {
 	s.diags = append(s.diags, Diagnostic{Line: line, Col: col, Message: msg})
 }
 
+// resolveTarget passes an internal destination at body offset off to
+// resolve and records the Link; with no resolve, it is OK as written.
+func (s *renderState) resolveTarget(dest string, off int, image bool) Target {
+	l := Link{Dest: dest, Resolved: dest, OK: true, Image: image}
+	l.Line, l.Col = s.position(off)
+	t := Target{Href: dest, OK: true}
+	if s.resolve != nil {
+		t = s.resolve(dest)
+		l.OK = t.OK
+		if t.OK {
+			l.Resolved = t.Href
+		}
+	}
+	s.links = append(s.links, l)
+	return t
+}
+
+// resolveDest is resolveTarget for callers that only need the new
+// destination.
+func (s *renderState) resolveDest(dest string, off int, image bool) (string, bool) {
+	t := s.resolveTarget(dest, off, image)
+	return t.Href, t.OK
+}
+
 func (s *renderState) setFence(n ast.Node, f *fence) {
 	if s.fences == nil {
 		s.fences = map[ast.Node]*fence{}

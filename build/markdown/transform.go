@@ -98,7 +98,8 @@ func (c collector) Transform(doc *ast.Document, reader text.Reader, pc parser.Co
 		buf.Reset()
 		return s
 	}
-	current := -1 // index in out.headings of the section being collected
+	current := -1             // index in out.headings of the section being collected
+	var rewrites []rawRewrite // raw HTML whose links were rewritten, replaced after the walk
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			if n.Type() == ast.TypeBlock {
@@ -156,10 +157,20 @@ func (c collector) Transform(doc *ast.Document, reader text.Reader, pc parser.Co
 			if !c.unsafeHTML && !isComment(n.Segments, source) && !isClosingTag(n.Segments, source) {
 				st.warn(n.Segments.At(0).Start, "raw HTML escaped; set unsafe HTML to render it")
 			}
+			if c.unsafeHTML {
+				rewrites = rewriteRawLinks(n, n.Segments, nil, source, st, rewrites)
+			}
 			return ast.WalkSkipChildren, nil
 		case *ast.HTMLBlock:
 			if !c.unsafeHTML && n.HTMLBlockType != ast.HTMLBlockType2 && n.Lines().Len() > 0 {
 				st.warn(n.Lines().At(0).Start, "raw HTML escaped; set unsafe HTML to render it")
+			}
+			if c.unsafeHTML {
+				var closure *text.Segment
+				if n.HasClosure() {
+					closure = &n.ClosureLine
+				}
+				rewrites = rewriteRawLinks(n, n.Lines(), closure, source, st, rewrites)
 			}
 			return ast.WalkSkipChildren, nil
 		}
@@ -181,6 +192,9 @@ func (c collector) Transform(doc *ast.Document, reader text.Reader, pc parser.Co
 		out.intro = flush()
 	} else {
 		out.headings[current].Body = flush()
+	}
+	for _, r := range rewrites {
+		r.old.Parent().ReplaceChild(r.old.Parent(), r.old, r.new)
 	}
 }
 
@@ -289,22 +303,15 @@ func resolveLink(n ast.Node, st *renderState) {
 	if dest == "" || isExternal(dest) {
 		return
 	}
-	l := Link{Dest: dest, Resolved: dest, OK: true, Image: image}
-	l.Line, l.Col = st.position(pos)
-	var t Target
-	if st.resolve != nil {
-		if t = st.resolve(dest); t.OK {
-			l.Resolved = t.Href
-			switch n := n.(type) {
-			case *ast.Link:
-				n.Destination = []byte(t.Href)
-			case *ast.Image:
-				n.Destination = []byte(t.Href)
-			case *roleNode:
-				n.dest = t.Href
-			}
-		} else {
-			l.OK = false
+	t := st.resolveTarget(dest, pos, image)
+	if t.OK {
+		switch n := n.(type) {
+		case *ast.Link:
+			n.Destination = []byte(t.Href)
+		case *ast.Image:
+			n.Destination = []byte(t.Href)
+		case *roleNode:
+			n.dest = t.Href
 		}
 	}
 	// A link without text shows its target's title, as MyST does.
@@ -321,7 +328,6 @@ func resolveLink(n ast.Node, st *renderState) {
 			n.label = strings.ReplaceAll(n.label, "%s", cmp.Or(t.Title, strings.TrimPrefix(dest, "#")))
 		}
 	}
-	st.links = append(st.links, l)
 }
 
 // labelPos is the body offset of a label line (or of the directive whose
