@@ -8,13 +8,48 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/spf13/cobra"
 )
 
-// version is set at link time: -ldflags "-X main.version=v1.2.3".
+// version is set at link time (-ldflags "-X main.version=v1.2.3") by
+// release builds; otherwise versionString reads it from the build info.
 var version = "dev"
+
+// versionString is what compass version prints: the version, from the
+// linker flag or from the module version that go install stamps
+// (github.com/compasshq/compass/cmd/compass@v1.2.3), and the commit and
+// whether the tree was modified, which go build stamps from git.
+func versionString(info *debug.BuildInfo) string {
+	v := version
+	if info == nil {
+		return v
+	}
+	if v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		v = info.Main.Version
+	}
+	var rev, modified string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	if rev != "" {
+		if len(rev) > 12 {
+			rev = rev[:12]
+		}
+		if modified == "true" {
+			rev += ", modified"
+		}
+		v += " (commit " + rev + ")"
+	}
+	return v
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -86,7 +121,10 @@ func newRootCmd(a *app) *cobra.Command {
 			Use:   "version",
 			Short: "Print the version",
 			Args:  cobra.NoArgs,
-			Run:   func(*cobra.Command, []string) { fmt.Fprintln(a.stdout, "compass", version) },
+			Run: func(*cobra.Command, []string) {
+				info, _ := debug.ReadBuildInfo()
+				fmt.Fprintln(a.stdout, "compass", versionString(info))
+			},
 		},
 	)
 	return root
