@@ -546,7 +546,23 @@ func (b *Bot) flush(ctx context.Context, tx Tx, stage map[string]*Incident, w *w
 	} else if !errors.Is(err, ErrNotFound) {
 		return 0, fmt.Errorf("find pending post: %w", err)
 	}
-	n := 0
+	n, err := b.queueReply(ctx, tx, inc, changes, broadcast)
+	if err != nil {
+		return 0, err
+	}
+	queued, err := b.queueParentUpdate(ctx, tx, inc.Key, inc.Generation, inc.Thread.Channel)
+	if err != nil {
+		return 0, err
+	}
+	if queued {
+		n++
+	}
+	return n, nil
+}
+
+// queueReply merges changes into the incident's pending reply, or queues a
+// new reply; it returns how many ops it queued (0 or 1).
+func (b *Bot) queueReply(ctx context.Context, tx Tx, inc *Incident, changes []Change, broadcast bool) (int, error) {
 	reply, err := tx.FindPendingOp(ctx, inc.Key, inc.Generation, OpReply)
 	switch {
 	case err == nil:
@@ -562,6 +578,7 @@ func (b *Bot) flush(ctx context.Context, tx Tx, stage map[string]*Incident, w *w
 		if err := tx.UpdateOp(ctx, reply); err != nil {
 			return 0, fmt.Errorf("merge reply %d: %w", reply.ID, err)
 		}
+		return 0, nil
 	case errors.Is(err, ErrNotFound):
 		p := ReplyPayload{Broadcast: broadcast}
 		p.add(changes)
@@ -573,18 +590,10 @@ func (b *Bot) flush(ctx context.Context, tx Tx, stage map[string]*Incident, w *w
 		if err := b.enqueue(ctx, tx, op); err != nil {
 			return 0, err
 		}
-		n++
+		return 1, nil
 	default:
 		return 0, fmt.Errorf("find pending reply: %w", err)
 	}
-	queued, err := b.queueParentUpdate(ctx, tx, inc.Key, inc.Generation, inc.Thread.Channel)
-	if err != nil {
-		return 0, err
-	}
-	if queued {
-		n++
-	}
-	return n, nil
 }
 
 // queueParentUpdate queues an update of the parent message of generation of
