@@ -90,7 +90,7 @@ func (l *Live) reload(ctx context.Context) error {
 		return err
 	}
 	l.site, l.warnings = s, s.Warnings
-	l.md = markdown.New(markdown.Options{UnsafeHTML: l.opts.UnsafeHTML, HeadingIDs: l.opts.HeadingIDs})
+	l.md = markdown.New(s.markdownOptions())
 	return nil
 }
 
@@ -212,13 +212,15 @@ func (l *Live) bodyEdits(changed []string) ([]string, bool) {
 			}
 			pr = problems{} // the same front matter has the same problems, already counted
 		}
-		oldTitle, oldHeadings := p.Title, p.Headings
+		oldTitle, oldHeadings, oldLabels := p.Title, p.Headings, p.labels
 		p.body = body
 		targets := s.render(l.md, p, s.drafts, &pr)
 		(&Site{Pages: []*Page{p}}).checkLinks([]map[string]linkTarget{targets}, &pr)
-		if p.Title != oldTitle || !sameAnchors(oldHeadings, p.Headings) {
+		// Labels are site-wide targets: a changed one changes other pages.
+		if p.Title != oldTitle || !sameAnchors(oldHeadings, p.Headings) || !slices.Equal(oldLabels, p.labels) {
 			return nil, false
 		}
+		s.listChildren(p)
 		s.headings += len(p.Headings) - len(oldHeadings)
 		// The body's problems are those at or below its first line; the
 		// ones above are the front matter's and the site's checks of it.

@@ -68,6 +68,12 @@ func TestLiveMatchesFullLoad(t *testing.T) {
 			write("content/a.md", "---\ntitle: Alpha two\nweight: 1\n---\n## First\n\nboth one\n")
 			write("content/b.md", "---\ntitle: Beta\nmood: odd\n---\nboth two\n")
 		}, []string{"content/a.md", "content/b.md"}, true, false},
+		{"label added changes other pages", func() {
+			write("content/b.md", "---\ntitle: Beta\nmood: odd\n---\n(beta-label)=\nbeta [home](_index.md)\n")
+		}, []string{"content/b.md"}, false, true},
+		{"children listing kept on a body edit", func() {
+			write("content/_index.md", "---\ntitle: Home\n---\nSee [a](a.md#first).\n\n```{tableofcontents}\n```\n")
+		}, []string{"content/_index.md"}, true, false},
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {

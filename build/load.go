@@ -70,8 +70,12 @@ func Load(ctx context.Context, opts Options) (*Site, error) {
 		return nil, err
 	}
 	var all problems
-	if s.toc = loadTOC(opts.Source, &all); s.toc != nil && s.toc.title != "" && opts.Title == DefaultTitle {
-		s.Title = s.toc.title
+	s.project = loadTOC(opts.Source, &all)
+	if s.project != nil && s.project.title != "" && opts.Title == DefaultTitle {
+		s.Title = s.project.title
+	}
+	if s.project != nil && s.project.entries != nil {
+		s.toc = s.project
 	}
 	// A symlinked content/ (a handbook checked out elsewhere) is walked
 	// through the link; WalkDir does not follow a symlinked root itself.
@@ -121,7 +125,7 @@ func Load(ctx context.Context, opts Options) (*Site, error) {
 
 	// Render every page on every core. Links resolve against the page
 	// paths known now; anchors are checked once every page has headings.
-	md := markdown.New(markdown.Options{UnsafeHTML: opts.UnsafeHTML, HeadingIDs: opts.HeadingIDs})
+	md := markdown.New(s.markdownOptions())
 	targets := make([]map[string]linkTarget, len(s.Pages))
 	parallel(ctx, len(s.Pages), func(i int) {
 		if opts.Only != nil && !opts.Only(s.Pages[i].File) {
@@ -139,7 +143,9 @@ func Load(ctx context.Context, opts Options) (*Site, error) {
 
 	s.buildTree(&all)
 	s.buildLists()
-	s.listChildren()
+	for _, p := range s.Pages {
+		s.listChildren(p)
+	}
 	s.addViews()
 	s.checkFileConflicts(&all)
 	s.checkLinks(targets, &all)
@@ -152,6 +158,15 @@ func Load(ctx context.Context, opts Options) (*Site, error) {
 	}
 	opts.Logger.Debug("site loaded", "pages", len(s.Pages), "errors", len(all.errs), "warnings", len(all.warnings))
 	return s, all.err()
+}
+
+// markdownOptions configure the site's Markdown renderer.
+func (s *Site) markdownOptions() markdown.Options {
+	o := markdown.Options{UnsafeHTML: s.opts.UnsafeHTML, HeadingIDs: s.opts.HeadingIDs}
+	if s.project != nil {
+		o.Substitutions = s.project.subs
+	}
+	return o
 }
 
 // DefaultTitle is the site title when none is configured; a MyST or
@@ -203,7 +218,7 @@ func (s *Site) walk(contentDir string) ([]source, error) {
 			return err
 		}
 		rel = filepath.ToSlash(rel)
-		if s.toc.excluded(rel) {
+		if s.project.excluded(rel) {
 			return nil
 		}
 		if strings.EqualFold(path.Ext(rel), ".md") {

@@ -74,6 +74,7 @@ type Site struct {
 	theme    *theme
 	teams    map[string]*Page    // team id → charter page
 	dirs     map[string]bool     // content-relative folders holding a built page, each with a folder page
+	project  *toc                // myst.yml or mkdocs.yml, nil when there is none
 	toc      *toc                // the table of contents of myst.yml or mkdocs.yml; nil orders by folder
 	labels   map[string]labelRef // MyST label (markdown.LabelKey) → where it is defined
 	drafts   map[string]bool     // content-relative paths of drafts left out (no --drafts), so links to them say why

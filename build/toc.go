@@ -34,7 +34,8 @@ type toc struct {
 	read    []string // every file it was read from (extends too), site-relative
 	title   string   // the project's title, "" if not set
 	entries []tocEntry
-	exclude []string // glob patterns (content-relative) of files not to build
+	exclude []string          // glob patterns (content-relative) of files not to build
+	subs    map[string]string // MyST substitutions, {{ name }} → value
 }
 
 // tocFiles are where a table of contents is looked for, first found wins.
@@ -112,7 +113,7 @@ func (r *tocReader) contentPath(p string) string {
 // following extends (a list of further files whose project keys it
 // inherits; its own keys win).
 func (r *tocReader) myst(file string, b []byte) *toc {
-	t := &toc{file: file}
+	t := &toc{file: file, subs: map[string]string{}}
 	seen := map[string]bool{}
 	var read func(file string, b []byte)
 	read = func(file string, b []byte) {
@@ -133,6 +134,13 @@ func (r *tocReader) myst(file string, b []byte) *toc {
 				t.entries = r.mystEntries(v)
 				if t.entries == nil {
 					t.entries = []tocEntry{}
+				}
+			}
+			if v := tocValue(project, "substitutions"); v != nil && v.Kind == yaml.MappingNode {
+				for i := 0; i+1 < len(v.Content); i += 2 {
+					if _, set := t.subs[v.Content[i].Value]; !set && resolveAlias(v.Content[i+1]).Kind == yaml.ScalarNode {
+						t.subs[v.Content[i].Value] = resolveAlias(v.Content[i+1]).Value
+					}
 				}
 			}
 			if v := tocValue(project, "exclude"); v != nil && v.Kind == yaml.SequenceNode {
@@ -165,10 +173,7 @@ func (r *tocReader) myst(file string, b []byte) *toc {
 		}
 	}
 	read(file, b)
-	if t.entries == nil {
-		return nil // a myst.yml without a toc: the folders give the order
-	}
-	return t
+	return t // entries is nil without a toc: the folders give the order
 }
 
 // globPath makes an exclude pattern content-relative.

@@ -167,3 +167,28 @@ On call
 		t.Errorf("term link missing:\n%s", html)
 	}
 }
+
+// TestMySTProjectWithoutTOC checks that a myst.yml without a toc still
+// gives the title and substitutions, and the folders give the order.
+func TestMySTProjectWithoutTOC(t *testing.T) {
+	s := loadSite(t, `
+-- content/myst.yml --
+project:
+  title: Ops
+  substitutions:
+    team: SRE
+-- content/index.md --
+# Home
+
+The {{ team }} team, and {{ unknown }}.
+`)
+	if s.Title != "Ops" {
+		t.Errorf("title %q", s.Title)
+	}
+	if got := string(s.PageByURL("/").HTML); !strings.Contains(got, "The SRE team, and {{ unknown }}.") {
+		t.Errorf("substitution not applied:\n%s", got)
+	}
+	if len(s.Warnings) != 1 || !strings.Contains(s.Warnings[0].Message, `template expression "unknown"`) {
+		t.Errorf("want one warning for the unknown substitution, got %v", s.Warnings)
+	}
+}

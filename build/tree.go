@@ -98,26 +98,24 @@ func (s *Site) buildFolderTree() {
 	}
 }
 
-// listChildren puts, where a page has a {tableofcontents} directive, the
+// listChildren puts, where page p has a {tableofcontents} directive, the
 // list of its children in the tree, which then is not repeated below the
 // page's text.
-func (s *Site) listChildren() {
-	for _, p := range s.Pages {
-		if !strings.Contains(string(p.HTML), markdown.ChildrenMarker) {
-			continue
-		}
-		var b strings.Builder
-		if p.IsSection() && len(p.Section.Children) > 0 {
-			b.WriteString(`<ul class="pages toc-children">`)
-			for _, c := range p.Section.Children {
-				href, title := navEscape(s.basePath+c.URL, c.Title)
-				b.WriteString("\n<li><a href=\"" + href + "\">" + title + "</a></li>")
-			}
-			b.WriteString("\n</ul>")
-			p.List = nil
-		}
-		p.HTML = template.HTML(strings.Replace(string(p.HTML), markdown.ChildrenMarker, b.String(), 1)) // #nosec: rendered Markdown plus escaped titles
+func (s *Site) listChildren(p *Page) {
+	if !strings.Contains(string(p.HTML), markdown.ChildrenMarker) {
+		return
 	}
+	var b strings.Builder
+	if p.IsSection() && len(p.Section.Children) > 0 {
+		b.WriteString(`<ul class="pages toc-children">`)
+		for _, c := range p.Section.Children {
+			href, title := navEscape(s.basePath+c.URL, c.Title)
+			b.WriteString("\n<li><a href=\"" + href + "\">" + title + "</a></li>")
+		}
+		b.WriteString("\n</ul>")
+		p.List = nil
+	}
+	p.HTML = template.HTML(strings.Replace(string(p.HTML), markdown.ChildrenMarker, b.String(), 1)) // #nosec: rendered Markdown plus escaped titles
 }
 
 // addGenerated registers a page Compass made up, unless a content page

@@ -217,7 +217,11 @@ func (r *htmlRenderer) label(w util.BufWriter, source []byte, node ast.Node, ent
 
 func (r *htmlRenderer) template(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
 	if entering {
-		writeEscaped(w, node.(*templateTag).raw)
+		if n := node.(*templateTag); n.substituted {
+			writeEscaped(w, n.value)
+		} else {
+			writeEscaped(w, n.raw)
+		}
 	}
 	return ast.WalkContinue, nil
 }

@@ -48,6 +48,10 @@ var kindTemplateTag = ast.NewNodeKind("TemplateTag")
 type templateTag struct {
 	ast.BaseInline
 	raw string
+	// A MyST substitution ("{{ name }}" defined in myst.yml) shows its
+	// value instead.
+	value       string
+	substituted bool
 }
 
 func (n *templateTag) Kind() ast.NodeKind { return kindTemplateTag }
@@ -108,6 +112,10 @@ func parseTemplateTag(line []byte, seg text.Segment, block text.Reader, st *rend
 		closing := strings.HasPrefix(name, "/") || (d.open == "{%" && strings.HasPrefix(name, "end"))
 		if d.open == "{{" {
 			name = inner
+			if v, ok := st.substitutions[inner]; ok {
+				block.Advance(end)
+				return &templateTag{raw: raw, value: v, substituted: true}
+			}
 		}
 		if !closing {
 			st.warn(seg.Start, "%s %q is not supported; rendered as text", d.what, name)

@@ -55,6 +55,9 @@ type Options struct {
 	// HeadingIDs names the rule heading ids are made by: IDsCompass (the
 	// default, also ""), IDsGitHub or IDsMkDocs.
 	HeadingIDs string
+	// Substitutions are MyST's "{{ name }}" values (myst.yml's
+	// project.substitutions); other "{{ … }}" stay text with a warning.
+	Substitutions map[string]string
 }
 
 // Renderer renders Markdown bodies. goldmark is configured once in New; each
@@ -180,7 +183,7 @@ func (r *Renderer) Render(body []byte, firstLine int, resolve func(dest string) 
 	if firstLine < 1 {
 		firstLine = 1
 	}
-	st := &renderState{source: body, firstLine: firstLine, resolve: resolve}
+	st := &renderState{source: body, firstLine: firstLine, resolve: resolve, substitutions: r.opts.Substitutions}
 	pc := parser.NewContext()
 	pc.Set(stateKey, st)
 	doc := r.md.Parser().Parse(text.NewReader(body), parser.WithContext(pc))

@@ -19,8 +19,10 @@ type renderState struct {
 	source    []byte
 	firstLine int
 	resolve   func(string) Target
-	lineStart []int                        // byte offsets where each body line starts, built lazily
-	last      struct{ off, line, col int } // the previous position computed
+	// substitutions are MyST's {{ name }} values, from Options.
+	substitutions map[string]string
+	lineStart     []int                        // byte offsets where each body line starts, built lazily
+	last          struct{ off, line, col int } // the previous position computed
 
 	diags []Diagnostic
 	links []Link

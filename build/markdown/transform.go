@@ -406,6 +406,10 @@ func writePlainNode(b *strings.Builder, n ast.Node, source []byte) {
 		}
 	case *ast.AutoLink:
 		b.Write(n.Label(source))
+	case *templateTag:
+		if n.substituted {
+			b.WriteString(n.value)
+		}
 	case *roleNode:
 		switch {
 		case n.label != "":
