@@ -1,6 +1,7 @@
 package build
 
 import (
+	"context"
 	"encoding/xml"
 	"strings"
 	"testing"
@@ -214,5 +215,30 @@ func TestChangesView(t *testing.T) {
 	e := feed.Entries[0]
 	if e.ID != "https://hb.example/changes/#c-c3c3c3c3c3c3" || e.Title != "Rename leave & add planning <notes>" || e.Updated != "2026-05-28T09:00:00Z" || e.Author != "Ana" {
 		t.Errorf("first entry = %+v", e)
+	}
+}
+
+func TestViewsAreSearchable(t *testing.T) {
+	s, err := Load(context.Background(), Options{Source: writeSite(t, orgSite), Now: time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"/people/":        "Ana Ferreira, Development (Reviewer), Site reliability (Lead).",
+		"/people/ana/":    "Lead on Site reliability.",
+		"/meetings/week/": "Planning on Monday at 09:00–10:00 Europe/Berlin.",
+		"/oncall/":        "Site reliability on call rotation: Ben is on call.",
+		"/review/":        "On-call (Site reliability) review due 2026-05-01.",
+	}
+	for _, d := range s.SearchDocuments() {
+		if w, ok := want[d.URL]; ok {
+			if !strings.Contains(d.Text, w) {
+				t.Errorf("%s search text %q lacks %q", d.URL, d.Text, w)
+			}
+			delete(want, d.URL)
+		}
+	}
+	for u := range want {
+		t.Errorf("no search document for %s", u)
 	}
 }

@@ -501,9 +501,10 @@ func runbookFacts(rb *Runbook) string {
 
 // SearchDocuments returns the search index entries of the site: one for
 // each page's text before its first heading (a runbook's alerts and
-// services appended) and one per heading.
+// services appended), one per heading, and one per generated view page
+// with search text (people, meetings, on call, review, changes).
 func (s *Site) SearchDocuments() []search.Document {
-	docs := make([]search.Document, 0, len(s.Pages)+s.headings)
+	docs := make([]search.Document, 0, len(s.Pages)+s.headings+len(s.extra))
 	for _, p := range s.Pages {
 		team := p.Meta.Owner
 		if c := p.Meta.Charter; c != nil && team == "" {
@@ -523,6 +524,13 @@ func (s *Site) SearchDocuments() []search.Document {
 			d.Section = h.Text
 			d.Text = h.Body
 			docs = append(docs, d)
+		}
+	}
+	for _, p := range s.extra {
+		if v, ok := p.View.(interface{ SearchText() string }); ok {
+			if text := v.SearchText(); text != "" {
+				docs = append(docs, search.Document{URL: p.URL, Page: p.URL, Title: p.Title, Text: text})
+			}
 		}
 	}
 	return docs
