@@ -80,7 +80,7 @@ func TestBrowserSearch(t *testing.T) {
 	// lists its alerts, may rank first without showing the name).
 	marked, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`[...document.querySelectorAll("#search-results mark")].some(m => m.textContent === "KubeMemoryOvercommit")`))
 	step("read marks", err)
-	href, err := chromedp.Run(ctx, chromedp.AttributeValue(css("#search-results .search-hit a"), "href"))
+	href, err := chromedp.Run(ctx, chromedp.AttributeValue(css("#search-results .search-hit"), "data-href"))
 	step("read first link", err)
 	step("press Enter", chromedp.Do(ctx, chromedp.KeyEvent(kb.Enter)))
 	// Wait for the new page: its URL has the anchor and the heading is there.
@@ -103,19 +103,30 @@ func TestBrowserSearch(t *testing.T) {
 		t.Errorf("landed on %s (first result %s), want the first result, in /runbooks/memory-overcommit/", loc, href.Value)
 	}
 
-	// ?q= opens the search page with results; arrow keys move the selection.
+	// ?q= opens the search page with its results and count.
 	step("open ?q=", chromedp.Do(ctx,
 		chromedp.Navigate(srv.URL+"/search/?q=disk+full"),
-		chromedp.WaitVisible(css("#search-results .search-hit")),
+		chromedp.WaitVisible(css("#search-results .search-link")),
+	))
+	value, err := chromedp.Run(ctx, chromedp.Value(css("#search-page-q")))
+	step("input value", err)
+	count, err := chromedp.Run(ctx, chromedp.Text(css("#search-results .search-count")))
+	step("result count", err)
+	if !strings.Contains(count, "result") {
+		t.Errorf("search page count %q", count)
+	}
+	// Arrow keys move the selection in the header's results.
+	step("arrows", chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/policies/oncall/"),
 		chromedp.Focus(css("#search-input")),
+		chromedp.KeyEvent("disk full"),
+		chromedp.WaitVisible(css("#search-results .search-hit:nth-child(2)")),
 		chromedp.KeyEvent(kb.ArrowDown),
 		chromedp.KeyEvent(kb.ArrowDown),
 	))
-	value, err := chromedp.Run(ctx, chromedp.Value(css("#search-input")))
-	step("input value", err)
-	active, err := chromedp.Run(ctx, chromedp.AttributeValue(css("#search-results .search-hit.active a"), "href"))
+	active, err := chromedp.Run(ctx, chromedp.AttributeValue(css("#search-results .search-hit.active"), "data-href"))
 	step("active hit", err)
-	second, err := chromedp.Run(ctx, chromedp.AttributeValue(css("#search-results .search-hit:nth-child(2) a"), "href"))
+	second, err := chromedp.Run(ctx, chromedp.AttributeValue(css("#search-results .search-hit:nth-child(2)"), "data-href"))
 	if err != nil {
 		t.Fatalf("search page: %v", err)
 	}

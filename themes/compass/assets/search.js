@@ -595,18 +595,21 @@
       }
     }
 
-    var top = new TopK(limit);
+    // count is every matching section, for the UI's "N results"; only the
+    // best limit of them are ranked and loaded.
+    var top = new TopK(limit), count = 0;
     if (q.clauses.length === 0) {
-      if (allowed !== null) for (d = 0; d < n; d++) if (allowed[d]) top.push({ doc: d, matched: 0, score: 0 });
-      return { ranked: top.sorted(), terms: terms };
+      if (allowed !== null) for (d = 0; d < n; d++) if (allowed[d]) { count++; top.push({ doc: d, matched: 0, score: 0 }); }
+      return { ranked: top.sorted(), terms: terms, count: count };
     }
     for (j = 0; j < cands.length; j++) {
       d = cands[j];
       if (allowed !== null && !allowed[d]) continue;
       if (matched[d] === 0 || phr[d] < phrases) continue;
+      count++;
       top.push({ doc: d, matched: matched[d], score: total[d] });
     }
-    return { ranked: top.sorted(), terms: terms };
+    return { ranked: top.sorted(), terms: terms, count: count };
   };
 
   // cmpRanked orders better results first (see compareRanked in Go).
@@ -692,7 +695,7 @@
     var r = await this.rank(parseQuery(query), limit), self = this;
     var top = r.ranked;
     var metas = await Promise.all(top.map(function (x) { return self.metaFor(x.doc); }));
-    return top.map(function (x, i) {
+    var hits = top.map(function (x, i) {
       var ms = metas[i], d = ms.docs[x.doc - ms.first], pg = ms.pages[d[0]], suffix = d[1];
       var url = suffix === '' ? pg[0] : (suffix[0] === '#' ? pg[0] + suffix : suffix);
       var sn = snippet(d[3], r.terms);
@@ -701,6 +704,12 @@
         score: x.score * self.m.scale / WEIGHT_EXACT, kind: pg[2], team: pg[3]
       };
     });
+    // Beside the hits (not in them, so they stay equal to Go's): how many
+    // sections matched in all, and the index terms that matched, so the UI
+    // can mark them in titles too.
+    hits.total = r.count;
+    hits.terms = r.terms;
+    return hits;
   };
 
   var api = {
@@ -717,37 +726,100 @@
   if (indexURL.slice(-1) !== '/') indexURL += '/';
   var basePath = new URL(indexURL, location.href).pathname.replace(/search\/$/, '');
 
-  function start() {
-    var input = document.getElementById('search-input');
-    var box = document.getElementById('search-results');
-    if (!input || !box) return;
-    var indexPromise = null, seq = 0, timer = 0, active = -1, items = [];
-    var onSearchPage = location.pathname.replace(/\/index\.html$/, '/') === basePath + 'search/';
-    document.documentElement.classList.add('search-js');
 
-    function index() {
-      if (!indexPromise) {
-        indexPromise = Index.open(function (name) {
-          return fetch(indexURL + name).then(function (r) {
-            if (!r.ok) throw new Error('GET ' + name + ': ' + r.status);
-            return r.arrayBuffer();
-          });
+  var indexPromise = null;
+  function index() {
+    if (!indexPromise) {
+      indexPromise = Index.open(function (name) {
+        return fetch(indexURL + name).then(function (r) {
+          if (!r.ok) throw new Error('GET ' + name + ': ' + r.status);
+          return r.arrayBuffer();
         });
-        indexPromise.catch(function () { indexPromise = null; });
-      }
-      return indexPromise;
+      });
+      indexPromise.catch(function () { indexPromise = null; });
     }
-    function link(u) {
-      return basePath !== '/' && u[0] === '/' && u.indexOf(basePath) !== 0 ? basePath.slice(0, -1) + u : u;
-    }
-    function el(tag, cls, text) {
-      var e = document.createElement(tag);
-      if (cls) e.className = cls;
-      if (text) e.textContent = text;
-      return e;
+    return indexPromise;
+  }
+  function link(u) {
+    return basePath !== '/' && u[0] === '/' && u.indexOf(basePath) !== 0 ? basePath.slice(0, -1) + u : u;
+  }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text) e.textContent = text;
+    return e;
+  }
+  // marked writes text with the [start, end) ranges of marks in <mark>.
+  function marked(tag, cls, text, marks) {
+    var e = el(tag, cls), last = 0;
+    marks.forEach(function (m) {
+      e.appendChild(document.createTextNode(text.slice(last, m[0])));
+      e.appendChild(el('mark', '', text.slice(m[0], m[1])));
+      last = m[1];
+    });
+    e.appendChild(document.createTextNode(text.slice(last)));
+    return e;
+  }
+  // group puts hits of one page together, pages in the order of their best
+  // hit and each page's best section first (issue #12: "standup" gave
+  // five "Daily standup" rows).
+  function group(hits) {
+    var pages = [], by = {};
+    hits.forEach(function (h) {
+      var g = by[h.page];
+      if (!g) { g = by[h.page] = { title: h.title, url: h.page, hits: [] }; pages.push(g); }
+      g.hits.push(h);
+    });
+    return pages;
+  }
+  // explain draws a hit's title, section and snippet; words that matched
+  // are marked in each, so every hit shows why it matched.
+  function explain(parent, h, terms, withTitle) {
+    if (withTitle) parent.appendChild(marked('span', 'search-title', h.title, snippet(h.title, terms).marks));
+    if (h.section) parent.appendChild(marked('span', 'search-section', h.section, snippet(h.section, terms).marks));
+    if (h.snippet) parent.appendChild(marked('span', 'search-snippet', h.snippet, h.marks));
+  }
+  function countText(n) { return n === 1 ? '1 result' : n + ' results'; }
+  function filtersOf(params) {
+    return ['kind', 'team', 'tag'].map(function (k) {
+      var v = params.get(k);
+      return v ? ' ' + k + ':' + v : '';
+    }).join('');
+  }
+
+  // combobox is the header's search box: the ARIA 1.2 combobox pattern with
+  // a listbox of results (options hold no links), the count announced
+  // politely and nothing else, Escape closing the list and keeping focus.
+  function combobox(input, box) {
+    var status = el('div', 'visually-hidden');
+    status.setAttribute('role', 'status');
+    box.parentNode.insertBefore(status, box.nextSibling);
+    var list = el('ul', 'search-list');
+    list.id = 'search-listbox';
+    list.setAttribute('role', 'listbox');
+    list.setAttribute('aria-label', 'Search results');
+    var foot = el('p', 'search-foot');
+    box.textContent = '';
+    box.appendChild(list);
+    box.appendChild(foot);
+    input.setAttribute('role', 'combobox');
+    input.setAttribute('aria-autocomplete', 'list');
+    input.setAttribute('aria-controls', list.id);
+    input.setAttribute('aria-expanded', 'false');
+    var seq = 0, timer = 0, active = -1, items = [];
+
+    function open(on) {
+      box.hidden = !on;
+      input.setAttribute('aria-expanded', on ? 'true' : 'false');
+      if (!on) setActive(-1);
     }
     function setActive(i) {
-      if (items.length === 0) { active = -1; return; }
+      if (items.length === 0 || i < 0) {
+        active = -1;
+        input.removeAttribute('aria-activedescendant');
+        items.forEach(function (li) { li.classList.remove('active'); li.setAttribute('aria-selected', 'false'); });
+        return;
+      }
       active = (i + items.length) % items.length;
       items.forEach(function (li, j) {
         li.classList.toggle('active', j === active);
@@ -756,54 +828,54 @@
       items[active].scrollIntoView({ block: 'nearest' });
       input.setAttribute('aria-activedescendant', items[active].id);
     }
+    function say(text) { if (status.textContent !== text) status.textContent = text; }
     function render(q, hits) {
-      box.textContent = '';
+      list.textContent = '';
+      foot.textContent = '';
       items = [];
-      active = -1;
-      input.removeAttribute('aria-activedescendant');
-      if (q.trim() === '') { box.hidden = !onSearchPage; return; }
-      box.hidden = false;
-      if (hits.length === 0) {
-        box.appendChild(el('p', 'search-empty', 'No results for “' + q + '”.'));
-        return;
-      }
-      var ol = el('ol', 'search-list');
-      ol.setAttribute('role', 'listbox');
-      ol.id = 'search-listbox';
-      hits.forEach(function (h, i) {
-        var li = el('li', 'search-hit');
-        li.id = 'search-hit-' + i;
-        li.setAttribute('role', 'option');
-        var a = el('a', 'search-link');
-        a.href = link(h.url);
-        a.appendChild(el('span', 'search-title', h.title));
-        if (h.section) a.appendChild(el('span', 'search-section', h.section));
-        var p = el('span', 'search-snippet'), last = 0;
-        h.marks.forEach(function (m) {
-          p.appendChild(document.createTextNode(h.snippet.slice(last, m[0])));
-          p.appendChild(el('mark', '', h.snippet.slice(m[0], m[1])));
-          last = m[1];
+      setActive(-1);
+      if (q.trim() === '') { open(false); say(''); return; }
+      var total = hits.total || hits.length;
+      group(hits).forEach(function (g) {
+        g.hits.forEach(function (h, k) {
+          var li = el('li', k === 0 ? 'search-hit' : 'search-hit search-sub');
+          li.id = 'search-hit-' + items.length;
+          li.setAttribute('role', 'option');
+          li.setAttribute('aria-selected', 'false');
+          li.setAttribute('data-href', link(h.url));
+          explain(li, h, hits.terms, k === 0);
+          if (k > 0) li.appendChild(el('span', 'visually-hidden', ', in ' + g.title));
+          var i = items.length;
+          li.addEventListener('mousemove', function () { if (active !== i) setActive(i); });
+          li.addEventListener('mousedown', function (ev) { ev.preventDefault(); });
+          li.addEventListener('click', function () { location.href = li.getAttribute('data-href'); });
+          list.appendChild(li);
+          items.push(li);
         });
-        p.appendChild(document.createTextNode(h.snippet.slice(last)));
-        a.appendChild(p);
-        li.appendChild(a);
-        li.addEventListener('mousemove', function () { if (active !== i) setActive(i); });
-        ol.appendChild(li);
-        items.push(li);
       });
-      box.appendChild(ol);
-      input.setAttribute('aria-controls', 'search-listbox');
+      if (hits.length === 0) {
+        foot.appendChild(el('span', 'search-empty', 'No results for “' + q + '”.'));
+      } else {
+        foot.appendChild(el('span', 'search-count', countText(total)));
+        var all = el('a', 'search-all', 'See all ' + countText(total));
+        all.href = link(basePath + 'search/') + '?q=' + encodeURIComponent(q);
+        foot.appendChild(all);
+      }
+      list.hidden = hits.length === 0;
+      open(true);
+      say(hits.length === 0 ? 'No results' : countText(total));
     }
     function run(q) {
       var my = ++seq;
-      if (q.trim() === '') { render(q, []); return Promise.resolve(); }
-      return index().then(function (ix) { return ix.search(q, onSearchPage ? 30 : 8); }).then(function (hits) {
+      if (q.trim() === '') { render(q, []); return; }
+      index().then(function (ix) { return ix.search(q, 8); }).then(function (hits) {
         if (my === seq) render(q, hits);
       }, function (err) {
         if (my !== seq) return;
-        box.hidden = false;
-        box.textContent = '';
-        box.appendChild(el('p', 'search-empty', 'Search is unavailable: ' + err.message));
+        list.textContent = '';
+        foot.textContent = 'Search is unavailable: ' + err.message;
+        open(true);
+        say('Search is unavailable');
       });
     }
     input.addEventListener('input', function () {
@@ -812,54 +884,100 @@
       timer = setTimeout(function () { run(q); }, 60);
     });
     input.addEventListener('focus', function () { index(); });
-    // go opens the selected (or first) result.
-    function go() { location.href = items[Math.max(active, 0)].querySelector('a').href; }
-    // Submitting the form (Enter, a mobile keyboard's Go) opens the selected
-    // result when there are results, else the /search/ page.
+    function go() { location.href = items[Math.max(active, 0)].getAttribute('data-href'); }
+    // Submitting (Enter, a phone keyboard's Go) opens the selected result
+    // when there are results, else the /search/ page.
     if (input.form) {
       input.form.addEventListener('submit', function (ev) {
-        if (items.length > 0) { ev.preventDefault(); go(); }
+        if (items.length > 0 && !box.hidden) { ev.preventDefault(); go(); }
       });
     }
     input.addEventListener('keydown', function (ev) {
-      if (ev.key === 'ArrowDown') {
+      if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
         ev.preventDefault();
-        setActive(active + 1);
-      } else if (ev.key === 'ArrowUp') {
-        ev.preventDefault();
-        setActive(active - 1);
-      } else if (ev.key === 'Enter') {
-        if (items.length === 0) return; // let the form submit to /search/
-        ev.preventDefault();
-        go();
+        if (box.hidden && input.value.trim() !== '') { run(input.value); return; }
+        setActive(ev.key === 'ArrowDown' ? active + 1 : (active < 0 ? items.length - 1 : active - 1));
       } else if (ev.key === 'Escape') {
-        input.value = '';
-        run('');
-        input.blur();
+        if (!box.hidden) open(false);
+        else input.value = '';
       }
+    });
+    // Escape anywhere in the open results returns to the box.
+    box.addEventListener('keydown', function (ev) {
+      if (ev.key === 'Escape') { open(false); input.focus(); }
     });
     document.addEventListener('keydown', function (ev) {
       var t = ev.target, typing = t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
-      if ((ev.key === 'k' || ev.key === 'K') && (ev.ctrlKey || ev.metaKey)) {
-        ev.preventDefault();
-        input.focus();
-        input.select();
-      } else if (ev.key === '/' && !typing && !ev.ctrlKey && !ev.metaKey && !ev.altKey) {
+      if (((ev.key === 'k' || ev.key === 'K') && (ev.ctrlKey || ev.metaKey)) ||
+          (ev.key === '/' && !typing && !ev.ctrlKey && !ev.metaKey && !ev.altKey)) {
         ev.preventDefault();
         input.focus();
         input.select();
       }
     });
     document.addEventListener('click', function (ev) {
-      if (!onSearchPage && !box.contains(ev.target) && ev.target !== input) box.hidden = true;
+      if (!box.contains(ev.target) && ev.target !== input) open(false);
     });
     var q0 = new URLSearchParams(location.search).get('q');
-    if (q0) {
-      input.value = q0;
-      run(q0);
-    } else if (!onSearchPage) {
-      box.hidden = true;
+    if (q0) { input.value = q0; run(q0); } else open(false);
+  }
+
+  // resultsPage is the /search/ page: every result grouped by page, the
+  // count, and kind/team/tag filters; the address keeps the query, so a
+  // result list can be shared.
+  function resultsPage(form, box) {
+    var input = form.querySelector('input[type=search]');
+    var status = el('div', 'visually-hidden');
+    status.setAttribute('role', 'status');
+    box.parentNode.insertBefore(status, box);
+    var seq = 0, timer = 0;
+    var params = new URLSearchParams(location.search);
+    input.value = params.get('q') || '';
+    form.querySelectorAll('select').forEach(function (s) { s.value = params.get(s.name) || ''; });
+
+    function run() {
+      var my = ++seq, fd = new URLSearchParams(new FormData(form));
+      ['kind', 'team', 'tag'].forEach(function (k) { if (!fd.get(k)) fd.delete(k); });
+      history.replaceState(null, '', '?' + fd.toString());
+      var q = (fd.get('q') || '') + filtersOf(fd);
+      if (q.trim() === '') { box.textContent = ''; status.textContent = ''; return; }
+      index().then(function (ix) { return ix.search(q, 100); }).then(function (hits) {
+        if (my !== seq) return;
+        box.textContent = '';
+        var total = hits.total || hits.length;
+        var head = el('p', 'search-count', hits.length === 0 ? 'No results.' : countText(total) +
+          (total > hits.length ? ', the best ' + hits.length + ' shown' : ''));
+        box.appendChild(head);
+        var ol = el('ol', 'search-groups');
+        group(hits).forEach(function (g) {
+          var li = el('li', 'search-group');
+          g.hits.forEach(function (h, k) {
+            var a = el('a', k === 0 ? 'search-link' : 'search-link search-sub');
+            a.href = link(h.url);
+            explain(a, h, hits.terms, k === 0);
+            li.appendChild(a);
+          });
+          ol.appendChild(li);
+        });
+        box.appendChild(ol);
+        status.textContent = hits.length === 0 ? 'No results' : countText(total);
+      }, function (err) {
+        if (my === seq) box.textContent = 'Search is unavailable: ' + err.message;
+      });
     }
+    form.addEventListener('submit', function (ev) { ev.preventDefault(); run(); });
+    form.addEventListener('change', run);
+    input.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(run, 120); });
+    run();
+  }
+
+  function start() {
+    var page = document.querySelector('.search-page-form');
+    var results = document.getElementById('search-results');
+    if (page && results && page.querySelector('select')) resultsPage(page, results);
+    var input = document.getElementById('search-input');
+    var box = document.querySelector('.site-header #search-results');
+    if (input && box) combobox(input, box);
   }
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
   else start();
