@@ -161,7 +161,7 @@ func setDefault[T comparable](p *T, v T) {
 	}
 }
 
-// Ready reports whether the store is reachable.
+// Ready reports whether the store takes writes (Store.Ping commits a probe).
 func (b *Bot) Ready(ctx context.Context) error { return b.store.Ping(ctx) }
 
 // Accept applies a delivery's events in one store transaction and queues the

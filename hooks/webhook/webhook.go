@@ -1,8 +1,9 @@
 // Package webhook holds what every alert-source adapter shares at the HTTP
-// edge: method check, body size limit, authentication, JSON decoding with
-// readable errors, and mapping the bot's answer onto the status codes senders
-// act on (503 for overload, never 429, because Alertmanager treats 429 as
-// final).
+// edge: method check, authentication, Content-Type check, body size limit,
+// JSON decoding with readable errors, mapping the bot's answer onto the
+// status codes senders act on (503 for overload, never 429, because
+// Alertmanager treats 429 as final), and reporting each request's outcome
+// for the metrics.
 package webhook
 
 import (
