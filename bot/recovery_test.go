@@ -75,23 +75,26 @@ func TestRecoveryDrainsAtOnce(t *testing.T) {
 	h := newHarness(t, opt)
 	keys := openPages(h, "REC", 8)
 	const outage = 3 * time.Second
+	end := time.Now().Add(outage)
 	h.fake.FailFor(outage, slacktest.ServerError)
 	for _, key := range keys {
 		h.accept(pageDelivery(key+"/a", key, bot.KindAcknowledged, bot.StatusAcknowledged, "ana", ""))
 	}
-	time.Sleep(outage + 100*time.Millisecond)
-	// Without the reset, an op would wait this long after recovery.
+	// Just before Slack answers again: without the reset, an op would
+	// wait this long after recovery.
+	time.Sleep(time.Until(end.Add(-300 * time.Millisecond)))
 	var longest time.Duration
 	for _, key := range keys {
 		for _, op := range h.ops(key) {
 			if op.State == bot.OpPending {
-				longest = max(longest, time.Until(op.NextAttemptAt))
+				longest = max(longest, op.NextAttemptAt.Sub(end))
 			}
 		}
 	}
 	if longest < 1500*time.Millisecond {
 		t.Fatalf("longest backoff left after the outage = %v; the test needs one over 1.5s", longest)
 	}
+	time.Sleep(time.Until(end))
 	start := time.Now()
 	h.accept(pageDelivery("pagerduty/NEW/t", "pagerduty/NEW", bot.KindTriggered, bot.StatusFiring, "", ""))
 	h.waitIdle(wait)
