@@ -114,6 +114,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newBuildCmd(a),
 		newServeCmd(a),
 		newCheckCmd(a),
+		newNewCmd(a),
 		newSearchCmd(a),
 		newBotCmd(a),
 		newDocsCmd(a),
