@@ -502,7 +502,7 @@ func runbookFacts(rb *Runbook) string {
 // SearchDocuments returns the search index entries of the site: one for
 // each page's text before its first heading (a runbook's alerts and
 // services appended), one per heading, and one per generated view page
-// with search text (people, meetings, on call, review, changes).
+// with search text (people, meetings, on call, review).
 func (s *Site) SearchDocuments() []search.Document {
 	docs := make([]search.Document, 0, len(s.Pages)+s.headings+len(s.extra))
 	for _, p := range s.Pages {

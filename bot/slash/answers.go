@@ -837,6 +837,13 @@ func (h *Handler) meeting(arg string) Response {
 		head += " · owned by " + slacktext.Esc(mt.Owner, 60)
 	}
 	fields := []string{"*Cadence*\n" + cadenceText(mt.Cadence)}
+	// The next meeting by the same rule as the site's meeting week and
+	// calendar feeds (handbook.Series), as of now rather than the build.
+	if s, err := mt.Cadence.Series(); err == nil {
+		if next, ok := s.Next(h.now()); ok {
+			fields = append(fields, "*Next*\n"+when(next))
+		}
+	}
 	if mt.Duration != "" {
 		tb := slacktext.Esc(mt.Duration, 20)
 		if d, err := time.ParseDuration(mt.Duration); err == nil {

@@ -6,7 +6,8 @@ import (
 
 // The views' search text: what a reader would type to find the page, as
 // sentences, so snippets read well. A view without SearchText is not
-// indexed on its own (the home overview repeats other pages).
+// indexed on its own: the home overview repeats other pages, and commit
+// subjects on /changes/ would make every commit reorder search results.
 
 // SearchText lists everyone and their hats per team.
 func (v *People) SearchText() string {
@@ -88,17 +89,6 @@ func (v *Review) SearchText() string {
 	for _, t := range v.Teams {
 		for _, p := range t.Pages {
 			b.WriteString(p.Title + " (" + t.Title + ") review due " + p.Due + ". ")
-		}
-	}
-	return strings.TrimSpace(b.String())
-}
-
-// SearchText lists the recent commit subjects.
-func (v *Changes) SearchText() string {
-	var b strings.Builder
-	for _, w := range v.Weeks {
-		for _, c := range w.Commits {
-			b.WriteString(c.Subject + ". ")
 		}
 	}
 	return strings.TrimSpace(b.String())
