@@ -19,9 +19,8 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/compasshq/compass/build/handbook"
+	"github.com/compasshq/compass/internal/testutil"
 )
-
-const chromiumPath = "/usr/bin/chromium"
 
 // TestBrowser builds the example handbook (content/ at the repository
 // root), serves it on 127.0.0.1 and drives headless Chromium through the
@@ -31,22 +30,14 @@ const chromiumPath = "/usr/bin/chromium"
 // Without Chromium it skips, unless COMPASS_E2E=1 (set in CI), where a
 // missing browser is a failure rather than a silently skipped test.
 func TestBrowser(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("COMPASS_E2E") == "1" {
-			t.Fatalf("COMPASS_E2E=1 but %s is missing: %v", chromiumPath, err)
+	ctx := testutil.Browser(t, 2*time.Minute, chromedp.Headless, chromedp.WindowSize(1280, 900))
+	out := testutil.ExampleSite(t, func(ctx context.Context, source, out string) error {
+		res, err := Build(ctx, Options{Source: source, Out: out, Title: "Lattice Labs handbook"})
+		if err == nil {
+			t.Logf("built %d pages", res.Pages)
 		}
-		t.Skipf("no %s; set COMPASS_E2E=1 to make this a failure", chromiumPath)
-	}
-	root, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(t.TempDir(), "public")
-	res, err := Build(context.Background(), Options{Source: root, Out: out, Title: "Lattice Labs handbook"})
-	if err != nil {
-		t.Fatalf("build the example handbook: %v", err)
-	}
-	t.Logf("built %d pages", res.Pages)
+		return err
+	})
 
 	var m handbook.Map
 	b, err := os.ReadFile(filepath.Join(out, "compass.json"))
@@ -63,22 +54,6 @@ func TestBrowser(t *testing.T) {
 	srv := httptest.NewServer(http.FileServer(http.Dir(out)))
 	defer srv.Close()
 	srvURL, _ := url.Parse(srv.URL)
-
-	allocOpts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 900),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), allocOpts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	defer cancelTimeout()
 
 	var mu sync.Mutex
 	var problems []string
@@ -124,7 +99,7 @@ func TestBrowser(t *testing.T) {
 		if !strings.Contains(title, "Lattice Labs handbook") {
 			t.Errorf("home title %q", title)
 		}
-		if *update {
+		if testutil.Update() {
 			png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 			if err != nil {
 				t.Fatal(err)

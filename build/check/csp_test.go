@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/compasshq/compass/build"
+	"github.com/compasshq/compass/internal/testutil"
 	"github.com/pelletier/go-toml/v2"
 )
 
@@ -54,21 +55,15 @@ func netlifyHeaders(t *testing.T) map[string]string {
 // Content-Security-Policy (no inline script or style, no other origin), and
 // its scripts must still run (search renders hits for ?q=cpu).
 func TestCSP(t *testing.T) {
-	const chromium = "/usr/bin/chromium"
-	if _, err := os.Stat(chromium); err != nil {
-		if os.Getenv("COMPASS_E2E") == "1" {
-			t.Fatalf("COMPASS_E2E=1 but %s is missing: %v", chromium, err)
-		}
-		t.Skip("chromium not installed")
-	}
+	ctx := testutil.Browser(t, 5*time.Minute)
 	if testing.Short() {
 		t.Skip("starts a browser")
 	}
 	headers := netlifyHeaders(t)
-	out := t.TempDir()
-	if _, err := build.Build(context.Background(), build.Options{Source: filepath.Join("..", ".."), Out: out}); err != nil {
-		t.Fatalf("build content/: %v", err)
-	}
+	out := testutil.ExampleSite(t, func(ctx context.Context, source, out string) error {
+		_, err := build.Build(ctx, build.Options{Source: source, Out: out})
+		return err
+	})
 	files := http.FileServer(http.Dir(out))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		for k, v := range headers {
@@ -93,21 +88,6 @@ func TestCSP(t *testing.T) {
 		files.ServeHTTP(w, r)
 	}))
 	defer srv.Close()
-
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	defer cancelA()
-	ctx, cancelC := chromedp.NewContext(actx)
-	defer cancelC()
 
 	// Violations reach us three ways: the page's securitypolicyviolation
 	// events (recorded by a script CDP injects, which CSP does not govern),

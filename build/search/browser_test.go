@@ -1,57 +1,21 @@
 package search_test
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/compasshq/compass/internal/testutil"
 )
 
-// chromium is the browser of the end-to-end test.
-const chromium = "/usr/bin/chromium"
-
-// newBrowser starts headless Chromium for a test, or skips the test.
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	if _, err := os.Stat(chromium); err != nil {
-		if os.Getenv("COMPASS_E2E") == "1" {
-			t.Fatalf("COMPASS_E2E=1 but %s is missing: %v", chromium, err)
-		}
-		t.Skip("chromium not installed")
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()),
-	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelC := chromedp.NewContext(actx)
-	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
-	return ctx
-}
-
 func TestBrowserSearch(t *testing.T) {
-	dir, err := contentIndex()
-	if err != nil {
-		t.Skipf("content/ does not build yet: %v", err)
-	}
-	srv := httptest.NewServer(http.FileServer(http.Dir(filepath.Dir(dir))))
+	ctx := testutil.Browser(t, 2*time.Minute)
+	srv := httptest.NewServer(http.FileServer(http.Dir(exampleSite(t))))
 	defer srv.Close()
-	ctx := newBrowser(t)
 
 	type css = chromedp.CSS
 	step := func(what string, err error) {

@@ -2,35 +2,27 @@ package search_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/compasshq/compass/build"
 	"github.com/compasshq/compass/build/search"
+	"github.com/compasshq/compass/internal/testutil"
 )
 
-// contentIndex builds the project's own handbook (content/) once and opens its
-// search index.
-var contentIndex = sync.OnceValues(func() (string, error) {
-	out, err := osMkdirTemp()
-	if err != nil {
-		return "", err
-	}
-	if _, err := build.Build(context.Background(), build.Options{Source: filepath.Join("..", ".."), Out: out}); err != nil {
-		return "", err
-	}
-	return filepath.Join(out, "search"), nil
-})
+// exampleSite builds the project's own handbook (content/).
+func exampleSite(t *testing.T) string {
+	return testutil.ExampleSite(t, func(ctx context.Context, source, out string) error {
+		_, err := build.Build(ctx, build.Options{Source: source, Out: out})
+		return err
+	})
+}
 
+// openContent builds the project's own handbook and opens its search index.
 func openContent(t *testing.T) (*search.Index, string) {
 	t.Helper()
-	dir, err := contentIndex()
-	if err != nil {
-		t.Skipf("content/ does not build yet: %v", err)
-	}
+	dir := filepath.Join(exampleSite(t), "search")
 	ix, err := search.OpenIndexDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +72,3 @@ func TestSearchJSAgreementContent(t *testing.T) {
 		"kubernetes",
 	})
 }
-
-// osMkdirTemp makes the shared output folder of contentIndex; it lives for the
-// whole test binary, so it cannot come from one test's TempDir.
-func osMkdirTemp() (string, error) { return os.MkdirTemp("", "compass-search-content-") }

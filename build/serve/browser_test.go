@@ -2,42 +2,21 @@ package serve
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/compasshq/compass/internal/testutil"
 )
 
-// chromium is the browser of the end-to-end test.
-const chromium = "/usr/bin/chromium"
-
-// newBrowser starts headless Chromium for a test, or skips the test.
+// newBrowser starts headless Chromium for a test, or skips the test (fails
+// under COMPASS_E2E=1); -short skips it too.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
-	if _, err := os.Stat(chromium); err != nil {
-		if os.Getenv("COMPASS_E2E") == "1" {
-			t.Fatalf("COMPASS_E2E=1 but %s is missing: %v", chromium, err)
-		}
-		t.Skip("chromium not installed")
-	}
+	ctx := testutil.Browser(t, 120*time.Second)
 	if testing.Short() {
 		t.Skip("browser test skipped with -short")
 	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	ctx, cancelC := chromedp.NewContext(actx)
-	ctx, cancelT := context.WithTimeout(ctx, 120*time.Second)
-	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
 	return ctx
 }
 

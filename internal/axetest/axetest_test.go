@@ -1,7 +1,6 @@
 package axetest
 
 import (
-	"context"
 	"net/url"
 	"testing"
 	"time"
@@ -15,15 +14,8 @@ import (
 // without alt text and an unlabelled input must come back with axe-core's
 // image-alt (critical) and label (critical) violations.
 func TestRunFindsViolations(t *testing.T) {
-	chromium := testutil.Tool(t, "/usr/bin/chromium", "apt-get install chromium")
+	ctx := testutil.Browser(t, 60*time.Second, chromedp.Headless)
 	src := Source(t)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.UserDataDir(t.TempDir()))
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
-	defer cancelTimeout()
 	page := `<!doctype html><html lang="en"><head><title>Bad</title></head><body><main><h1>Bad</h1><img src="x.png"><input type="text"></main></body></html>`
 	if err := chromedp.Do(ctx, chromedp.Navigate("data:text/html,"+url.PathEscape(page))); err != nil {
 		t.Fatal(err)
