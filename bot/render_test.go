@@ -2,8 +2,6 @@ package bot_test
 
 import (
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,9 +9,8 @@ import (
 	"unicode"
 
 	"github.com/compasshq/compass/bot"
+	"github.com/compasshq/compass/internal/testutil"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 var renderNow = time.Date(2026, 3, 4, 11, 25, 0, 0, time.UTC)
 
@@ -84,20 +81,7 @@ func TestRenderGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got = append(got, '\n')
-			path := filepath.Join("testdata", tt.name+".json")
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if string(got) != string(want) {
-				t.Errorf("%s differs from the golden file (go test -update rewrites it):\n%s", path, got)
-			}
+			testutil.Golden(t, filepath.Join("testdata", tt.name+".json"), got)
 		})
 	}
 }

@@ -3,7 +3,6 @@ package build
 import (
 	"context"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,12 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/compasshq/compass/internal/testutil"
 	"golang.org/x/tools/txtar"
 )
 
 var assetHash = regexp.MustCompile(`\.[0-9a-f]{8}\.(css|js|svg)`)
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata")
 
 // writeSite unpacks a txtar archive of a whole little site into a temp dir.
 func writeSite(tb testing.TB, archive string) string {
@@ -232,19 +230,7 @@ func TestBuildSmallSite(t *testing.T) {
 // golden compares got with testdata/name, rewriting it with -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file; run go test -update and review the diff\ngot:\n%s", name, got)
-	}
+	testutil.Golden(t, filepath.Join("testdata", name), []byte(got))
 }
 
 func TestBuildReportsEveryProblem(t *testing.T) {

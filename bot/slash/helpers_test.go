@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"sort"
@@ -15,9 +14,8 @@ import (
 	"github.com/compasshq/compass/bot"
 	"github.com/compasshq/compass/build"
 	"github.com/compasshq/compass/build/handbook"
+	"github.com/compasshq/compass/internal/testutil"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
 
 // fixtureOnce builds testdata/site once per test binary: the same build the
 // site uses, so the answers rank exactly as the site's search does.
@@ -116,19 +114,5 @@ func golden(t *testing.T, name string, got any) {
 	if err := enc.Encode(got); err != nil {
 		t.Fatal(err)
 	}
-	data := buf.Bytes()
-	p := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("read golden (run go test -update): %v", err)
-	}
-	if !bytes.Equal(data, want) {
-		t.Errorf("%s differs from the golden file (go test -update rewrites it); got:\n%s", p, data)
-	}
+	testutil.Golden(t, filepath.Join("testdata", name), buf.Bytes())
 }

@@ -3,7 +3,6 @@ package check
 import (
 	"bytes"
 	"context"
-	"flag"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,11 +13,10 @@ import (
 	"time"
 
 	"github.com/compasshq/compass/build"
+	"github.com/compasshq/compass/internal/testutil"
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/tools/txtar"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata/golden")
 
 // linkServer answers the external-link fixtures: /ok 200, /missing 404,
 // /nohead refuses HEAD but serves GET, /busy 429.
@@ -166,22 +164,7 @@ func cutLast(s, sep string) (before, after string, found bool) {
 
 func golden(t *testing.T, path, got string) {
 	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs:\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
-	}
+	testutil.Golden(t, path, []byte(got))
 }
 
 func TestConfigErrors(t *testing.T) {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/compasshq/compass/internal/testutil"
 )
 
 // repoAt makes a git repository whose site root is the subfolder "site",
@@ -21,9 +23,7 @@ type testRepo struct {
 
 func newRepo(t *testing.T) *testRepo {
 	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
-	}
+	testutil.Tool(t, "git", "apt-get install git")
 	r := &testRepo{t: t, top: t.TempDir()}
 	r.git("", "init", "-q", "-b", "main")
 	return r

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/compasshq/compass/internal/testutil"
 )
 
 func TestReadHistory(t *testing.T) {
@@ -87,9 +89,7 @@ func benchHistory(b *testing.B, dir string, limit int) {
 // historyRepo makes the benchmark's repository with git fast-import, which
 // builds the whole history in one process.
 func historyRepo(b *testing.B) string {
-	if _, err := exec.LookPath("git"); err != nil {
-		b.Skip("git not installed")
-	}
+	testutil.Tool(b, "git", "apt-get install git")
 	dir := b.TempDir()
 	run := func(stdin []byte, args ...string) {
 		cmd := exec.Command("git", args...)

@@ -2,8 +2,6 @@ package ical
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,9 +10,8 @@ import (
 	goical "github.com/emersion/go-ical"
 
 	"github.com/compasshq/compass/build/handbook"
+	"github.com/compasshq/compass/internal/testutil"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata")
 
 func series(t *testing.T, c handbook.Cadence) *handbook.Series {
 	t.Helper()
@@ -159,17 +156,5 @@ func parseOffset(t *testing.T, s string) time.Duration {
 
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(p, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file; run go test -update and review the diff\ngot:\n%s", name, got)
-	}
+	testutil.Golden(t, filepath.Join("testdata", name), got)
 }

@@ -2,7 +2,6 @@ package markdown
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,9 +9,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+	"github.com/compasshq/compass/internal/testutil"
+)
 
 // testFirstLine pretends every body follows a two-line front matter block,
 // so the goldens prove that positions are file lines, not body lines.
@@ -85,26 +84,9 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			compareGolden(t, strings.TrimSuffix(file, ".md")+".html", res.HTML)
-			compareGolden(t, strings.TrimSuffix(file, ".md")+".txt", []byte(summary(res)))
+			testutil.Golden(t, strings.TrimSuffix(file, ".md")+".html", res.HTML)
+			testutil.Golden(t, strings.TrimSuffix(file, ".md")+".txt", []byte(summary(res)))
 		})
-	}
-}
-
-func compareGolden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden (run with -update to create): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (run with -update to accept):\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
 	}
 }
 

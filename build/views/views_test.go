@@ -1,32 +1,17 @@
 package views
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/compasshq/compass/build/handbook"
+	"github.com/compasshq/compass/internal/testutil"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files in testdata")
 
 // golden compares got with testdata/name, rewriting it with -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	p := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(p, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file; run go test -update and review the diff\ngot:\n%s", name, got)
-	}
+	testutil.Golden(t, filepath.Join("testdata", name), []byte(got))
 }
 
 var sre = handbook.Team{

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"io"
 	"maps"
 	"os"
@@ -11,15 +10,15 @@ import (
 	"slices"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the command-line reference in docs/content/cli")
+	"github.com/compasshq/compass/internal/testutil"
+)
 
 // TestCLIReference fails when docs/content/cli is not what `compass docs`
 // writes: a flag, command or help text changed without the reference.
 func TestCLIReference(t *testing.T) {
 	dir := filepath.Join("..", "..", cliDocsDir)
-	if *update {
+	if testutil.Update() {
 		if code := run(context.Background(), []string{"docs", "--out", dir}, io.Discard, os.Stderr); code != 0 {
 			t.Fatalf("compass docs exited %d", code)
 		}

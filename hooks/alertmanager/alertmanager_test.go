@@ -3,7 +3,6 @@ package alertmanager
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"net/http"
 	"strings"
@@ -14,13 +13,11 @@ import (
 	"github.com/compasshq/compass/hooks/internal/hookstest"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files in testdata")
-
 // receivedAt is the fixed receipt time for decoder tests.
 var receivedAt = time.Date(2025, 3, 4, 12, 0, 0, 0, time.UTC)
 
 func TestDecodeGolden(t *testing.T) {
-	hookstest.DecodeGolden(t, Source, Decode, receivedAt, *update)
+	hookstest.DecodeGolden(t, Source, Decode, receivedAt)
 }
 
 func TestDecodeFields(t *testing.T) {

@@ -2,7 +2,6 @@ package opsgenie
 
 import (
 	"errors"
-	"flag"
 	"strings"
 	"testing"
 	"time"
@@ -11,12 +10,10 @@ import (
 	"github.com/compasshq/compass/hooks/internal/hookstest"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files in testdata")
-
 var receivedAt = time.Date(2025, 3, 4, 12, 0, 0, 0, time.UTC)
 
 func TestDecodeGolden(t *testing.T) {
-	hookstest.DecodeGolden(t, Source, Decode, receivedAt, *update)
+	hookstest.DecodeGolden(t, Source, Decode, receivedAt)
 }
 
 func TestDecodeEvents(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/compasshq/compass/bot"
+	"github.com/compasshq/compass/internal/testutil"
 )
 
 // Sink records every accepted delivery and answers with Err.
@@ -45,27 +46,13 @@ func (s *Sink) Deliveries() []bot.Delivery {
 
 // Golden compares got, marshalled as indented JSON, with testdata/name; with
 // update set it rewrites the file instead.
-func Golden(tb testing.TB, name string, got any, update bool) {
+func Golden(tb testing.TB, name string, got any) {
 	tb.Helper()
 	b, err := json.MarshalIndent(got, "", "  ")
 	if err != nil {
 		tb.Fatalf("marshal: %v", err)
 	}
-	b = append(b, '\n')
-	path := filepath.Join("testdata", name)
-	if update {
-		if err := os.WriteFile(path, b, 0o644); err != nil {
-			tb.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatalf("read golden (run with -update to create): %v", err)
-	}
-	if !bytes.Equal(b, want) {
-		tb.Errorf("%s differs from the golden file (rerun with -update if intended)\ngot:\n%s\nwant:\n%s", path, b, want)
-	}
+	testutil.Golden(tb, filepath.Join("testdata", name), append(b, '\n'))
 }
 
 // ReadFile reads testdata/name.
@@ -156,7 +143,7 @@ func ErrorReason(tb testing.TB, rec *httptest.ResponseRecorder) string {
 // DecodeGolden decodes every input payload in testdata with decode at
 // receivedAt, checks the delivery's invariants for source and compares it with
 // testdata/<name>.golden.json (rewritten with update).
-func DecodeGolden(t *testing.T, source string, decode func([]byte, time.Time) (bot.Delivery, error), receivedAt time.Time, update bool) {
+func DecodeGolden(t *testing.T, source string, decode func([]byte, time.Time) (bot.Delivery, error), receivedAt time.Time) {
 	t.Helper()
 	for _, name := range Payloads(t) {
 		t.Run(name, func(t *testing.T) {
@@ -165,7 +152,7 @@ func DecodeGolden(t *testing.T, source string, decode func([]byte, time.Time) (b
 				t.Fatalf("Decode: %v", err)
 			}
 			CheckDelivery(t, source, got)
-			Golden(t, strings.TrimSuffix(name, ".json")+".golden.json", got, update)
+			Golden(t, strings.TrimSuffix(name, ".json")+".golden.json", got)
 		})
 	}
 }
