@@ -142,6 +142,11 @@ func Load(ctx context.Context, opts Options) (*Site, error) {
 	}
 
 	s.buildTree(&all)
+	if opts.Title == DefaultTitle && (s.project == nil || s.project.title == "") && s.Root.Page.File != "" && s.Root.Page.Title != "" {
+		// No configured title: the home page's own, so the header, the tab
+		// and the breadcrumbs agree (issue #12).
+		s.Title = s.Root.Page.Title
+	}
 	s.buildLists()
 	for _, p := range s.Pages {
 		s.listChildren(p)

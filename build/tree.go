@@ -201,7 +201,7 @@ func (s *Site) buildLists() {
 	}
 	for _, k := range kindIndexes {
 		pages := byKind[k.kind]
-		slices.SortFunc(pages, byTitle)
+		slices.SortFunc(pages, byWeightTitle) // the sidebar's order
 		idx := s.byURL[k.url]
 		if idx == nil {
 			if len(pages) == 0 {

@@ -233,3 +233,66 @@ title: Quotes "q" & <tags> + 'x' é
 		})
 	}
 }
+
+// TestSectionIdentity pins issue #12's identity fixes: without a configured
+// title the site takes the home page's; the header lists the sidebar's
+// sections in its order; a section page's generated list is in sidebar
+// order and left out when the text already links every child.
+func TestSectionIdentity(t *testing.T) {
+	s := loadSite(t, `
+-- content/_index.md --
+---
+title: The Example handbook
+---
+-- content/zoo/_index.md --
+---
+title: Zoo
+weight: 1
+---
+-- content/zoo/b.md --
+---
+title: Bee
+weight: 1
+---
+-- content/zoo/a.md --
+---
+title: Ant
+weight: 2
+---
+-- content/linked/_index.md --
+---
+title: Linked
+weight: 2
+---
+See [one](one.md) and [two](two.md).
+-- content/linked/one.md --
+# One
+-- content/linked/two.md --
+# Two
+`)
+	if s.Title != "The Example handbook" {
+		t.Errorf("site title %q, want the home page's", s.Title)
+	}
+	var header []string
+	for _, it := range s.Indexes() {
+		header = append(header, it.Title)
+	}
+	if got := strings.Join(header, ", "); got != "Zoo, Linked" {
+		t.Errorf("header sections %q, want the sidebar's %q", got, "Zoo, Linked")
+	}
+	zoo, linked := s.PageByURL("/zoo/"), s.PageByURL("/linked/")
+	if d := s.Data(zoo); d.List == nil || navTitles(d.List.Pages) != "Bee, Ant" {
+		t.Errorf("/zoo/ list %v, want Bee, Ant (sidebar order)", d.List)
+	}
+	if d := s.Data(linked); d.List != nil {
+		t.Errorf("/linked/ links every child, yet gets a list of %s", navTitles(d.List.Pages))
+	}
+}
+
+func navTitles(ps []*Page) string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.Title)
+	}
+	return strings.Join(out, ", ")
+}

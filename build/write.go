@@ -118,6 +118,9 @@ type PageData struct {
 	Canonical   string        // absolute URL when base_url has a host, else ""
 	EditURL     string        // repo_url + source path, "" when unknown
 	Updated     time.Time     // last commit that changed the page (Options.LastUpdated), zero when unknown
+	// List is Page.List, or nil when the page's text already links every
+	// listed page (a hand-written table of the teams needs no second list).
+	List *List
 }
 
 // Nav returns the page's sidebar entries, only along its path, for themes
@@ -150,6 +153,9 @@ func (s *Site) Data(p *Page) *PageData {
 	if rb := p.Meta.ReviewBy; rb != "" {
 		d.Overdue = rb < s.today()
 	}
+	if p.List != nil && !linksAll(p.LinksTo, p.List.Pages) {
+		d.List = p.List
+	}
 	d.Canonical = s.canonical(p.URL)
 	if s.opts.RepoURL != "" && p.File != "" {
 		d.EditURL = editURL(s.opts.RepoURL, s.opts.EditBranch, p.File)
@@ -158,6 +164,20 @@ func (s *Site) Data(p *Page) *PageData {
 		d.Updated = s.opts.LastUpdated[p.File]
 	}
 	return d
+}
+
+// linksAll reports whether links holds every page of list (an empty list
+// counts as not linked, so tag and tag-index lists stay).
+func linksAll(links, list []*Page) bool {
+	if len(list) == 0 {
+		return false
+	}
+	for _, p := range list {
+		if !slices.Contains(links, p) {
+			return false
+		}
+	}
+	return true
 }
 
 // canonical returns the absolute URL of site URL u when base_url has a
