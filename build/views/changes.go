@@ -44,10 +44,9 @@ type ChangeCommit struct {
 
 // ChangeFile is one page (or other content file) a commit touched.
 type ChangeFile struct {
-	Ref       // the page now; URL "" when it no longer exists
-	Kind      string
-	OldTitle  string // before a rename: the old path
-	timestamp time.Time
+	Ref      // the page now; URL "" when it no longer exists
+	Kind     string
+	OldTitle string // before a rename: the old path
 }
 
 // Kind names the view for the theme.
