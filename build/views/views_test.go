@@ -3,6 +3,7 @@ package views
 import (
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/compasshq/compass/build/handbook"
 	"github.com/compasshq/compass/internal/testutil"
@@ -92,5 +93,32 @@ func TestPeople(t *testing.T) {
 	}
 	if cy := v.Rows[2]; cy.Cells[0].On || !cy.Cells[1].On || cy.Hats != 0 {
 		t.Errorf("cy's row = %+v, want on sre only, no hats", cy)
+	}
+}
+
+func TestIterationStart(t *testing.T) {
+	planning := handbook.Meeting{Title: "Planning", Cadence: handbook.Cadence{Every: "biweekly", Days: []string{"monday"}, Time: "09:00", Start: "2026-01-05"}}
+	weekly := handbook.Meeting{Title: "Sync", Cadence: handbook.Cadence{Every: "weekly", Days: []string{"wednesday"}, Time: "09:00"}}
+	tests := []struct {
+		name      string
+		meetings  []handbook.Meeting
+		now       string
+		wantStart string
+		wantWeeks int
+	}{
+		{"in week 1", []handbook.Meeting{planning}, "2026-01-07T12:00:00Z", "2026-01-05", 2},
+		{"in week 2", []handbook.Meeting{planning}, "2026-01-18T23:00:00Z", "2026-01-05", 2},
+		{"a later iteration", []handbook.Meeting{planning}, "2026-01-19T00:00:00Z", "2026-01-19", 2},
+		{"before the anchor", []handbook.Meeting{planning}, "2025-12-30T00:00:00Z", "2025-12-22", 2},
+		{"no biweekly meeting: this week alone", []handbook.Meeting{weekly}, "2026-01-08T00:00:00Z", "2026-01-05", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			now, _ := time.Parse(time.RFC3339, tt.now)
+			start, weeks := IterationStart(tt.meetings, now)
+			if got := start.Format(time.DateOnly); got != tt.wantStart || weeks != tt.wantWeeks {
+				t.Errorf("got %s, %d weeks; want %s, %d", got, weeks, tt.wantStart, tt.wantWeeks)
+			}
+		})
 	}
 }
