@@ -50,8 +50,9 @@ type Tx interface {
 	RecordDelivery(ctx context.Context, source, id, contentKey string, at time.Time) error
 	// Prune forgets what is older than before: incident generations
 	// resolved before it with nothing left to send (with their threads and
-	// ops), deliveries received before it, and done or failed ops created
-	// before it. It returns how many rows went.
+	// ops), deliveries received before it, done or failed ops created
+	// before it, and Ping's probe rows of replicas not seen since. It
+	// returns how many rows went.
 	Prune(ctx context.Context, before time.Time) (int, error)
 
 	// FindIncident returns the latest generation of the incident with key,

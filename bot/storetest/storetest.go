@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 		{"busy when context ends", testBusy},
 		{"view reads committed state", testView},
 		{"stats", testStats},
+		{"ping writes a probe row that prune forgets", testPingProbe},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -729,5 +730,32 @@ func testStats(t *testing.T, s bot.Store) {
 	}
 	if want := map[string]int{"alertmanager": 2, "pagerduty": 1}; len(st.Open) != len(want) || st.Open["alertmanager"] != 2 || st.Open["pagerduty"] != 1 {
 		t.Errorf("open incidents = %v, want %v", st.Open, want)
+	}
+}
+
+// testPingProbe: Ping commits a write (the probe row /readyz relies on),
+// and the row of a replica not seen for the retention goes with Prune.
+func testPingProbe(t *testing.T, s bot.Store) {
+	if err := s.Ping(ctx0); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+	if err := s.Ping(ctx0); err != nil {
+		t.Fatalf("second Ping (the row exists): %v", err)
+	}
+	prune := func(before time.Time) int {
+		t.Helper()
+		var n int
+		update(t, s, func(tx bot.Tx) error {
+			var err error
+			n, err = tx.Prune(ctx0, before)
+			return err
+		})
+		return n
+	}
+	if n := prune(time.Now().Add(-time.Hour)); n != 0 {
+		t.Errorf("Prune before the probe = %d rows, want 0", n)
+	}
+	if n := prune(time.Now().Add(time.Hour)); n != 1 {
+		t.Errorf("Prune after the probe = %d rows, want 1 (the probe row)", n)
 	}
 }

@@ -187,7 +187,8 @@ const resolvedBefore = `i.status = 'resolved' AND i.resolved_at < P AND NOT EXIS
 // PruneStatements are the statements of bot.Tx.Prune, in order, each with
 // one parameter (the cut-off in nanoseconds) written as param ("?1",
 // "$1"): resolved incident generations with their ops and threads, then
-// deliveries, then finished ops. The retention rule lives here once.
+// deliveries, then finished ops, then the probe rows of replicas not seen
+// since. The retention rule lives here once.
 func PruneStatements(param string) []string {
 	gens := `SELECT i.key, i.generation FROM incidents i WHERE ` + resolvedBefore
 	stmts := []string{
@@ -196,6 +197,7 @@ func PruneStatements(param string) []string {
 		`DELETE FROM incidents WHERE (key, generation) IN (` + gens + `)`,
 		`DELETE FROM deliveries WHERE received_at < P`,
 		`DELETE FROM outbox WHERE state IN ('done', 'failed') AND created_at < P`,
+		`DELETE FROM probe WHERE at < P`, // replicas gone since (Ping writes one row each)
 	}
 	for i, q := range stmts {
 		stmts[i] = strings.ReplaceAll(q, "P", param)
