@@ -95,6 +95,7 @@ func (colonFenceParser) Open(parent ast.Node, reader text.Reader, pc parser.Cont
 	}
 	if d := newDirective(lname, arg, lineOffset(seg, pos)); myst && d != nil {
 		st.setFence(d, f)
+		st.directives = true
 		reader.AdvanceToEOL() // the opening line is consumed
 		if d.literal {
 			return d, parser.NoChildren
@@ -265,6 +266,7 @@ func (directiveFenceParser) Open(parent ast.Node, reader text.Reader, pc parser.
 	}
 	if d := newDirective(lname, arg, lineOffset(seg, pos)); d != nil {
 		st.setFence(d, f)
+		st.directives = true
 		reader.AdvanceToEOL() // the opening line is consumed
 		if d.literal {
 			return d, parser.NoChildren

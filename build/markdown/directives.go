@@ -134,6 +134,9 @@ type directiveTransformer struct{}
 
 func (directiveTransformer) Transform(doc *ast.Document, reader text.Reader, pc parser.Context) {
 	st := getState(pc)
+	if !st.directives {
+		return
+	}
 	var found []*directiveNode
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if d, ok := n.(*directiveNode); ok && entering {

@@ -21,6 +21,9 @@ type renderState struct {
 	resolve   func(string) Target
 	// substitutions are MyST's {{ name }} values, from Options.
 	substitutions map[string]string
+	// directives is set when a known directive was parsed, so pages
+	// without one skip directiveTransformer's walk.
+	directives bool
 	lineStart     []int                        // byte offsets where each body line starts, built lazily
 	last          struct{ off, line, col int } // the previous position computed
 

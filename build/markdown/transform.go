@@ -207,6 +207,10 @@ var trailingID = regexp.MustCompile(`[ \t]*\{#([^\s{}]+)((?:[ \t]+\.[^\s{}]+)*)[
 // makes it the heading's id and classes, rather than leaving it visible in
 // the heading text and in a slug made from it.
 func trailingAttributes(n *ast.Heading, source []byte) {
+	last, ok := n.LastChild().(*ast.Text)
+	if !ok || !bytes.HasSuffix(bytes.TrimRight(last.Segment.Value(source), " \t"), []byte("}")) {
+		return // the common case, without allocating
+	}
 	// The braces may have split the text into several Text nodes.
 	var tail []*ast.Text
 	for c := n.LastChild(); c != nil; c = c.PreviousSibling() {
