@@ -108,10 +108,10 @@ func decodeFrontMatter(file string, fm []byte, p *problems) Meta {
 			v := resolveAlias(root.Content[i+1])
 			if s, ok := d.str("kind", v); ok {
 				switch s {
-				case KindPolicy, KindCharter, KindMeeting, KindRunbook, KindGuide:
+				case KindPolicy, KindCharter, KindMeeting, KindRunbook, KindGuide, KindReview:
 					m.Kind = s
 				default:
-					p.errorf(d.pos(v), "kind: %q is not one of policy, charter, meeting, runbook, guide", s)
+					p.errorf(d.pos(v), "kind: %q is not one of policy, charter, meeting, runbook, guide, review", s)
 				}
 			}
 		}
@@ -125,6 +125,8 @@ func decodeFrontMatter(file string, fm []byte, p *problems) Meta {
 		m.Runbook = &Runbook{}
 	case KindPolicy:
 		m.Policy = &Policy{}
+	case KindReview:
+		m.Review = &Review{}
 	}
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
@@ -213,6 +215,9 @@ func decodeFrontMatter(file string, fm []byte, p *problems) Meta {
 		}
 		d.checkCharter(m.Charter, root)
 	}
+	if m.Review != nil {
+		d.checkReview(m.Review, root)
+	}
 	return m
 }
 
@@ -224,6 +229,8 @@ var kindOfKey = map[string]string{
 	"cadence": KindMeeting, "duration": KindMeeting, "attendees": KindMeeting, "agenda": KindMeeting,
 	"alerts": KindRunbook, "services": KindRunbook, "severity": KindRunbook,
 	"effective": KindPolicy, "applies_to": KindPolicy,
+	"incident": KindReview, "sources": KindReview, "started": KindReview, "acknowledged": KindReview,
+	"resolved": KindReview, "runbooks": KindReview,
 }
 
 // kindKey decodes a kind-specific key; it reports false when the key does
@@ -346,6 +353,8 @@ func (d *fmDecoder) kindKey(m *Meta, key string, k, v *yaml.Node) bool {
 		default:
 			return false
 		}
+	case m.Review != nil:
+		return d.reviewKey(m.Review, key, v)
 	case m.Policy != nil:
 		switch key {
 		case "effective":

@@ -14,7 +14,7 @@ func TestFrontMatterProblems(t *testing.T) {
 		{"valid guide", "title: A\nkind: guide\ntags: [x]\nweight: 3\ndraft: false\n", ""},
 		{"missing title (taken from the first heading)", "kind: guide\n", ""},
 		{"empty title", "title: \"\"\n", "f.md:2:8: title must not be empty"},
-		{"unknown kind", "title: A\nkind: memo\n", `f.md:3:7: kind: "memo" is not one of policy, charter, meeting, runbook, guide`},
+		{"unknown kind", "title: A\nkind: memo\n", `f.md:3:7: kind: "memo" is not one of policy, charter, meeting, runbook, guide, review`},
 		{"unknown key", "title: A\nauthor: me\n", `f.md:3:1: warning: unknown key "author"`},
 		{"key of another kind", "title: A\nkind: policy\nseverity: info\n", `f.md:4:1: warning: key "severity" is only used by kind runbook pages, not policy`},
 		{"duplicate key", "title: A\ntitle: B\n", `f.md:3:1: key "title" is set twice`},
@@ -34,6 +34,11 @@ func TestFrontMatterProblems(t *testing.T) {
 		{"runbook severity and glob", "title: R\nkind: runbook\nseverity: high\nalerts: [\"Disk[\"]\n",
 			"f.md:4:11: severity: \"high\" is not one of critical, warning, info\nf.md:5:10: alerts: \"Disk[\" is not a valid glob pattern"},
 		{"meeting agenda not list", "title: M\nkind: meeting\nagenda: talk\n", `f.md:4:9: agenda: want a list, got "talk"`},
+		{"valid review", "title: R\nkind: review\nincident: pagerduty/P1\nsources: [pagerduty]\nseverity: critical\nstarted: 2026-03-01T10:00:00Z\nacknowledged: 2026-03-01T11:04:00+01:00\nresolved: 2026-03-01T11:00:00Z\nrunbooks: [../runbooks/disk.md]\n", ""},
+		{"review without incident or start", "title: R\nkind: review\nseverity: high\n",
+			"f.md:2:1: review has no incident (required)\nf.md:2:1: review has no started (required)\nf.md:4:11: severity: \"high\" is not one of critical, warning, info"},
+		{"review times", "title: R\nkind: review\nincident: x\nstarted: 2026-03-01T10:00:00Z\nacknowledged: 2026-03-01 10:04\nresolved: 2026-03-01T09:00:00Z\n",
+			"f.md:6:15: acknowledged: want a time with its offset like 2025-01-31T14:05:00Z, got \"2026-03-01 10:04\"\nf.md:7:11: resolved: 2026-03-01T09:00:00Z is before started (2026-03-01T10:00:00Z)"},
 		{"null optional is fine", "title: A\ndescription:\n", ""},
 	}
 	for _, tt := range tests {

@@ -14,6 +14,7 @@ const (
 	KindMeeting = "meeting"
 	KindRunbook = "runbook"
 	KindGuide   = "guide"
+	KindReview  = "review"
 )
 
 // Meta is a page's validated front matter. Kind-specific fields live in the
@@ -34,6 +35,7 @@ type Meta struct {
 	Meeting *Meeting
 	Runbook *Runbook
 	Policy  *Policy
+	Review  *Review
 
 	// pos holds where each top-level key's value is, for checks that can
 	// only run once the whole site is loaded (owner names a team, alias
@@ -99,4 +101,16 @@ type Runbook struct {
 type Policy struct {
 	Effective string // YYYY-MM-DD
 	AppliesTo []string
+}
+
+// Review is the front matter of an incident review: which incident, from
+// which alert sources, and when it was started, acknowledged and resolved.
+type Review struct {
+	Incident     string   // the bot's incident key, "alertmanager/…", "pagerduty/…"
+	Sources      []string // alert sources: alertmanager, grafana, pagerduty, opsgenie
+	Severity     string   // critical, warning, info
+	Started      string   // RFC 3339 times, "" when not set
+	Acknowledged string
+	Resolved     string
+	Runbooks     []string // related runbooks, as links to their pages
 }

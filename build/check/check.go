@@ -177,6 +177,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	r := &rules{site: site, srcs: srcs, now: now, warnDays: opts.WarnDays, scope: sc}
 	fs = append(fs, r.all()...)
 	fs = append(fs, srcs.malformedLinks(sc)...)
+	fs = append(fs, srcs.todoMarkers(sc)...)
 	if opts.External {
 		ext, err := checkExternal(ctx, srcs.externalLinks(sc), opts.HTTP)
 		if err != nil {

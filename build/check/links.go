@@ -100,6 +100,20 @@ func (s *sources) malformedLinks(sc *scope) []Finding {
 	return out
 }
 
+// todoMarkers reports the TODO markers of the pages in scope.
+func (s *sources) todoMarkers(sc *scope) []Finding {
+	var out []Finding
+	for file, src := range s.byFile {
+		if sc != nil && !sc.report[file] {
+			continue
+		}
+		for _, p := range src.todos {
+			out = append(out, Finding{File: file, Line: p.line, Col: p.col, Severity: Warning, Rule: "todo", Message: "TODO marker: finish this part of the page, then remove the marker"})
+		}
+	}
+	return out
+}
+
 // externalLinks lists the well-formed http(s) links of the pages in scope.
 func (s *sources) externalLinks(sc *scope) []extLink {
 	var out []extLink

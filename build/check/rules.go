@@ -38,6 +38,7 @@ var Rules = []Rule{
 	{"review-due-soon", Warning, "a review_by date within --warn-days"},
 	{"malformed-external-link", Error, "an http(s) link that is not a valid URL (missing host, spaces, misspelt scheme)"},
 	{"external-link-broken", Warning, "an http(s) link that fails or answers 4xx/5xx (only with --external)"},
+	{"todo", Warning, "a TODO marker left in a page, such as those of the starter pages compass init writes"},
 	{"invalid-ignore", Error, "a compass-ignore comment without a reason or naming no rule"},
 }
 

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -33,7 +34,11 @@ type source struct {
 	fmEnd      int // line of the closing ---, 0 without front matter
 	directives []directive
 	links      []rawLink
+	todos      []position // TODO markers, the first of each line
 }
+
+// position is a place in a source file.
+type position struct{ line, col int }
 
 // rawLink is a link destination as written.
 type rawLink struct {
@@ -58,13 +63,19 @@ func scanSources(ctx context.Context, root string, read func(file string) bool) 
 		root = "."
 	}
 	dir := filepath.Join(root, "content")
+	// WalkDir does not follow a symlinked root: walk what it points to, as
+	// build.Load does, and name files as under content/.
+	walkDir := dir
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		walkDir = real
+	}
 	s := &sources{byFile: map[string]*source{}, files: map[string]bool{}, byURL: map[string]string{}}
 	var md []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir(walkDir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if strings.HasPrefix(d.Name(), ".") && p != dir {
+		if strings.HasPrefix(d.Name(), ".") && p != walkDir {
 			if d.IsDir() {
 				return filepath.SkipDir
 			}
@@ -73,8 +84,8 @@ func scanSources(ctx context.Context, root string, read func(file string) bool) 
 		if d.IsDir() {
 			return nil
 		}
-		rel, _ := filepath.Rel(root, p)
-		rel = filepath.ToSlash(rel)
+		rel, _ := filepath.Rel(walkDir, p)
+		rel = "content/" + filepath.ToSlash(rel)
 		s.files[rel] = true
 		if strings.EqualFold(path.Ext(rel), ".md") {
 			if read == nil || read(rel) {
@@ -120,6 +131,8 @@ var (
 	directiveRe = regexp.MustCompile(`compass-ignore(-file)?\b[ \t]*([A-Za-z0-9_-]*)[ \t]*(?::[ \t]*(.*?))?[ \t]*(?:-->)?[ \t]*$`)
 	refDefRe    = regexp.MustCompile(`^ {0,3}\[[^\]]+\]:[ \t]*<?([^\s>]+)`)
 	schemeRe    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*:`)
+	todoRe      = regexp.MustCompile(`\bTODO\b`)
+	codeSpanRe  = regexp.MustCompile("`+[^`]*`+")
 )
 
 // scanFile finds front matter, directives and links in one file. It is a
@@ -143,6 +156,7 @@ func scanFile(file string, b []byte) *source {
 			if c := strings.Index(l, "#"); c >= 0 && strings.Contains(l[c:], "compass-ignore") && (c == 0 || l[c-1] == ' ' || l[c-1] == '\t') {
 				src.addDirective(l, n, c, strings.TrimSpace(l[:c]) == "")
 			}
+			src.addTodo(l, n)
 			continue
 		}
 		t := strings.TrimLeft(l, " ")
@@ -164,6 +178,7 @@ func scanFile(file string, b []byte) *source {
 		if c := strings.Index(l, "<!--"); c >= 0 && strings.Contains(l[c:], "compass-ignore") {
 			src.addDirective(l, n, c, strings.TrimSpace(l[:c]) == "")
 		}
+		src.addTodo(l, n)
 		if len(t) > 0 && t[0] == '[' {
 			if m := refDefRe.FindStringSubmatchIndex(l); m != nil {
 				src.addLink(l[m[2]:m[3]], n, col(l, m[2]))
@@ -191,6 +206,21 @@ func scanFile(file string, b []byte) *source {
 		}
 	}
 	return src
+}
+
+// addTodo records the first TODO marker of line l outside code spans
+// (where TODO is usually an example, not a note).
+func (src *source) addTodo(l string, line int) {
+	if !strings.Contains(l, "TODO") {
+		return
+	}
+	spans := codeSpanRe.FindAllStringIndex(l, -1)
+	for _, m := range todoRe.FindAllStringIndex(l, -1) {
+		if !slices.ContainsFunc(spans, func(s []int) bool { return s[0] <= m[0] && m[0] < s[1] }) {
+			src.todos = append(src.todos, position{line, col(l, m[0])})
+			return
+		}
+	}
 }
 
 func (src *source) addDirective(l string, line, c int, alone bool) {

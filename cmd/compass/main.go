@@ -118,6 +118,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newSearchCmd(a),
 		newBotCmd(a),
 		newDocsCmd(a),
+		newInitCmd(a),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",

@@ -85,6 +85,36 @@ TODO
 
 TODO
 `,
+	// An incident review: the times come from the incident's Slack thread.
+	"review": `incident: "TODO: the incident's key, as the bot's thread shows it"
+sources: [alertmanager]
+severity: critical
+started: {{.Now}}
+acknowledged: {{.Now}}
+resolved: {{.Now}}
+runbooks: []
+---
+
+TODO: what happened and its impact, in one paragraph. Set the times above
+from the incident's thread, and list the runbooks that helped (or should
+have) in runbooks.
+
+## Timeline
+
+TODO: when the alert fired, who acknowledged it, what was tried (times UTC).
+
+## What went well
+
+TODO
+
+## What went wrong
+
+TODO
+
+## Actions
+
+TODO: each with an owner and an issue link.
+`,
 	"guide": `---
 
 TODO
@@ -94,6 +124,7 @@ TODO
 // newPage is what a kind's template sees.
 type newPage struct {
 	Title, Kind, Owner, Slug, Today, ReviewBy string
+	Now                                       string // RFC 3339, to the minute, for a review's times
 }
 
 var pageHead = template.Must(template.New("head").Parse(`---
@@ -182,6 +213,7 @@ func pageFor(kind, rel, title string, now time.Time) newPage {
 	return newPage{
 		Title: title, Kind: kind, Slug: slug,
 		Today: now.Format(time.DateOnly), ReviewBy: now.AddDate(1, 0, 0).Format(time.DateOnly),
+		Now: now.UTC().Truncate(time.Minute).Format(time.RFC3339),
 	}
 }
 

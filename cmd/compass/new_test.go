@@ -29,6 +29,7 @@ func TestNewCommand(t *testing.T) {
 		{"meeting", "content/teams/planning.md", "content/teams/planning.md", "sre", `(?m)^  every: weekly$`},
 		{"policy", "policies/time-off.md", "content/policies/time-off.md", "", `(?m)^effective: \d{4}-\d\d-\d\d$`},
 		{"charter", "teams/dev", "content/teams/dev.md", "dev", `(?m)^team: dev$`},
+		{"review", "reviews/2026-03-01-api", "content/reviews/2026-03-01-api.md", "", `(?m)^started: \d{4}-\d\d-\d\dT\d\d:\d\d:00Z$`},
 		{"guide", "guides/first-week", "content/guides/first-week.md", "", `(?m)^title: "First week"$`},
 	}
 	for _, tt := range tests {
@@ -73,7 +74,7 @@ func TestNewCommandRefuses(t *testing.T) {
 		want string
 	}{
 		{"existing file", []string{"guide", "a"}, 1, "content/a.md exists; not replacing it"},
-		{"unknown kind", []string{"recipe", "b"}, 2, `kind "recipe" is not one of charter, guide, meeting, policy, runbook`},
+		{"unknown kind", []string{"recipe", "b"}, 2, `kind "recipe" is not one of charter, guide, meeting, policy, review, runbook`},
 		{"outside content", []string{"guide", "../b"}, 2, "is not inside content/"},
 		{"no content folder", []string{"guide", "b", "--source", "SUB"}, 2, "does not exist"},
 	}

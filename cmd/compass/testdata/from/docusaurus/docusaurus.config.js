@@ -1,0 +1,4 @@
+module.exports = {
+  title: 'Docusaurus Handbook',
+  url: 'https://handbook.example.com',
+};
