@@ -64,6 +64,54 @@ func splitFrontMatter(src []byte) (fm, body []byte, bodyLine int, has bool, err 
 // yamlErrLine matches yaml.v3's syntax errors, "yaml: line 3: ...".
 var yamlErrLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
+// unclosedQuote finds the first value in fm that opens a quote it never
+// closes on its line, returning the quote's 1-based line and column.
+// Quoted values that span lines are rare in front matter; a quote left
+// open by mistake is common and yaml.v3 only notices at the end.
+func unclosedQuote(fm []byte) (line, col int, ok bool) {
+	for i, l := range strings.Split(string(fm), "\n") {
+		start := -1
+		for _, lead := range []string{": ", "- "} {
+			if j := strings.Index(l, lead); j >= 0 && j+2 < len(l) && (l[j+2] == '"' || l[j+2] == '\'') {
+				if start < 0 || j+2 < start {
+					start = j + 2
+				}
+			}
+		}
+		if start < 0 {
+			continue
+		}
+		q, rest, closed := l[start], l[start+1:], false
+		for k := 0; k < len(rest); k++ {
+			if q == '"' && rest[k] == '\\' {
+				k++
+				continue
+			}
+			if rest[k] == q {
+				if q == '\'' && k+1 < len(rest) && rest[k+1] == '\'' {
+					k++ // '' is an escaped quote
+					continue
+				}
+				closed = true
+				break
+			}
+		}
+		if !closed {
+			return i + 1, start + 1, true
+		}
+	}
+	return 0, 0, false
+}
+
+// lineStart is the byte offset of 1-based line n of b.
+func lineStart(b []byte, n int) int {
+	off := 0
+	for ; n > 1; n-- {
+		off += bytes.IndexByte(b[off:], '\n') + 1
+	}
+	return off
+}
+
 // fmDecoder decodes one page's front matter, recording every problem.
 type fmDecoder struct {
 	file string
@@ -89,6 +137,12 @@ func decodeFrontMatter(file string, fm []byte, p *problems) Meta {
 			n, _ := strconv.Atoi(sub[1])
 			pos.Line = n + d.off
 			msg = sub[2]
+		}
+		if line, col, ok := unclosedQuote(fm); ok && strings.Contains(msg, "end of stream") {
+			// yaml.v3 reports an unclosed quote where the text ends, lines
+			// below the quote (issue #12): point at the quote instead.
+			pos.Line, pos.Col = line+d.off, col
+			msg = "this quoted value is never closed (missing " + string(fm[lineStart(fm, line)+col-1]) + ")"
 		}
 		p.errorf(pos, "front matter: %s", msg)
 		return m

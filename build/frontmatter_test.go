@@ -23,6 +23,9 @@ func TestFrontMatterProblems(t *testing.T) {
 		{"bad date", "title: A\nreview_by: 2025-13-01\n", `f.md:3:12: review_by: want a date like 2025-01-31, got "2025-13-01"`},
 		{"bad alias", "title: A\naliases: [old/path]\n", `f.md:3:11: aliases: "old/path" must be a site path starting with / (like /old/path/)`},
 		{"syntax error", "title: A\n  bad: : x\n", "f.md:3:1: front matter: mapping values are not allowed in this context"},
+		// Issue #12: yaml.v3 reports an open quote where the text ends.
+		{"unclosed double quote", "title: \"Broken\nkind: guide\ntags: [a]\n", `f.md:2:8: front matter: this quoted value is never closed (missing ")`},
+		{"unclosed single quote in a list", "title: A\ntags:\n  - 'it''s\n  - b\n", `f.md:4:5: front matter: this quoted value is never closed (missing ')`},
 		{"not a mapping", "- a\n- b\n", "f.md:2:1: front matter must be a mapping of keys to values, got a list"},
 		{"charter without team", "title: T\nkind: charter\n", "f.md:2:1: charter has no team (required): the team id, like team: sre"},
 		{"rotation member unknown", "title: T\nkind: charter\nteam: sre\npeople: [{id: ana, name: Ana}]\noncall:\n  members: [ana, bob]\n  start: 2026-01-05\n  handoff: {day: monday, time: \"10:00\"}\n  timezone: Europe/Berlin\n",

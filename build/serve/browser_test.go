@@ -72,6 +72,13 @@ func TestBrowserLiveReload(t *testing.T) {
 
 	s.write("content/a.md", long+"\nbroken [link](missing.md)\n")
 	poll("overlay appears", `(document.getElementById("compass-errors")?.innerText ?? "").includes("content/a.md:")`)
+	// The offending line with a caret under the column; the page stays
+	// readable beneath; Dismiss closes the overlay.
+	poll("excerpt with caret", `/broken \[link\]\(missing\.md\)\n\s*\| {8}\^/.test(document.querySelector(".compass-errors-source")?.textContent ?? "")`)
+	poll("page under the overlay", `document.body.innerText.includes("alpha text")`)
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector(".compass-errors-close").click(), true`))
+	step("dismiss", err)
+	poll("overlay dismissed", `!document.getElementById("compass-errors")`)
 	s.write("content/a.md", long+"\nall good again\n")
 	poll("overlay clears", `!document.getElementById("compass-errors") && document.body.innerText.includes("all good again")`)
 	poll("live reload connected again", live)

@@ -391,8 +391,8 @@ func TestErrorOverlay(t *testing.T) {
 	if err := json.Unmarshal([]byte(ev.data), &got); err != nil || len(got) != 1 || got[0].Text != want {
 		t.Fatalf("errors event = %s, want %q", ev.data, want)
 	}
-	if ps := s.problems(); len(ps) != 1 || ps[0].Text != want || ps[0].Line != 6 || ps[0].Col != 8 {
-		t.Errorf("errors endpoint = %+v", ps)
+	if ps := s.problems(); len(ps) != 1 || ps[0].Text != want || ps[0].Line != 6 || ps[0].Col != 8 || ps[0].Source != "broken [link](missing.md)" {
+		t.Errorf("errors endpoint = %+v, want the error with its source line", ps)
 	}
 	if !s.has("/a/", "alpha text") {
 		t.Errorf("the last good page is not served while the file has an error")
@@ -404,6 +404,18 @@ func TestErrorOverlay(t *testing.T) {
 	// A second broken file: every current error is listed.
 	s.write("content/policies/leave.md", "---\ntitle: Leave\nkind: policy\nweight: heavy\n---\nTake leave.\n")
 	s.until("two errors", func() bool { return len(s.problems()) == 2 })
+
+	// An unclosed quote is reported at the quote, not where the YAML ends
+	// (issue #12), with the line for the overlay's excerpt.
+	s.write("content/policies/leave.md", "---\ntitle: \"Leave\nkind: policy\n---\nTake leave.\n")
+	s.until("the quote's position", func() bool {
+		for _, p := range s.problems() {
+			if p.File == "content/policies/leave.md" && p.Line == 2 && p.Col == 8 && p.Source == `title: "Leave` {
+				return true
+			}
+		}
+		return false
+	})
 
 	s.write("content/policies/leave.md", "---\ntitle: Leave\nkind: policy\n---\nTake leave.\n")
 	s.write("content/a.md", "---\ntitle: Alpha\n---\n## First\n\nfixed [link](policies/leave.md)\n")

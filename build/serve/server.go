@@ -13,6 +13,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"os"
 	"path"
 	"path/filepath"
 	"strconv"
@@ -71,7 +72,30 @@ type Problem struct {
 	Line    int    `json:"line,omitempty"`
 	Col     int    `json:"col,omitempty"`
 	Message string `json:"message"`
-	Text    string `json:"text"` // "path:line:col: message"
+	Text    string `json:"text"`             // "path:line:col: message"
+	Source  string `json:"source,omitempty"` // the text of line Line, for the overlay's excerpt and caret
+}
+
+// sourceLine returns line n (1-based) of file under root, cut to a
+// screen's width; "" when it cannot be read.
+func sourceLine(root, file string, n int) string {
+	if file == "" || n < 1 {
+		return ""
+	}
+	b, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(file)))
+	if err != nil {
+		return ""
+	}
+	for l := range strings.Lines(string(b)) {
+		if n--; n == 0 {
+			l = strings.TrimRight(l, "\r\n")
+			if r := []rune(l); len(r) > 240 {
+				l = string(r[:240]) + "…"
+			}
+			return l
+		}
+	}
+	return ""
 }
 
 // PortInUseError is returned by Listen when the port is taken.
@@ -335,7 +359,8 @@ func (s *Server) setProblems(hard error) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, e := range s.live.Errors() {
-		ps = append(ps, Problem{File: e.Pos.File, Line: e.Pos.Line, Col: e.Pos.Col, Message: e.Err.Error(), Text: e.Error()})
+		ps = append(ps, Problem{File: e.Pos.File, Line: e.Pos.Line, Col: e.Pos.Col, Message: e.Err.Error(), Text: e.Error(),
+			Source: sourceLine(s.opts.Build.Source, e.Pos.File, e.Pos.Line)})
 	}
 	same := len(ps) == len(s.problems)
 	for i := 0; same && i < len(ps); i++ {

@@ -15,11 +15,29 @@
     return a === b;
   }
 
+  // dismissed holds the overlay's text when the writer closed it, so the
+  // same errors do not pop up again; new or different ones do.
+  var dismissed = "";
+
+  function excerpt(e) {
+    var pre = document.createElement("pre");
+    pre.className = "compass-errors-source";
+    var code = document.createElement("code");
+    // The caret keeps the line's tabs, so it lines up under the column.
+    var lead = Array.from(e.source).slice(0, Math.max(0, (e.col || 1) - 1))
+      .map(function (c) { return c === "\t" ? "\t" : " "; }).join("");
+    code.textContent = e.line + " | " + e.source + "\n" + " ".repeat(String(e.line).length) + " | " + lead + "^";
+    pre.appendChild(code);
+    return pre;
+  }
+
   function overlay(errors) {
     var box = document.getElementById("compass-errors");
-    if (!errors || errors.length === 0) {
+    var key = JSON.stringify(errors || []);
+    if (!errors || errors.length === 0 || key === dismissed) {
       if (box) box.remove();
       document.documentElement.removeAttribute("data-compass-errors");
+      if (!errors || errors.length === 0) dismissed = "";
       return;
     }
     if (!box) {
@@ -29,19 +47,35 @@
       document.body.appendChild(box);
     }
     box.textContent = "";
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "compass-errors-close";
+    close.textContent = "Dismiss";
+    close.addEventListener("click", function () {
+      dismissed = key;
+      overlay(errors);
+    });
+    box.appendChild(close);
     var h = document.createElement("p");
     h.className = "compass-errors-title";
-    h.textContent = errors.length === 1 ? "1 error" : errors.length + " errors";
+    h.textContent = (errors.length === 1 ? "1 error" : errors.length + " errors") +
+      " — the page below is the last good build";
     box.appendChild(h);
     var list = document.createElement("ul");
     errors.forEach(function (e) {
       var li = document.createElement("li");
-      li.textContent = e.text;
+      li.appendChild(document.createTextNode(e.text));
+      if (e.source) li.appendChild(excerpt(e));
       list.appendChild(li);
     });
     box.appendChild(list);
     document.documentElement.setAttribute("data-compass-errors", String(errors.length));
   }
+
+  document.addEventListener("keydown", function (ev) {
+    var b = document.querySelector(".compass-errors-close");
+    if (ev.key === "Escape" && b) b.click();
+  });
 
   function swapStylesheets(map) {
     var links = document.querySelectorAll('link[rel="stylesheet"]');
