@@ -42,8 +42,8 @@ func (s *Site) ReadOutput(name string) ([]byte, error) {
 			return s.theme.execute("search.html", s.Data(&Page{URL: "/search/", Title: "Search", generated: true}))
 		}
 	}
-	if b, ok := s.viewFiles["/"+name]; ok {
-		return b, nil
+	if f, ok := s.viewFiles["/"+name]; ok {
+		return f.Data, nil
 	}
 	if name == "404.html" {
 		return s.theme.execute("404.html", s.Data(&Page{URL: "/404.html", Title: "Page not found", generated: true}))

@@ -3,6 +3,7 @@ package build
 import (
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/compasshq/compass/build/handbook"
 	"github.com/compasshq/compass/build/views"
@@ -28,14 +29,14 @@ func (s *Site) addViews() {
 	if slices.ContainsFunc(m.Pages, func(p handbook.Page) bool { return p.ReviewBy != "" }) {
 		s.addView("/review/", "Due for review", views.NewReview(m, s.now()))
 	}
-	s.viewFiles = map[string][]byte{}
+	s.viewFiles = map[string]views.File{}
 	if len(m.Meetings) > 0 {
 		s.addView("/meetings/week/", "The meeting week", views.NewWeek(m, s.now()))
 		maps.Copy(s.viewFiles, views.Feeds(m, s.absURL, s.now()))
 	}
 	changes := views.NewChanges(m, s.opts.History)
 	if s.addView("/changes/", "What changed", changes) != nil {
-		s.viewFiles[views.ChangesFeedURL] = changes.Atom(s.Title, s.absURL, s.now())
+		s.viewFiles[views.ChangesFeedURL] = views.File{Title: "What changed (Atom)", Kind: "feed", Data: changes.Atom(s.Title, s.absURL, s.now())}
 	}
 	var links []views.Ref
 	for _, u := range views.URLs {
@@ -61,6 +62,23 @@ func (s *Site) addView(u, title string, v View) *Page {
 	}
 	p.View = v
 	return p
+}
+
+// viewList lists the generated views for compass.json: pages by URL, then
+// the calendar and Atom files.
+func (s *Site) viewList() []handbook.View {
+	out := []handbook.View{}
+	for _, p := range slices.Concat(s.Pages, s.extra) {
+		if p.View != nil && p.View.Kind() != "home" {
+			out = append(out, handbook.View{URL: p.URL, Title: p.Title, Kind: p.View.Kind()})
+		}
+	}
+	for _, u := range slices.Sorted(maps.Keys(s.viewFiles)) {
+		f := s.viewFiles[u]
+		out = append(out, handbook.View{URL: u, Title: f.Title, Kind: f.Kind})
+	}
+	slices.SortStableFunc(out, func(a, b handbook.View) int { return strings.Compare(a.URL, b.URL) })
+	return out
 }
 
 // absURL is site URL u as a link from outside the site (a calendar, a

@@ -9,6 +9,7 @@ import (
 
 	"github.com/compasshq/compass/build/gitinfo"
 	"github.com/compasshq/compass/build/markdown"
+	"github.com/compasshq/compass/build/views"
 )
 
 // Options configure a build. cmd/compass fills them from flags, COMPASS_*
@@ -82,7 +83,7 @@ type Site struct {
 	headings int
 	// viewFiles are the generated views' files that are not pages
 	// (calendars, feeds), by site URL.
-	viewFiles map[string][]byte
+	viewFiles map[string]views.File
 }
 
 // Page is one page of the site: a Markdown file, or a list Compass

@@ -285,8 +285,8 @@ func (s *Site) Write(ctx context.Context, out string) error {
 	}
 
 	s.writeDeploy(w)
-	for u, b := range s.viewFiles {
-		w.write(strings.TrimPrefix(u, "/"), b)
+	for u, f := range s.viewFiles {
+		w.write(strings.TrimPrefix(u, "/"), f.Data)
 	}
 
 	m, err := json.MarshalIndent(s.Map(), "", "  ")
@@ -498,6 +498,7 @@ func (s *Site) Map() *handbook.Map {
 	}
 	slices.SortFunc(m.Teams, func(a, b handbook.Team) int { return strings.Compare(a.ID, b.ID) })
 	m.People = views.Members(m.Teams)
+	m.Views = s.viewList()
 	return m
 }
 

@@ -21,6 +21,16 @@ type Map struct {
 	Runbooks []Runbook `json:"runbooks"` // one per runbook page, sorted by URL
 	Meetings []Meeting `json:"meetings"` // one per meeting page, sorted by URL
 	People   []Member  `json:"people"`   // everyone on any team, sorted by ID
+	Views    []View    `json:"views"`    // the generated organisation pages, sorted by URL
+}
+
+// View is a page the build generates from the handbook's data: /people/ and
+// a page per person, the meeting week, on call now, what changed, review
+// due; and the files beside them (calendar feeds, the changes feed).
+type View struct {
+	URL   string `json:"url"`
+	Title string `json:"title"`
+	Kind  string `json:"kind"` // people, person, week, oncall, changes, review, calendar, feed
 }
 
 // Member is one person across every team they are on, and the hats they

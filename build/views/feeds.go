@@ -19,20 +19,30 @@ func MeetingFeedURL(pageURL string) string { return pageURL + "calendar.ics" }
 // TeamFeedURL is the calendar of the meetings a team owns or attends.
 func TeamFeedURL(team string) string { return "/calendar/" + team + ".ics" }
 
+// File is a generated file that is not a page: a calendar, a feed.
+type File struct {
+	Title string
+	Kind  string // "calendar" or "feed"
+	Data  []byte
+}
+
 // Feeds returns the iCalendar files of the meetings, by site URL: one per
 // meeting, one per team with meetings, one for all. abs makes a site URL
 // absolute (or base-path prefixed) for the events' links.
-func Feeds(m *handbook.Map, abs func(string) string, now time.Time) map[string][]byte {
+func Feeds(m *handbook.Map, abs func(string) string, now time.Time) map[string]File {
 	ms, _ := placeable(m.Meetings)
 	if len(ms) == 0 {
 		return nil
 	}
-	out := map[string][]byte{}
+	out := map[string]File{}
+	cal := func(c ical.Calendar) File {
+		return File{Title: "Calendar: " + c.Name, Kind: "calendar", Data: c.Bytes()}
+	}
 	all := ical.Calendar{Name: "Meetings of " + m.Title, Stamp: now}
 	perTeam := map[string][]ical.Event{}
 	for _, mt := range ms {
 		e := event(mt, abs)
-		out[MeetingFeedURL(mt.URL)] = ical.Calendar{Name: mt.Title, Stamp: now, Events: []ical.Event{e}}.Bytes()
+		out[MeetingFeedURL(mt.URL)] = cal(ical.Calendar{Name: mt.Title, Stamp: now, Events: []ical.Event{e}})
 		all.Events = append(all.Events, e)
 		for _, t := range m.Teams {
 			if mt.Owner == t.ID || slices.Contains(mt.Attendees, t.ID) {
@@ -40,10 +50,10 @@ func Feeds(m *handbook.Map, abs func(string) string, now time.Time) map[string][
 			}
 		}
 	}
-	out[AllFeedURL] = all.Bytes()
+	out[AllFeedURL] = cal(all)
 	for _, t := range m.Teams {
 		if evs := perTeam[t.ID]; len(evs) > 0 {
-			out[TeamFeedURL(t.ID)] = ical.Calendar{Name: "Meetings of " + t.Name, Stamp: now, Events: evs}.Bytes()
+			out[TeamFeedURL(t.ID)] = cal(ical.Calendar{Name: "Meetings of " + t.Name, Stamp: now, Events: evs})
 		}
 	}
 	return out
