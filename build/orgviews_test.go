@@ -242,3 +242,36 @@ func TestViewsAreSearchable(t *testing.T) {
 		t.Errorf("no search document for %s", u)
 	}
 }
+
+// A biweekly meeting without cadence.start still builds, with a warning at
+// its cadence, and is listed as not on the grid.
+func TestBiweeklyWithoutStart(t *testing.T) {
+	site := `
+-- content/_index.md --
+---
+title: Home
+---
+Hi.
+-- content/retro.md --
+---
+title: Retro
+kind: meeting
+cadence:
+  every: biweekly
+  days: [friday]
+  time: "09:45"
+---
+Look back.
+`
+	out, res, err := buildSite(t, site, Options{})
+	if err != nil {
+		t.Fatalf("build: %v\n%s", err, problemsText(res, err))
+	}
+	want := "content/retro.md:5:3: warning: cadence: a biweekly or monthly cadence needs start (YYYY-MM-DD) to know its weeks; the meeting week and calendar leave this meeting out"
+	if got := problemsText(res, nil); got != want {
+		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
+	}
+	if week := readOut(t, out, "meetings/week/index.html"); !strings.Contains(week, `<h2 id="unplaced">Not on the grid</h2>`) || !strings.Contains(week, `href="/retro/">Retro</a>`) {
+		t.Error("the meeting week does not list the unplaced meeting")
+	}
+}
