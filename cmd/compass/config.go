@@ -36,6 +36,10 @@ const configFile = "compass.yaml"
 // from compass.yaml and from COMPASS_<BLOCK>_<KEY> (e.g. bot.lease is
 // COMPASS_BOT_LEASE); a flag reaches it through keyFlag. Durations are
 // written like 4h or 90s; lists in the environment are comma-separated.
+// Two generated places follow, and tests fail until they do: the
+// configuration keys page (go run ./cmd/compass docs) and the starter
+// compass.yaml of compass init (build/scaffold/starter), which lists every
+// key with its default.
 type Config struct {
 	Site         SiteConfig      `mapstructure:",squash"` // top-level keys
 	Check        CheckConfig     `mapstructure:"check"`
