@@ -70,8 +70,10 @@ func TestKilledReplicaTakenOver(t *testing.T) {
 	<-stuck.entered
 	startReplica(t, dsn, "b", fake, nil, postgres.WithLease(lease))
 	killReplica(t, a, stuck)
-	if took := waitParent(t, fake, 10*lease); took > lease+time.Second {
-		t.Errorf("parent posted %v after the claimer died; want within one lease (%v) and a second", took, lease)
+	// The lease runs out at most one lease after the last renewal; the
+	// rest is the takeover itself, with room for a loaded CI machine.
+	if took := waitParent(t, fake, 10*lease); took > lease+2*time.Second {
+		t.Errorf("parent posted %v after the claimer died; want within one lease (%v) and two seconds", took, lease)
 	}
 	if n := len(fake.Parents()); n != 1 {
 		t.Errorf("parents = %d, want 1", n)
@@ -84,8 +86,8 @@ func TestKilledReplicaTakenOver(t *testing.T) {
 func TestLeaseRenewedWhileCalling(t *testing.T) {
 	dsn := schemaDSN(t)
 	fake := slacktest.New(t)
-	const lease = 600 * time.Millisecond
-	slow := &slowPoster{Poster: newPoster(fake), delay: 4 * lease, entered: make(chan struct{})}
+	const lease = time.Second
+	slow := &slowPoster{Poster: newPoster(fake), delay: 3 * lease, entered: make(chan struct{})}
 	a := startReplica(t, dsn, "a", fake, slow, postgres.WithLease(lease))
 	if err := a.bot.Accept(context.Background(), groupDelivery("alertmanager/web/slow", 1, bot.StatusFiring)); err != nil {
 		t.Fatal(err)
