@@ -16,7 +16,8 @@ type script struct {
 }
 
 // FailFor makes every call fail with f for d from now, as in a Slack
-// outage; calls after that are answered again.
+// outage; calls after that are answered again. FailFor(0, f) ends an
+// outage now.
 func (s *Server) FailFor(d time.Duration, f Failure) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
