@@ -41,7 +41,7 @@ type toc struct {
 // tocFiles are where a table of contents is looked for, first found wins.
 // Paths inside are relative to the file; the content/ prefix of a site-root
 // file is dropped, so both layouts of a MyST or MkDocs project work.
-var tocFiles = []string{"content/myst.yml", "myst.yml", "mkdocs.yml", "content/mkdocs.yml"}
+var tocFiles = []string{"content/myst.yml", "myst.yml", "content/_toc.yml", "_toc.yml", "mkdocs.yml", "content/mkdocs.yml"}
 
 // loadTOC reads the site's table of contents; it returns nil when the site
 // has none.
@@ -56,8 +56,11 @@ func loadTOC(root string, pr *problems) *toc {
 			return nil
 		}
 		r := &tocReader{root: root, pr: pr}
-		if path.Base(f) == "mkdocs.yml" {
+		switch path.Base(f) {
+		case "mkdocs.yml":
 			return r.mkdocs(f, b)
+		case "_toc.yml":
+			return r.jupyterBook(f, b)
 		}
 		return r.myst(f, b)
 	}
@@ -219,6 +222,64 @@ func (r *tocReader) mystEntries(list *yaml.Node) []tocEntry {
 			continue
 		}
 		out = append(out, e)
+	}
+	return out
+}
+
+// jupyterBook reads Jupyter Book 1's _toc.yml: root, then parts (each a
+// titled group of chapters) or chapters, each with sections; jb-article's
+// sections at the top level.
+func (r *tocReader) jupyterBook(file string, b []byte) *toc {
+	root := r.parse(file, b)
+	if root == nil {
+		return nil
+	}
+	t := &toc{file: file, read: []string{file}}
+	if v := tocValue(root, "root"); v != nil {
+		t.entries = append(t.entries, tocEntry{File: r.contentPath(v.Value), pos: r.pos(v)})
+	}
+	if parts := tocValue(root, "parts"); parts != nil && parts.Kind == yaml.SequenceNode {
+		for _, p := range parts.Content {
+			e := tocEntry{Title: "Contents", pos: r.pos(p)}
+			if c := tocValue(p, "caption"); c != nil {
+				e.Title = c.Value
+			}
+			if ch := tocValue(p, "chapters"); ch != nil {
+				e.Children = r.jbEntries(ch)
+			}
+			t.entries = append(t.entries, e)
+		}
+	}
+	for _, key := range []string{"chapters", "sections"} {
+		if v := tocValue(root, key); v != nil {
+			t.entries = append(t.entries, r.jbEntries(v)...)
+		}
+	}
+	return t
+}
+
+// jbEntries reads a Jupyter Book list of entries: file (with sections),
+// and url or glob (reported, not supported).
+func (r *tocReader) jbEntries(list *yaml.Node) []tocEntry {
+	if list.Kind != yaml.SequenceNode {
+		r.pr.errorf(r.pos(list), "_toc.yml: want a list of entries, got %s", describe(list))
+		return nil
+	}
+	var out []tocEntry
+	for _, n := range list.Content {
+		n = resolveAlias(n)
+		switch {
+		case tocValue(n, "file") != nil:
+			e := tocEntry{File: r.contentPath(tocValue(n, "file").Value), pos: r.pos(n)}
+			if s := tocValue(n, "sections"); s != nil {
+				e.Children = r.jbEntries(s)
+			}
+			out = append(out, e)
+		case tocValue(n, "url") != nil || tocValue(n, "glob") != nil:
+			r.pr.warnf(r.pos(n), "_toc.yml: url and glob entries are not supported; not in the sidebar")
+		default:
+			r.pr.errorf(r.pos(n), "_toc.yml: want an entry with file, got %s", describe(n))
+		}
 	}
 	return out
 }

@@ -192,3 +192,74 @@ The {{ team }} team, and {{ unknown }}.
 		t.Errorf("want one warning for the unknown substitution, got %v", s.Warnings)
 	}
 }
+
+// TestJupyterBookTOC checks Jupyter Book 1's _toc.yml: parts with
+// captions, chapters with sections, files named without ".md".
+func TestJupyterBookTOC(t *testing.T) {
+	s := loadSite(t, `
+-- content/_toc.yml --
+format: jb-book
+root: index
+parts:
+  - caption: Running hubs
+    chapters:
+    - file: hubs/deploy
+      sections:
+      - file: hubs/upgrade
+    - file: hubs/alerts
+-- content/index.md --
+# Home
+-- content/hubs/deploy.md --
+# Deploy
+-- content/hubs/upgrade.md --
+# Upgrade
+-- content/hubs/alerts.md --
+# Alerts
+`)
+	if got, want := navString(s.Nav(s.PageByURL("/hubs/upgrade/"))), "Running hubs[Deploy[*Upgrade] Alerts]"; got != want {
+		t.Errorf("sidebar %q, want %q", got, want)
+	}
+	if len(s.Warnings) != 0 {
+		t.Errorf("warnings: %v", s.Warnings)
+	}
+}
+
+// FuzzTOC checks that any myst.yml, _toc.yml or mkdocs.yml decodes
+// without panicking into entries that each name a page or a group, with
+// content-relative paths.
+func FuzzTOC(f *testing.F) {
+	f.Add("project:\n  toc:\n  - file: a.md\n    children:\n    - title: G\n      children: [{file: b}]\n")
+	f.Add("root: intro\nparts:\n- caption: P\n  chapters:\n  - file: x\n    sections: [{file: y}]\n")
+	f.Add("nav:\n- Home: index.md\n- S:\n  - a.md\n")
+	f.Fuzz(func(t *testing.T, yml string) {
+		for _, file := range []string{"content/myst.yml", "content/_toc.yml", "mkdocs.yml"} {
+			var pr problems
+			r := &tocReader{root: t.TempDir(), pr: &pr}
+			var toc *toc
+			switch file {
+			case "content/myst.yml":
+				toc = r.myst(file, []byte(yml))
+			case "content/_toc.yml":
+				toc = r.jupyterBook(file, []byte(yml))
+			default:
+				toc = r.mkdocs(file, []byte(yml))
+			}
+			if toc == nil {
+				continue
+			}
+			var check func(es []tocEntry)
+			check = func(es []tocEntry) {
+				for _, e := range es {
+					if e.File == "" && e.Title == "" {
+						t.Errorf("%s: entry with neither file nor title", file)
+					}
+					if strings.HasPrefix(e.File, "/") {
+						t.Errorf("%s: entry file %q is not content-relative", file, e.File)
+					}
+					check(e.Children)
+				}
+			}
+			check(toc.entries)
+		}
+	})
+}

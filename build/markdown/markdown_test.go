@@ -475,3 +475,28 @@ func TestHeadingIDRules(t *testing.T) {
 		t.Error("an unknown rule must be an error")
 	}
 }
+
+// FuzzScan checks Scan's invariants on any body: it does not panic, every
+// label is on a line of the body, and every id is what LabelID makes of
+// the name, an id fit for a URL fragment.
+func FuzzScan(f *testing.F) {
+	for _, s := range []string{
+		"(a)=\n# A\n", "```{glossary}\nT\n: d\n```\n", ":::{figure} x.png\n:name: f\n:::\n",
+		"````\n(x)=\n````\n(y)=\n## Y {#z}\n", "(a b)=\n", "```{note}\n(n)=\n```\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		const first = 7
+		o := Scan([]byte(body), first)
+		lines := strings.Count(body, "\n") + 1
+		for _, l := range o.Labels {
+			if l.Line < first || l.Line >= first+lines {
+				t.Errorf("label %q on line %d, outside the body's lines %d..%d", l.Name, l.Line, first, first+lines-1)
+			}
+			if l.ID != LabelID(l.Name) || l.ID == "" || strings.ContainsAny(l.ID, " \t\n\"'<>#&") {
+				t.Errorf("label %q has id %q", l.Name, l.ID)
+			}
+		}
+	})
+}
