@@ -24,8 +24,8 @@ type renderState struct {
 	// directives is set when a known directive was parsed, so pages
 	// without one skip directiveTransformer's walk.
 	directives bool
-	lineStart     []int                        // byte offsets where each body line starts, built lazily
-	last          struct{ off, line, col int } // the previous position computed
+	lineStart  []int                        // byte offsets where each body line starts, built lazily
+	last       struct{ off, line, col int } // the previous position computed
 
 	diags []Diagnostic
 	links []Link
