@@ -30,6 +30,10 @@ type Options struct {
 	// answering, handbook map loaded); /readyz answers 503 with its error
 	// otherwise.
 	Ready func(ctx context.Context) error
+	// ReadyEvery is how often Ready may run: /readyz requests within it of
+	// the last run share its answer, so a flood of probes cannot turn into
+	// a flood of store writes. Default 1s; negative runs Ready every time.
+	ReadyEvery time.Duration
 	// Metrics, when set, is served at GET /metrics.
 	Metrics http.Handler
 	// MaxConnections caps the connections served at once; default
@@ -51,6 +55,10 @@ type Server struct {
 	addr  net.Addr
 	ln    *limitListener
 	slack map[string]http.Handler // current handlers of slackPatterns
+
+	readyMu  sync.Mutex // held while Ready runs: concurrent probes wait and share
+	readyAt  time.Time
+	readyErr error
 }
 
 // New returns a Server with /healthz, /readyz, /metrics (when
@@ -62,6 +70,9 @@ func New(opt Options) *Server {
 	}
 	if opt.ShutdownTimeout == 0 {
 		opt.ShutdownTimeout = 10 * time.Second
+	}
+	if opt.ReadyEvery == 0 {
+		opt.ReadyEvery = time.Second
 	}
 	if opt.MaxConnections <= 0 {
 		opt.MaxConnections = DefaultMaxConnections
@@ -113,16 +124,30 @@ func (s *Server) Handle(pattern string, h http.Handler) {
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	if s.opt.Ready != nil {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := s.opt.Ready(ctx); err != nil {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprintln(w, "not ready:", err)
-			return
-		}
+	if err := s.ready(r.Context()); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "not ready:", err)
+		return
 	}
 	fmt.Fprintln(w, "ready")
+}
+
+// ready runs Options.Ready at most once per ReadyEvery; calls in between,
+// and calls that arrive while it runs, get its answer.
+func (s *Server) ready(ctx context.Context) error {
+	if s.opt.Ready == nil {
+		return nil
+	}
+	s.readyMu.Lock()
+	defer s.readyMu.Unlock()
+	if s.opt.ReadyEvery > 0 && !s.readyAt.IsZero() && time.Since(s.readyAt) < s.opt.ReadyEvery {
+		return s.readyErr
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	s.readyErr = s.opt.Ready(ctx)
+	s.readyAt = time.Now()
+	return s.readyErr
 }
 
 // ServeHTTP serves the mux with request logging. On a connection accepted

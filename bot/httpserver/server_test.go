@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -89,7 +90,8 @@ func TestServer(t *testing.T) {
 			defer mu.Unlock()
 			return ready
 		},
-		Metrics: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "compass_up 1\n") }),
+		Metrics:    http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "compass_up 1\n") }),
+		ReadyEvery: -1, // each case sets its own answer
 	})
 	b := newBot(t)
 	srv.Handle("POST /hooks/test", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -133,6 +135,31 @@ func TestServer(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `"path":"/hooks/test","status":200`) || !strings.Contains(logs.String(), `"incident_key":"pagerduty/SRV"`) {
 		t.Errorf("request log lacks the hook request with its incident key:\n%s", logs.String())
+	}
+}
+
+// TestReadyzShared: a flood of /readyz requests runs Ready (a store write)
+// once per ReadyEvery, not once per request.
+func TestReadyzShared(t *testing.T) {
+	var calls atomic.Int32
+	srv := httpserver.New(httpserver.Options{Addr: "127.0.0.1:0", ReadyEvery: time.Hour,
+		Ready: func(context.Context) error {
+			calls.Add(1)
+			time.Sleep(50 * time.Millisecond) // a commit
+			return errors.New("store read-only")
+		}})
+	base := start(t, srv)
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			if code, _, body := do(t, "GET", base+"/readyz"); code != 503 || !strings.Contains(body, "store read-only") {
+				t.Errorf("/readyz = %d %q, want 503 with the shared answer", code, body)
+			}
+		})
+	}
+	wg.Wait()
+	if n := calls.Load(); n != 1 {
+		t.Errorf("Ready ran %d times for 20 requests within ReadyEvery, want 1", n)
 	}
 }
 
