@@ -119,6 +119,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newBotCmd(a),
 		newDocsCmd(a),
 		newInitCmd(a),
+		newHealthcheckCmd(a),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",
