@@ -4,17 +4,16 @@ import (
 	"context"
 	"testing"
 
-	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/compasshq/compass/build/handbook"
-	"github.com/compasshq/compass/internal/axetest"
+	"github.com/compasshq/compass/build/internal/browsertest"
 )
 
 // browserViews checks the organisation views in the browser TestBrowser
 // drives: the skills chart is drawn with a size and restyled in dark mode,
-// on call now is filled in by views.js, and axe-core finds no serious or
-// critical accessibility problem on the views.
+// on call now is filled in by views.js, and axe-core finds no moderate,
+// serious or critical accessibility problem on the views.
 func browserViews(t *testing.T, ctx context.Context, base string, m *handbook.Map) {
 	var charter string
 	for _, team := range m.Teams {
@@ -30,8 +29,7 @@ func browserViews(t *testing.T, ctx context.Context, base string, m *handbook.Ma
 	t.Run("skills chart light and dark", func(t *testing.T) {
 		var strokes []string
 		for _, scheme := range []string{"light", "dark"} {
-			colorScheme(t, ctx, scheme)
-			if err := chromedp.Do(ctx, chromedp.Navigate(base+charter), chromedp.WaitVisible(chromedp.CSS("svg.radar"))); err != nil {
+			if err := chromedp.Do(ctx, browsertest.Scheme(scheme), chromedp.Navigate(base+charter), chromedp.WaitVisible(chromedp.CSS("svg.radar"))); err != nil {
 				t.Fatal(err)
 			}
 			size, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => { const r = document.querySelector("svg.radar").getBoundingClientRect(); return [r.width, r.height]; })()`))
@@ -51,7 +49,9 @@ func browserViews(t *testing.T, ctx context.Context, base string, m *handbook.Ma
 			t.Errorf("coverage stroke is %s in light and dark; the dark palette does not apply", strokes[0])
 		}
 	})
-	colorScheme(t, ctx, "light")
+	if err := chromedp.Do(ctx, browsertest.Scheme("light")); err != nil {
+		t.Fatal(err)
+	}
 	t.Run("on call now from the browser", func(t *testing.T) {
 		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/oncall/"), chromedp.WaitVisible(chromedp.CSS(".oncall-now"))); err != nil {
 			t.Fatal(err)
@@ -64,24 +64,24 @@ func browserViews(t *testing.T, ctx context.Context, base string, m *handbook.Ma
 			t.Errorf("views.js did not update on call now: %q", asof)
 		}
 	})
-	src := axetest.Source(t)
-	for _, page := range []string{"/", "/people/", charter, "/meetings/week/", "/changes/", "/review/", "/oncall/"} {
-		t.Run("axe "+page, func(t *testing.T) {
-			if err := chromedp.Do(ctx, chromedp.Navigate(base+page), chromedp.WaitVisible(chromedp.CSS("main"))); err != nil {
-				t.Fatal(err)
-			}
-			axetest.Check(t, ctx, src, page)
-		})
+	script := browsertest.AxeScript(t)
+	for _, scheme := range []string{"light", "dark"} {
+		for _, page := range []string{"/", "/people/", charter, "/meetings/week/", "/changes/", "/review/", "/oncall/"} {
+			t.Run("axe "+scheme+" "+page, func(t *testing.T) {
+				if err := chromedp.Do(ctx, browsertest.Scheme(scheme), chromedp.Navigate(base+page), chromedp.WaitVisible(chromedp.CSS("main"))); err != nil {
+					t.Fatal(err)
+				}
+				vs, err := browsertest.Axe(ctx, script)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, v := range vs {
+					t.Errorf("%s: %s", page, v)
+				}
+			})
+		}
 	}
-}
-
-// colorScheme makes the page's prefers-color-scheme light or dark.
-func colorScheme(t *testing.T, ctx context.Context, scheme string) {
-	t.Helper()
-	_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
-	})
-	if err != nil {
-		t.Fatalf("emulate %s: %v", scheme, err)
+	if err := chromedp.Do(ctx, browsertest.Scheme("light")); err != nil {
+		t.Fatal(err)
 	}
 }
