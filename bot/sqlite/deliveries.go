@@ -10,6 +10,8 @@ import (
 	"github.com/compasshq/compass/bot/internal/sqlstore"
 )
 
+// SeenDelivery needs no lock: the SQLite store has one writer, so the
+// lookup and the RecordDelivery after it cannot interleave with another's.
 func (t *txn) SeenDelivery(ctx context.Context, source, id, contentKey string) (bool, error) {
 	if id == "" && contentKey == "" {
 		return false, nil
