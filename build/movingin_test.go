@@ -221,3 +221,26 @@ func TestKeepGoing(t *testing.T) {
 		}
 	}
 }
+
+// TestDuplicateLabel checks that a label defined twice is a warning at the
+// second definition, and links go to the first.
+func TestDuplicateLabel(t *testing.T) {
+	s := loadSite(t, `
+-- content/a.md --
+(same)=
+# A
+-- content/b.md --
+# B
+
+(Same)=
+## Also
+
+[x](#same)
+`)
+	if len(s.Warnings) != 1 || s.Warnings[0].String() != `content/b.md:3:1: warning: label "Same" is already defined at content/a.md:1:1; links go there` {
+		t.Errorf("warnings: %v", s.Warnings)
+	}
+	if !strings.Contains(string(s.PageByURL("/b/").HTML), `<a href="/a/#same">x</a>`) {
+		t.Errorf("link should go to the first definition:\n%s", s.PageByURL("/b/").HTML)
+	}
+}
