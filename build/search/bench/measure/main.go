@@ -28,13 +28,20 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// queryPairs are (first, second) queries over the generated corpus.
+// queryPairs are (first, second) queries over the generated corpus, each
+// pair in a fresh browser profile. Besides ordinary words and two-word
+// queries they hold the kinds issue #17 names: a phrase, id-like tokens
+// that occur on one page ("4242" in a page's title, "handle4242" in its
+// code) and words every page has ("alert", "page").
 var queryPairs = [][2]string{
 	{"incident review", "rollback"},
 	{"escalation primary", "capacity"},
 	{"memory quota", "deploy risk"},
 	{"latency budget", "pager"},
 	{"handoff rotation", "network upgrade"},
+	{`"error budget"`, "handle4242"},
+	{"4242", "alert"},
+	{"page", "kubernetes"},
 }
 
 // typed are queries typed character by character for the latency figures.
@@ -92,6 +99,7 @@ func main() {
 	site := flag.String("site", "", "built site folder (with search/ and pagefind/)")
 	searchJS := flag.String("searchjs", "", "path of search.js in the site")
 	out := flag.String("json", "", "write the figures as JSON to this file")
+	flag.DurationVar(&browserTimeout, "timeout", 5*time.Minute, "limit of each browser session (raise it on a loaded machine)")
 	flag.Parse()
 	if err := run(*site, *searchJS, *out); err != nil {
 		slog.Error("measure", "error", err)
@@ -134,7 +142,9 @@ func run(site, searchJS, out string) error {
 	base := "http://" + ln.Addr().String()
 
 	report := map[string]any{}
+	perQuery := map[string]map[string]int64{} // engine → "1 query" / "2 query" → bytes
 	for _, engine := range []string{"ours", "pagefind"} {
+		perQuery[engine] = map[string]int64{}
 		var first, second []int64
 		var firstFiles, secondFiles []int
 		for _, pair := range queryPairs {
@@ -150,6 +160,7 @@ func run(site, searchJS, out string) error {
 					c.mu.Lock()
 					n := len(c.files)
 					c.mu.Unlock()
+					perQuery[engine][fmt.Sprintf("%d %s", i+1, q)] = c.bytes.Load()
 					if i == 0 {
 						first, firstFiles = append(first, c.bytes.Load()), append(firstFiles, n)
 					} else {
@@ -204,6 +215,15 @@ func run(site, searchJS, out string) error {
 		fmt.Printf("%-9s first query %7.0f bytes in %.1f files, second %7.0f bytes in %.1f files, query p50 %.2f ms p95 %.2f ms (%d typed queries, warm)\n",
 			engine, r["first_query_bytes"], r["first_query_files"], r["second_query_bytes"], r["second_query_files"], r["query_ms_p50"], r["query_ms_p95"], len(lat))
 	}
+	fmt.Printf("\n%-28s %10s %10s %7s\n", "query (1 first, 2 second)", "ours", "pagefind", "ratio")
+	for _, pair := range queryPairs {
+		for i, q := range pair {
+			k := fmt.Sprintf("%d %s", i+1, q)
+			o, p := perQuery["ours"][k], perQuery["pagefind"][k]
+			fmt.Printf("%-28s %10d %10d %7.2f\n", k, o, p, float64(o)/float64(max(p, 1)))
+		}
+	}
+	report["per_query_bytes"] = perQuery
 	if out != "" {
 		b, _ := json.MarshalIndent(report, "", "  ")
 		return os.WriteFile(out, b, 0o644)
@@ -225,6 +245,9 @@ func (g gzipWriter) WriteHeader(code int) {
 	g.ResponseWriter.WriteHeader(code)
 }
 
+// browserTimeout bounds each browser session (-timeout).
+var browserTimeout time.Duration
+
 func withBrowser(fn func(ctx context.Context) error) error {
 	tmp, err := os.MkdirTemp("", "compass-measure-")
 	if err != nil {
@@ -238,7 +261,7 @@ func withBrowser(fn func(ctx context.Context) error) error {
 	defer cancelA()
 	ctx, cancelC := chromedp.NewContext(actx)
 	defer cancelC()
-	ctx, cancelT := context.WithTimeout(ctx, 5*time.Minute)
+	ctx, cancelT := context.WithTimeout(ctx, browserTimeout)
 	defer cancelT()
 	return fn(ctx)
 }
