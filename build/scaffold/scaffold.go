@@ -1,6 +1,6 @@
-// Package scaffold writes new handbooks and new pages: the starter set of
-// compass init, the example handbook, the compass.yaml around a handbook
-// written for another tool, and the page of each kind compass new adds.
+// Package scaffold writes new handbooks: the starter set of compass init,
+// the example handbook, and the compass.yaml around a handbook written for
+// another tool.
 package scaffold
 
 import (
@@ -23,10 +23,10 @@ import (
 //go:embed all:starter
 var files embed.FS
 
-// Settings are the values the starter files and new pages are filled with.
+// Settings are the values the starter files are filled with.
 type Settings struct {
 	Title      string    // the site title
-	Today      time.Time // dates: effective, cadence start; review_by is a year later
+	Today      time.Time // dates: effective, cadence and rotation start; review_by is a year later
 	HeadingIDs string    // heading_ids in compass.yaml: compass, github or mkdocs
 	// Version is the compass version netlify.toml and the workflow install
 	// (go run …/cmd/compass@Version); "" means latest.
@@ -134,8 +134,6 @@ func (s Settings) data() map[string]any {
 	return map[string]any{
 		"Title": s.Title, "HeadingIDs": s.HeadingIDs, "Version": version, "GoVersion": s.GoVersion,
 		"Today": s.Today.Format(time.DateOnly), "ReviewBy": s.Today.AddDate(1, 0, 0).Format(time.DateOnly),
-		"Now":            s.Today.UTC().Truncate(time.Minute).Format(time.RFC3339),
-		"Weekday":        strings.ToLower(s.Today.Weekday().String()),
 		"MaxConnections": s.MaxConnections, "Lease": s.Lease,
 		"SlackAPI": s.SlackAPI, "PagerDutyAPI": s.PagerDutyAPI,
 	}

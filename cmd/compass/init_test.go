@@ -200,3 +200,29 @@ func TestInitFrom(t *testing.T) {
 func reflectValue(c Config) reflect.Value { return reflect.ValueOf(c) }
 
 func equalValue(a, b any) bool { return reflect.DeepEqual(a, b) || fmt.Sprint(a) == fmt.Sprint(b) }
+
+// TestInitFromRefuses: a MyST project with its pages at the root cannot be
+// its own content/, and an unknown dialect or a folder without the
+// dialect's configuration is a usage error; nothing is written.
+func TestInitFromRefuses(t *testing.T) {
+	for _, tt := range []struct{ name, dialect, want string }{
+		{"pages at the root", "myst", "in the folder above it"},
+		{"no mkdocs.yml", "mkdocs", "mkdocs.yml"},
+		{"unknown dialect", "sphinx", "not one of mkdocs, myst, hugo, docusaurus"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			work := t.TempDir()
+			if err := os.CopyFS(work, os.DirFS(filepath.Join("testdata", "from", "myst"))); err != nil {
+				t.Fatal(err)
+			}
+			t.Chdir(work)
+			code, out := runCompass(t, "init", "--from", tt.dialect, ".")
+			if code != 2 || !strings.Contains(out, tt.want) {
+				t.Errorf("exit %d, want 2 saying %q:\n%s", code, tt.want, out)
+			}
+			if _, err := os.Stat("compass.yaml"); err == nil {
+				t.Error("compass.yaml was written")
+			}
+		})
+	}
+}
