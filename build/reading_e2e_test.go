@@ -161,6 +161,7 @@ func TestReadingExperience(t *testing.T) {
 		t.Run("search keyboard", func(t *testing.T) { searchKeyboard(t, ctx, base) })
 	}
 	t.Run("phone menu", func(t *testing.T) { phoneMenu(t, ctx, base) })
+	t.Run("print", func(t *testing.T) { printed(t, ctx, base) })
 	t.Run("theme toggle", func(t *testing.T) { themeToggle(t, ctx, base) })
 }
 
@@ -263,5 +264,30 @@ func themeToggle(t *testing.T, ctx context.Context, base string) {
 	}
 	if dark != "rgb(15, 18, 22)" || got != "dark rgb(15, 18, 22)" {
 		t.Errorf("after choosing dark: background %q, next page %q", dark, got)
+	}
+}
+
+// printed: on paper a runbook is light even when the system is dark, code
+// included, long code lines wrap, navigation is gone and external links
+// show their address.
+func printed(t *testing.T, ctx context.Context, base string) {
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1400, 1000), chromedp.Navigate(base+"/runbooks/disk-filling-up/"),
+		browsertest.Media("print", "dark")); err != nil {
+		t.Fatal(err)
+	}
+	defer chromedp.Do(ctx, browsertest.Media("", "light")) //nolint:errcheck // best effort for the tests after
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](`(() => {
+		const pre = document.querySelector(".content pre"), st = e => getComputedStyle(e);
+		return {body: st(document.body).backgroundColor, code: st(pre).backgroundColor, wrap: st(pre).whiteSpace,
+			header: st(document.querySelector(".site-header")).display, sidebar: st(document.querySelector(".sidebar")).display};
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"body": "rgb(255, 255, 255)", "code": "rgb(246, 248, 250)", "wrap": "pre-wrap", "header": "none", "sidebar": "none"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("print, dark system: %s is %q, want %q", k, got[k], v)
+		}
 	}
 }

@@ -62,9 +62,14 @@ func Start(tb testing.TB, width, height int) context.Context {
 }
 
 // Scheme emulates the system colour scheme, "light" or "dark".
-func Scheme(scheme string) chromedp.Action[chromedp.Void] {
+func Scheme(scheme string) chromedp.Action[chromedp.Void] { return Media("", scheme) }
+
+// Media emulates a media type ("print", or "" for the screen) with the
+// system colour scheme, "light" or "dark".
+func Media(media, scheme string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Media:    media,
 			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
 		})
 		return err
