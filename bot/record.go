@@ -27,6 +27,11 @@ var rerouteCodes = map[string]bool{"channel_not_found": true, "is_archived": tru
 func (b *Bot) record(rs []result) bool {
 	now := b.now()
 	outs := make([]outcome, len(rs))
+	// Any success after 5xx or network errors means Slack answers again:
+	// its outages are Slack-wide, not per channel, so every failing
+	// channel's backed-off ops become due, not only the channel of the
+	// success. A channel that keeps failing alone is retried at most at
+	// its rate limit.
 	recovered := false
 	for i, r := range rs {
 		outs[i] = b.decide(r, now)
