@@ -189,7 +189,8 @@ func searchKeyboard(t *testing.T, ctx context.Context, base string) {
 		const i = document.getElementById("search-input");
 		const live = [...document.querySelectorAll("[role=status], [aria-live]")].map(e => e.textContent).join("|");
 		const pages = [...document.querySelectorAll("#search-results .search-hit:not(.search-sub) .search-title")].map(e => e.textContent);
-		return {role: i.getAttribute("role"), expanded: i.getAttribute("aria-expanded"), live: live,
+		const unmarked = [...document.querySelectorAll("#search-results [role=option]")].filter(o => !o.querySelector("mark")).map(o => o.textContent).join(" // ");
+		return {role: i.getAttribute("role"), expanded: i.getAttribute("aria-expanded"), live: live, unmarked: String(unmarked),
 			unique: String(new Set(pages).size === pages.length), links: String(document.querySelectorAll("[role=option] a").length),
 			all: document.querySelector(".search-all") ? document.querySelector(".search-all").getAttribute("href") : ""};
 	})()`))
@@ -198,6 +199,9 @@ func searchKeyboard(t *testing.T, ctx context.Context, base string) {
 	}
 	if got["role"] != "combobox" || got["expanded"] != "true" || got["links"] != "0" || got["unique"] != "true" {
 		t.Errorf("search box: %v; want a combobox, expanded, no links in options, each page once", got)
+	}
+	if got["unmarked"] != "" {
+		t.Errorf("results without a marked word: %s", got["unmarked"])
 	}
 	if !strings.HasSuffix(strings.Trim(got["live"], "|"), "results") || len(got["live"]) > 40 {
 		t.Errorf("live regions say %q, want only the result count", got["live"])

@@ -775,9 +775,12 @@
   // explain draws a hit's title, section and snippet; words that matched
   // are marked in each, so every hit shows why it matched.
   function explain(parent, h, terms, withTitle) {
+    // A section that matched through its page's title shows the title.
+    withTitle = withTitle || (h.marks.length === 0 && snippet(h.section || '', terms).marks.length === 0);
     if (withTitle) parent.appendChild(marked('span', 'search-title', h.title, snippet(h.title, terms).marks));
     if (h.section) parent.appendChild(marked('span', 'search-section', h.section, snippet(h.section, terms).marks));
     if (h.snippet) parent.appendChild(marked('span', 'search-snippet', h.snippet, h.marks));
+    return !withTitle;
   }
   function countText(n) { return n === 1 ? '1 result' : n + ' results'; }
   function filtersOf(params) {
@@ -843,8 +846,7 @@
           li.setAttribute('role', 'option');
           li.setAttribute('aria-selected', 'false');
           li.setAttribute('data-href', link(h.url));
-          explain(li, h, hits.terms, k === 0);
-          if (k > 0) li.appendChild(el('span', 'visually-hidden', ', in ' + g.title));
+          if (explain(li, h, hits.terms, k === 0) && k > 0) li.appendChild(el('span', 'visually-hidden', ', in ' + g.title));
           var i = items.length;
           li.addEventListener('mousemove', function () { if (active !== i) setActive(i); });
           li.addEventListener('mousedown', function (ev) { ev.preventDefault(); });
