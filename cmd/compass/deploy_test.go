@@ -100,3 +100,32 @@ func TestKubernetesExample(t *testing.T) {
 		}
 	}
 }
+
+// TestSlackAppManifest: the app manifest's slash command and interactivity
+// URLs are the paths compass bot serves them on.
+func TestSlackAppManifest(t *testing.T) {
+	b, err := os.ReadFile("../../bot/deploy/slack-app.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Features struct {
+			SlashCommands []struct{ Command, URL string } `yaml:"slash_commands"`
+		}
+		Settings struct {
+			Interactivity struct {
+				RequestURL string `yaml:"request_url"`
+			}
+		}
+	}
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		t.Fatalf("slack-app.yaml: %v", err)
+	}
+	if len(m.Features.SlashCommands) != 1 || m.Features.SlashCommands[0].Command != "/compass" ||
+		!strings.HasSuffix(m.Features.SlashCommands[0].URL, "/slack/commands") {
+		t.Errorf("slash commands %+v, want /compass at …/slack/commands", m.Features.SlashCommands)
+	}
+	if !strings.HasSuffix(m.Settings.Interactivity.RequestURL, "/slack/interactions") {
+		t.Errorf("interactivity URL %q, want …/slack/interactions", m.Settings.Interactivity.RequestURL)
+	}
+}
