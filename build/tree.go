@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -244,6 +245,7 @@ type NavItem struct {
 	Current  bool      // the page being shown
 	Open     bool      // on the path to the current page: its children are shown
 	Section  bool      // a folder, which may have children
+	More     int       // a link to the folder's page standing for this many entries the sidebar leaves out
 	Children []NavItem // only for open items
 }
 
@@ -260,30 +262,119 @@ func (p *Page) chain(root *Section) []*Section {
 	return out
 }
 
+// The sidebar's bound (issue #17): a folder of at most navFull entries is
+// listed whole; a larger one shows its first navHead entries and navAround
+// entries either side of the one on the page's path, and a "N more" link to
+// the folder's page, which lists everything, for each run left out. A page's
+// sidebar then holds at most navHead+2*navAround+3 links per folder on its
+// path, whatever the folders hold, and the output grows linearly with pages.
+const (
+	navFull   = 50
+	navHead   = 5
+	navAround = 10
+)
+
+// navSpans returns the half-open ranges of a folder's n entries that the
+// sidebar shows, in order; focus is the entry on the page's path, -1 when
+// the page is the folder's own (which then shows the folder's start).
+func navSpans(n, focus int) [][2]int {
+	if n <= navFull {
+		return [][2]int{{0, n}}
+	}
+	if focus < 0 {
+		return [][2]int{{0, navHead + 2*navAround + 1}}
+	}
+	lo, hi := max(0, focus-navAround), min(n, focus+navAround+1)
+	if lo <= navHead {
+		return [][2]int{{0, hi}}
+	}
+	return [][2]int{{0, navHead}, {lo, hi}}
+}
+
+// navLevel is one folder's sidebar entries (the pages the table of
+// contents does not hide), each link escaped once for every page that
+// shows it.
+type navLevel struct {
+	pages       []*Page
+	href, title []string
+	index       map[*Page]int // position in pages
+}
+
+// level returns sec's entries, built on first use.
+func (s *Site) level(sec *Section) *navLevel {
+	s.nav.mu.Lock()
+	l := s.nav.levels[sec]
+	s.nav.mu.Unlock()
+	if l != nil {
+		return l
+	}
+	l = &navLevel{index: map[*Page]int{}}
+	for _, c := range sec.Children {
+		if c.navHidden {
+			continue
+		}
+		h, t := navEscape(s.basePath+c.URL, c.Title)
+		l.index[c] = len(l.pages)
+		l.pages = append(l.pages, c)
+		l.href, l.title = append(l.href, h), append(l.title, t)
+	}
+	s.nav.mu.Lock()
+	if s.nav.levels == nil {
+		s.nav.levels = map[*Section]*navLevel{}
+	}
+	s.nav.levels[sec] = l
+	s.nav.mu.Unlock()
+	return l
+}
+
+// focus is the index of the entry of l on p's path at depth (the open
+// folder, or p itself in its own folder), or -1.
+func (l *navLevel) focus(chain []*Section, depth int, p *Page) int {
+	at := p
+	if depth+1 < len(chain) {
+		at = chain[depth+1].Page
+	}
+	if i, ok := l.index[at]; ok {
+		return i
+	}
+	return -1
+}
+
 // Nav returns p's sidebar: the top level, and under each folder on the
-// path to p that folder's entries. Its size is the sum of the siblings
-// along one path, never the whole tree, so the cost of navigation does not
-// grow with the site.
+// path to p that folder's entries, each level bounded by navSpans. Its
+// size is bounded by the depth of p, never by the tree or a folder's size.
 func (s *Site) Nav(p *Page) []NavItem {
 	chain := p.chain(s.Root)
 	var level func(sec *Section, depth int) []NavItem
 	level = func(sec *Section, depth int) []NavItem {
-		items := make([]NavItem, 0, len(sec.Children))
-		for _, c := range sec.Children {
-			if c.navHidden {
-				continue
+		l := s.level(sec)
+		var items []NavItem
+		next := 0
+		more := func(n int) {
+			if n > 0 {
+				items = append(items, NavItem{Title: moreTitle(n), URL: sec.Page.URL, Href: s.basePath + sec.Page.URL, More: n})
 			}
-			it := NavItem{Title: c.Title, URL: c.URL, Href: s.basePath + c.URL, Current: c == p, Section: c.IsSection()}
-			if it.Section && depth+1 < len(chain) && chain[depth+1] == c.Section {
-				it.Open = true
-				it.Children = level(c.Section, depth+1)
-			}
-			items = append(items, it)
 		}
+		for _, sp := range navSpans(len(l.pages), l.focus(chain, depth, p)) {
+			more(sp[0] - next)
+			for _, c := range l.pages[sp[0]:sp[1]] {
+				it := NavItem{Title: c.Title, URL: c.URL, Href: s.basePath + c.URL, Current: c == p, Section: c.IsSection()}
+				if it.Section && depth+1 < len(chain) && chain[depth+1] == c.Section {
+					it.Open = true
+					it.Children = level(c.Section, depth+1)
+				}
+				items = append(items, it)
+			}
+			next = sp[1]
+		}
+		more(len(l.pages) - next)
 		return items
 	}
 	return level(chain[0], 0)
 }
+
+// moreTitle is the text of the link standing for n entries left out.
+func moreTitle(n int) string { return strconv.Itoa(n) + " more" }
 
 // navCurrent is the attribute the sidebar puts on the current page's link.
 const navCurrent = ` aria-current="page"`
@@ -297,27 +388,38 @@ type navMarkup struct {
 	at   map[*Page]int
 }
 
-// navCache holds one navMarkup per folder, built on first use. A Site is
-// never re-arranged in place (a tree change loads a new Site), so entries
-// stay valid for the Site's life.
+// navCache holds one navLevel and, for folders listed whole, one navMarkup
+// per folder, built on first use. A Site is never re-arranged in place (a
+// tree change loads a new Site), so entries stay valid for the Site's life.
 type navCache struct {
-	mu sync.Mutex
-	m  map[*Section]*navMarkup
+	mu     sync.Mutex
+	m      map[*Section]*navMarkup
+	levels map[*Section]*navLevel
 }
 
 // NavHTML returns p's sidebar as markup: the same as the default theme's
-// "navlist" template run over Nav(p), but built once per folder and shared
-// by the folder's pages, which only differ in which link is current.
-// Rendering the sidebar item by item for each page was most of the
-// template time of a large site.
+// "navlist" template run over Nav(p). When p's folder is listed whole, the
+// markup is built once per folder and shared by the folder's pages, which
+// only differ in which link is current (rendering the sidebar item by item
+// for each page was most of the template time of a large site). A larger
+// folder's window moves with the page, so its pages get their own markup,
+// of bounded size.
 func (s *Site) NavHTML(p *Page) template.HTML {
 	chain := p.chain(s.Root)
 	sec := chain[len(chain)-1]
+	if len(s.level(sec).pages) > navFull {
+		var b strings.Builder
+		s.writeNav(&b, chain, p, nil)
+		return template.HTML(b.String()) // #nosec: built from escaped titles and URLs
+	}
 	s.nav.mu.Lock()
 	m := s.nav.m[sec]
 	s.nav.mu.Unlock()
 	if m == nil {
-		m = s.buildNav(chain)
+		var b strings.Builder
+		m = &navMarkup{at: map[*Page]int{}}
+		s.writeNav(&b, chain, nil, m.at)
+		m.html = b.String()
 		s.nav.mu.Lock()
 		if s.nav.m == nil {
 			s.nav.m = map[*Section]*navMarkup{}
@@ -337,44 +439,59 @@ func (s *Site) NavHTML(p *Page) template.HTML {
 	return template.HTML(b.String()) // #nosec: built from escaped titles and URLs
 }
 
-// buildNav writes the sidebar of the folders in chain (home first), with
-// no current page.
-func (s *Site) buildNav(chain []*Section) *navMarkup {
-	var b strings.Builder
-	at := map[*Page]int{}
+// writeNav writes the sidebar of the folders in chain (home first), as the
+// "navlist" template does. The link of current, when not nil, is marked;
+// when at is not nil it records, for each listed page, where the mark
+// would go. Spans are chosen for the page of chain's last folder, so a
+// shared markup (current nil) is only right when that folder is whole.
+func (s *Site) writeNav(b *strings.Builder, chain []*Section, current *Page, at map[*Page]int) {
 	var level func(sec *Section, depth int)
 	level = func(sec *Section, depth int) {
+		l := s.level(sec)
 		b.WriteString("<ul>")
-		for _, c := range sec.Children {
-			if c.navHidden {
-				continue
+		next := 0
+		more := func(n int) {
+			if n > 0 {
+				href, _ := navEscape(s.basePath+sec.Page.URL, "")
+				b.WriteString("\n<li class=\"nav-more\"><a href=\"" + href + "\">" + moreTitle(n) + "</a></li>")
 			}
-			section := c.IsSection()
-			open := section && depth+1 < len(chain) && chain[depth+1] == c.Section
-			b.WriteString("\n<li")
-			if open {
-				b.WriteString(` class="open"`)
-			}
-			href, title := navEscape(s.basePath+c.URL, c.Title)
-			b.WriteString(`><a href="`)
-			b.WriteString(href)
-			b.WriteByte('"')
-			at[c] = b.Len()
-			if section {
-				b.WriteString(` class="nav-section"`)
-			}
-			b.WriteByte('>')
-			b.WriteString(title)
-			b.WriteString("</a>")
-			if open && len(c.Section.Children) > 0 {
-				level(c.Section, depth+1)
-			}
-			b.WriteString("</li>")
 		}
+		for _, sp := range navSpans(len(l.pages), l.focus(chain, depth, current)) {
+			more(sp[0] - next)
+			for i := sp[0]; i < sp[1]; i++ {
+				c := l.pages[i]
+				section := c.IsSection()
+				open := section && depth+1 < len(chain) && chain[depth+1] == c.Section
+				b.WriteString("\n<li")
+				if open {
+					b.WriteString(` class="open"`)
+				}
+				b.WriteString(`><a href="`)
+				b.WriteString(l.href[i])
+				b.WriteByte('"')
+				if at != nil {
+					at[c] = b.Len()
+				}
+				if c == current {
+					b.WriteString(navCurrent)
+				}
+				if section {
+					b.WriteString(` class="nav-section"`)
+				}
+				b.WriteByte('>')
+				b.WriteString(l.title[i])
+				b.WriteString("</a>")
+				if open && len(s.level(c.Section).pages) > 0 {
+					level(c.Section, depth+1)
+				}
+				b.WriteString("</li>")
+			}
+			next = sp[1]
+		}
+		more(len(l.pages) - next)
 		b.WriteString("\n</ul>")
 	}
 	level(chain[0], 0)
-	return &navMarkup{html: b.String(), at: at}
 }
 
 // navItemTemplate escapes a link's URL and text exactly as html/template

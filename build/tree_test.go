@@ -214,6 +214,7 @@ title: Quotes "q" & <tags> + 'x' é
 -- content/Spaced Folder/ä page.md --
 # Ümlaut & more
 `
+	site += strings.TrimPrefix(bigFolderSite(navFull+30), treeSite) // windows and "more" links
 	for _, base := range []string{"", "https://example.com/hand book/"} {
 		t.Run("base "+base, func(t *testing.T) {
 			s, err := Load(context.Background(), Options{Source: writeSite(t, site), BaseURL: base})
@@ -295,4 +296,86 @@ func navTitles(ps []*Page) string {
 		out = append(out, p.Title)
 	}
 	return strings.Join(out, ", ")
+}
+
+// bigFolderSite is a folder of n pages and one sub-folder, for the
+// sidebar's bound (issue #17).
+func bigFolderSite(n int) string {
+	var b strings.Builder
+	b.WriteString(treeSite)
+	for i := range n {
+		fmt.Fprintf(&b, "-- content/big/p%04d.md --\n# Page %04d\n", i, i)
+	}
+	b.WriteString("-- content/big/sub/_index.md --\n# Page 0500 sub\n-- content/big/sub/s.md --\n# Sierra\n")
+	return b.String()
+}
+
+func TestNavSpans(t *testing.T) {
+	tests := []struct {
+		n, focus int
+		want     [][2]int
+	}{
+		{0, -1, [][2]int{{0, 0}}},
+		{navFull, 7, [][2]int{{0, navFull}}},
+		{1000, -1, [][2]int{{0, navHead + 2*navAround + 1}}},
+		{1000, 0, [][2]int{{0, navAround + 1}}},
+		{1000, navHead + navAround, [][2]int{{0, navHead + 2*navAround + 1}}},
+		{1000, 500, [][2]int{{0, navHead}, {500 - navAround, 500 + navAround + 1}}},
+		{1000, 999, [][2]int{{0, navHead}, {999 - navAround, 1000}}},
+	}
+	for _, tt := range tests {
+		got := navSpans(tt.n, tt.focus)
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("navSpans(%d, %d) = %v, want %v", tt.n, tt.focus, got, tt.want)
+		}
+		shown := 0
+		for _, sp := range got {
+			shown += sp[1] - sp[0]
+		}
+		if tt.n > navFull && shown > navHead+2*navAround+1 {
+			t.Errorf("navSpans(%d, %d) shows %d entries", tt.n, tt.focus, shown)
+		}
+	}
+}
+
+// TestNavBoundedInLargeFolder pins issue #17: in a folder of 1,000 pages
+// each page's sidebar has a bounded number of links, marks the page as
+// current, and links the rest through "N more" to the folder's page, which
+// lists every entry.
+func TestNavBoundedInLargeFolder(t *testing.T) {
+	s := loadSite(t, bigFolderSite(1000))
+	// Top level (Guides, Alpha, Bravo, Big, Other) plus one windowed level
+	// and its two "more" links, plus the open sub-folder's entry.
+	const maxLinks = 5 + navHead + 2*navAround + 1 + 2 + 1
+	big := s.PageByURL("/big/")
+	checked := 0
+	for _, p := range s.Pages {
+		if !strings.HasPrefix(p.URL, "/big/") {
+			continue
+		}
+		html := string(s.NavHTML(p))
+		if n := strings.Count(html, "<a "); n > maxLinks {
+			t.Errorf("%s: sidebar has %d links, want at most %d", p.URL, n, maxLinks)
+		}
+		if !strings.Contains(html, `href="`+p.URL+`"`+navCurrent) {
+			t.Errorf("%s: sidebar does not mark the page as current:\n%s", p.URL, html)
+		}
+		if !strings.Contains(html, `<li class="nav-more"><a href="/big/">`) {
+			t.Errorf("%s: sidebar has no \"more\" link to the folder:\n%s", p.URL, html)
+		}
+		checked++
+	}
+	if checked != 1002 {
+		t.Fatalf("checked %d pages under /big/, want 1002", checked)
+	}
+	if got := s.Data(big).List; got == nil || len(got.Pages) != 1001 {
+		t.Errorf("folder page lists %v, want all 1,001 entries", got)
+	}
+	// The sub-folder's page sits at "Page 0500 sub": its window in the big
+	// folder is around it, with the first entries and both "more" links.
+	got := navString(s.Nav(s.PageByURL("/big/sub/s/")))
+	want := "Guides Alpha Big[Page 0000 Page 0001 Page 0002 Page 0003 Page 0004 486 more Page 0491"
+	if !strings.HasPrefix(got, want) || !strings.Contains(got, "Page 0500 sub[*Sierra] Page 0501") || !strings.HasSuffix(got, "Page 0510 489 more] Bravo Other") {
+		t.Errorf("nav = %q", got)
+	}
 }
