@@ -16,7 +16,7 @@ type View interface{ Kind() string }
 // addViews adds the organisation's generated pages, all computed from the
 // handbook map so that the site and compass.json agree.
 func (s *Site) addViews() {
-	m := s.Map()
+	m := s.handbookMap(false)
 	if len(m.People) > 0 {
 		s.addView("/people/", "People and hats", views.NewPeople(m))
 		for _, mem := range m.People {

@@ -436,7 +436,12 @@ func (s *Site) copyTree(w *writer, dir, prefix string) error {
 
 // Map returns the handbook map written to compass.json: sorted, so the
 // same content always gives the same bytes.
-func (s *Site) Map() *handbook.Map {
+func (s *Site) Map() *handbook.Map { return s.handbookMap(true) }
+
+// handbookMap is Map; without sections it skips the per-heading entries,
+// which the generated views never read and which cost most of a large
+// site's map.
+func (s *Site) handbookMap(sections bool) *handbook.Map {
 	m := &handbook.Map{
 		Version:  handbook.Version,
 		BaseURL:  s.BaseURL,
@@ -451,10 +456,13 @@ func (s *Site) Map() *handbook.Map {
 		hp := handbook.Page{
 			URL: p.URL, Path: p.Path, Title: p.Title, Description: p.Meta.Description,
 			Kind: p.Meta.Kind, Owner: p.Meta.Owner, Tags: p.Meta.Tags, ReviewBy: p.Meta.ReviewBy,
-			Sections: make([]handbook.Section, 0, len(p.Headings)),
+			Sections: []handbook.Section{},
 		}
-		for _, h := range p.Headings {
-			hp.Sections = append(hp.Sections, handbook.Section{Heading: h.Text, Level: h.Level, Anchor: h.ID, URL: p.URL + "#" + h.ID})
+		if sections {
+			hp.Sections = make([]handbook.Section, 0, len(p.Headings))
+			for _, h := range p.Headings {
+				hp.Sections = append(hp.Sections, handbook.Section{Heading: h.Text, Level: h.Level, Anchor: h.ID, URL: p.URL + "#" + h.ID})
+			}
 		}
 		m.Pages = append(m.Pages, hp)
 		if rb := p.Meta.Runbook; rb != nil {
