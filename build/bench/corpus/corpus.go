@@ -27,10 +27,27 @@ const (
 // Generate writes a site of n pages under dir: 10 top-level folders, each
 // with 10 sub-folders, pages spread evenly; every folder has an _index.md.
 // The same n and seed give the same bytes.
-func Generate(dir string, n int, layout Layout) error {
+func Generate(dir string, n int, layout Layout) error { return generate(dir, n, 0, layout) }
+
+// GenerateFlat writes a site of n pages under dir in the given number of
+// top-level folders and no sub-folders, pages spread evenly: the shape
+// where one folder holds thousands of pages (issue #17), which a nested
+// corpus never shows.
+func GenerateFlat(dir string, n, folders int, layout Layout) error {
+	if folders < 1 {
+		return fmt.Errorf("corpus: %d folders; want at least one", folders)
+	}
+	return generate(dir, n, folders, layout)
+}
+
+// generate writes the site: flat folders when flat > 0, else nested.
+func generate(dir string, n, flat int, layout Layout) error {
 	r := rand.New(rand.NewPCG(uint64(n), 42))
 	per := max(1, n/100)
 	path := func(i int) string { // page i → content-relative path
+		if flat > 0 {
+			return fmt.Sprintf("section%02d/page%05d.md", i*flat/n, i)
+		}
 		return fmt.Sprintf("area%02d/topic%02d/page%05d.md", (i/per/10)%10, (i/per)%10, i)
 	}
 	write := func(rel, data string) error {
@@ -43,7 +60,16 @@ func Generate(dir string, n int, layout Layout) error {
 	if err := write("_index.md", "---\ntitle: Benchmark handbook\n---\nA generated handbook.\n"); err != nil {
 		return err
 	}
-	for a := range 10 {
+	for a := range flat {
+		if err := write(fmt.Sprintf("section%02d/_index.md", a), fmt.Sprintf("---\ntitle: Section %d\nweight: %d\n---\nPages of section %d.\n", a, a+1, a)); err != nil {
+			return err
+		}
+	}
+	areas := 10
+	if flat > 0 {
+		areas = 0
+	}
+	for a := range areas {
 		if err := write(fmt.Sprintf("area%02d/_index.md", a), fmt.Sprintf("---\ntitle: Area %d\nweight: %d\n---\nPages about area %d.\n", a, a+1, a)); err != nil {
 			return err
 		}
