@@ -1,7 +1,6 @@
 package build
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -469,6 +468,9 @@ func (s *Site) resolve(p *Page, dest string, drafts map[string]bool) (linkTarget
 			t.page = tp
 			if frag == "" {
 				t.title = tp.linkTitle
+			} else if l, ok := s.labels[markdown.LabelKey(frag)]; ok && l.page == tp {
+				// "page.md#label": a label on that page.
+				t.frag, t.title, suffix = l.id, l.title, "#"+l.id
 			}
 			return t, s.basePath + tp.URL + suffix, true
 		}
@@ -498,7 +500,7 @@ func (s *Site) scanPages(pr *problems) {
 	s.labels = map[string]labelRef{}
 	for _, p := range s.Pages {
 		p.linkTitle = p.Meta.Title
-		if p.linkTitle != "" && !bytes.Contains(p.body, []byte(")=")) {
+		if p.linkTitle != "" && !markdown.MayHaveLabels(p.body) {
 			continue
 		}
 		o := markdown.Scan(p.body, p.bodyLine)

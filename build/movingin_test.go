@@ -108,7 +108,7 @@ func TestMySTLabelsAreGlobal(t *testing.T) {
 (home)=
 # Welcome
 
-See [](#Oncall-Rota), {ref}´oncall-rota´, {ref}´the costs <costs>´, [](team/rota.md) and [back](#home).
+See [](#Oncall-Rota), {ref}´oncall-rota´, {ref}´the costs <costs>´, [](team/rota.md), [costs](team/rota.md#Costs) and [back](#home).
 -- content/team/rota.md --
 ---
 kind: guide
@@ -136,6 +136,7 @@ kind: guide
 		`<a href="/team/rota/#costs">the costs</a>`,
 		`<a href="/team/rota/">On-call rota</a>`,
 		`<a href="#home">back</a>`,
+		`<a href="/team/rota/#costs">costs</a>`,
 	} {
 		if !strings.Contains(home, want) {
 			t.Errorf("home page lacks %s:\n%s", want, home)

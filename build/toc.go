@@ -14,6 +14,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -22,6 +23,7 @@ import (
 // tocEntry is one entry of a table of contents.
 type tocEntry struct {
 	File     string // content-relative page path; "" for a titled group
+	Dir      string // content-relative folder whose pages are the children (MkDocs "Title: folder/")
 	Title    string // a group's title
 	Hidden   bool   // built and in the tree, not listed in the sidebar
 	Children []tocEntry
@@ -333,6 +335,11 @@ func (r *tocReader) mkdocsEntries(list *yaml.Node) []tocEntry {
 		case strings.Contains(v.Value, "://"):
 			r.pr.warnf(pos, "nav: external link %s is not in the sidebar", v.Value)
 			continue
+		case strings.HasSuffix(v.Value, "/"):
+			e.Dir = strings.TrimSuffix(strings.TrimSuffix(r.contentPath(strings.TrimSuffix(v.Value, "/")), ".md"), "/")
+			if e.Title == "" {
+				e.Title = humanize(path.Base(e.Dir))
+			}
 		default:
 			e.File = r.contentPath(v.Value)
 			e.Title = "" // the page's own title; MkDocs' nav titles only rename it
@@ -382,6 +389,8 @@ func (s *Site) buildTocTree(t *toc, pr *problems) {
 		for _, e := range entries {
 			var p *Page
 			switch {
+			case e.Dir != "":
+				p, e.Children = s.folderEntry(e, placed)
 			case e.File != "":
 				p = s.byPath[e.File]
 				switch {
@@ -405,7 +414,7 @@ func (s *Site) buildTocTree(t *toc, pr *problems) {
 			p.Section = parent
 			p.navHidden = e.Hidden
 			parent.Children = append(parent.Children, p)
-			if len(e.Children) > 0 || p.generated {
+			if len(e.Children) > 0 || p.generated || e.Dir != "" {
 				sec := &Section{Dir: parentDir(p.Path), Page: p, Parent: parent, sub: map[string]*Section{}}
 				p.Section = sec
 				add(sec, e.Children)
@@ -434,6 +443,34 @@ func (s *Site) buildTocTree(t *toc, pr *problems) {
 		}
 	}
 	lists(s.Root)
+}
+
+// folderEntry expands a toc entry naming a folder: its index page (or a
+// generated group page) with the folder's other pages, not placed
+// elsewhere, as children in weight and title order.
+func (s *Site) folderEntry(e tocEntry, placed map[*Page]bool) (*Page, []tocEntry) {
+	var p *Page
+	for _, name := range []string{"index.md", "_index.md", "README.md"} {
+		if q := s.byPath[path.Join(e.Dir, name)]; q != nil && !placed[q] {
+			p = q
+			break
+		}
+	}
+	if p == nil {
+		p = s.groupPage(e.Title)
+	}
+	var kids []*Page
+	for _, q := range s.Pages {
+		if q != p && !placed[q] && strings.HasPrefix(q.Path, e.Dir+"/") {
+			kids = append(kids, q)
+		}
+	}
+	slices.SortFunc(kids, byWeightTitle)
+	children := make([]tocEntry, 0, len(kids))
+	for _, q := range kids {
+		children = append(children, tocEntry{File: q.Path, pos: e.pos})
+	}
+	return p, children
 }
 
 // groupPage makes the generated page of a titled toc group ("Organization

@@ -103,6 +103,11 @@ nav:
     - runbooks/zz.md
     - Disk full: runbooks/disk.md
   - about.md
+  - Guides: guides/
+-- content/guides/b.md --
+# Beta guide
+-- content/guides/a.md --
+# Alpha guide
 -- content/index.md --
 # Home
 -- content/about.md --
@@ -112,8 +117,14 @@ nav:
 -- content/runbooks/disk.md --
 # Disk
 `)
-	if got, want := navString(s.Nav(s.PageByURL("/runbooks/disk/"))), "Runbooks[ZZ first *Disk] About"; got != want {
+	if got, want := navString(s.Nav(s.PageByURL("/runbooks/disk/"))), "Runbooks[ZZ first *Disk] About Guides"; got != want {
 		t.Errorf("sidebar %q, want %q", got, want)
+	}
+	if got, want := navString(s.Nav(s.PageByURL("/guides/b/"))), "Runbooks About Guides[Alpha guide *Beta guide]"; got != want {
+		t.Errorf("a folder in nav lists its pages: sidebar %q, want %q", got, want)
+	}
+	if len(s.Warnings) != 0 {
+		t.Errorf("warnings: %v", s.Warnings)
 	}
 	if s.Title != "Ops handbook" {
 		t.Errorf("title %q", s.Title)

@@ -280,6 +280,7 @@ func (directiveFenceParser) Open(parent ast.Node, reader text.Reader, pc parser.
 			infoText = ast.NewTextSegment(text.NewSegment(start, start+len(argBytes)))
 		}
 		code := ast.NewFencedCodeBlock(infoText)
+		f.at = lineOffset(seg, pos)
 		st.setFence(code, f)
 		reader.AdvanceToEOL() // the opening line is consumed
 		return code, parser.NoChildren
@@ -324,8 +325,12 @@ func (directiveFenceParser) Continue(node ast.Node, reader text.Reader, pc parse
 		// reads (see codeOptions).
 		if m := mystOptionLine.FindSubmatch(trimEOL(line)); m != nil {
 			switch key := string(m[1]); key {
-			case "caption", "emphasize-lines", "linenos", "lineno-start", "number-lines":
+			case "caption", "filename", "emphasize-lines", "linenos", "lineno-start", "number-lines":
 				node.SetAttributeString(key, m[2])
+			case "name", "label":
+				// A label, placed before the block by directiveTransformer.
+				node.SetAttributeString(codeLabelAttr, bytes.TrimSpace(m[2]))
+				getState(pc).directives = true
 			default:
 				getState(pc).warn(lineOffset(seg, bytes.IndexByte(line, ':')), "unsupported directive option %q ignored", key)
 			}
@@ -409,3 +414,30 @@ func (admonitionParser) Continue(node ast.Node, reader text.Reader, pc parser.Co
 func (admonitionParser) Close(node ast.Node, reader text.Reader, pc parser.Context) {}
 func (admonitionParser) CanInterruptParagraph() bool                                { return true }
 func (admonitionParser) CanAcceptIndentedLine() bool                                { return false }
+
+// ---- pymdownx.snippets: --8<-- "file.md" ----
+
+// snippetParser keeps an MkDocs snippet include (a line starting "--8<--")
+// visible, with a warning: Compass does not include files.
+type snippetParser struct{}
+
+func (snippetParser) Trigger() []byte { return []byte{'-'} }
+
+func (snippetParser) Open(parent ast.Node, reader text.Reader, pc parser.Context) (ast.Node, parser.State) {
+	line, seg := reader.PeekLine()
+	pos := pc.BlockOffset()
+	if pos < 0 || !bytes.HasPrefix(line[pos:], []byte("--8<--")) {
+		return nil, parser.NoChildren
+	}
+	u := &unknownDirective{opening: string(bytes.TrimSpace(trimEOL(line[pos:]))), literal: true}
+	getState(pc).warn(lineOffset(seg, pos), "snippet include (pymdownx.snippets) is not supported; rendered as text")
+	reader.AdvanceToEOL()
+	return u, parser.NoChildren
+}
+
+func (snippetParser) Continue(node ast.Node, reader text.Reader, pc parser.Context) parser.State {
+	return parser.Close
+}
+func (snippetParser) Close(node ast.Node, reader text.Reader, pc parser.Context) {}
+func (snippetParser) CanInterruptParagraph() bool                                { return true }
+func (snippetParser) CanAcceptIndentedLine() bool                                { return false }

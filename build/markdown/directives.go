@@ -100,6 +100,9 @@ func (n *directiveNode) title() string {
 // setOption records an option the directive uses; it reports false for
 // options it does not, which the caller reports.
 func (n *directiveNode) setOption(key, val string) bool {
+	if key == "label" {
+		key = "name" // mystmd's synonym
+	}
 	for _, o := range directives[n.name].options {
 		if o == key {
 			n.opts[key] = val
@@ -122,6 +125,10 @@ func appendVerbatim(node ast.Node, line []byte, seg text.Segment, reader text.Re
 	node.Lines().Append(s)
 }
 
+// codeLabelAttr carries a code directive's :name: or :label: from the
+// parser to directiveTransformer.
+const codeLabelAttr = "compass-label"
+
 // ChildrenMarker is what {tableofcontents} renders as: the build, which
 // knows the page's children in the table of contents, replaces it with
 // their list.
@@ -138,12 +145,26 @@ func (directiveTransformer) Transform(doc *ast.Document, reader text.Reader, pc 
 		return
 	}
 	var found []*directiveNode
+	var labelled []*ast.FencedCodeBlock
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
-		if d, ok := n.(*directiveNode); ok && entering {
-			found = append(found, d)
+		switch n := n.(type) {
+		case *directiveNode:
+			if entering {
+				found = append(found, n)
+			}
+		case *ast.FencedCodeBlock:
+			if _, ok := n.AttributeString(codeLabelAttr); ok && entering {
+				labelled = append(labelled, n)
+			}
 		}
 		return ast.WalkContinue, nil
 	})
+	for _, c := range labelled {
+		v, _ := c.AttributeString(codeLabelAttr)
+		name := attrString(v)
+		l := &labelNode{name: name, id: LabelID(name), at: st.fences[c].at}
+		c.Parent().InsertBefore(c.Parent(), c, l)
+	}
 	for _, d := range found {
 		if name := strings.TrimSpace(d.opts["name"]); name != "" {
 			// ":name:" labels the directive, as a "(label)=" line above it would.

@@ -74,7 +74,7 @@ type Outline struct {
 // parse, and stops at the first heading of a page without labels.
 func Scan(body []byte, firstLine int) Outline {
 	sc := scanner{out: &Outline{}}
-	sc.wantLabels = bytes.Contains(body, []byte(")=")) || bytes.Contains(body, []byte(":name:")) || bytes.Contains(body, []byte("{glossary}"))
+	sc.wantLabels = MayHaveLabels(body)
 	line := firstLine
 	for rest := body; len(rest) > 0; line++ {
 		l, next, _ := bytes.Cut(rest, []byte{'\n'})
@@ -87,6 +87,14 @@ func Scan(body []byte, firstLine int) Outline {
 	return *sc.out
 }
 
+// MayHaveLabels reports whether body may define a label at all ("(x)=",
+// a :name: or :label: option, a glossary); Scan of other bodies only
+// looks for the title.
+func MayHaveLabels(body []byte) bool {
+	return bytes.Contains(body, []byte(")=")) || bytes.Contains(body, []byte(":name:")) ||
+		bytes.Contains(body, []byte(":label:")) || bytes.Contains(body, []byte("{glossary}"))
+}
+
 // scanner is Scan's state between lines.
 type scanner struct {
 	out        *Outline
@@ -96,6 +104,7 @@ type scanner struct {
 	open       []openDirective // backtick directive fences, innermost last
 	options    *openDirective  // the directive whose option lines may follow
 	term       string          // a glossary line that may be a term, if ": definition" follows
+	colonGloss int             // colons of an open ":::{glossary}" fence, 0 when none
 	termLine   int
 	pending    []Label // labels waiting for the block they name
 }
@@ -112,6 +121,10 @@ func (sc *scanner) line(l []byte, line int) bool {
 	t := bytes.TrimRight(l, " \t\r")
 	trim := bytes.TrimLeft(t, " ")
 	if sc.fenceLen > 0 {
+		if sc.options != nil && sc.option(t) {
+			return false // a code directive's options come before its code
+		}
+		sc.options = nil
 		if n := fenceRun(trim); n >= sc.fenceLen && n == len(trim) && trim[0] == sc.fenceChar {
 			sc.fenceLen = 0
 		}
@@ -121,12 +134,7 @@ func (sc *scanner) line(l []byte, line int) bool {
 		return false
 	}
 	if sc.options != nil {
-		if m := mystOptionLine.FindSubmatch(t); m != nil {
-			if string(m[1]) == "name" && len(m[2]) > 0 {
-				name := strings.TrimSpace(string(m[2]))
-				d := directiveNode{name: strings.ToLower(sc.options.name), arg: sc.options.arg}
-				sc.out.Labels = append(sc.out.Labels, Label{Name: name, ID: LabelID(name), Title: d.title(), Line: sc.options.line})
-			}
+		if sc.option(t) {
 			return false
 		}
 		sc.options = nil
@@ -152,20 +160,30 @@ func (sc *scanner) line(l []byte, line int) bool {
 			sc.options = &sc.open[len(sc.open)-1]
 		default:
 			sc.fenceChar, sc.fenceLen = trim[0], n
-		}
-		return false
-	}
-	if bytes.HasPrefix(trim, []byte(":::")) {
-		if info := bytes.TrimLeft(trim, ":"); len(info) > 0 && info[0] == '{' {
-			sc.flush("")
-			end := bytes.IndexByte(info, '}')
-			if end > 0 {
-				sc.options = &openDirective{name: string(info[1:end]), arg: strings.TrimSpace(string(info[end+1:])), line: line}
+			if codeDirectives[name] {
+				sc.options = &openDirective{name: name, line: line}
 			}
 		}
 		return false
 	}
-	if len(sc.open) > 0 && sc.open[len(sc.open)-1].name == "glossary" {
+	if bytes.HasPrefix(trim, []byte(":::")) {
+		info := bytes.TrimLeft(trim, ":")
+		colons := len(trim) - len(info)
+		if len(info) > 0 && info[0] == '{' {
+			sc.flush("")
+			end := bytes.IndexByte(info, '}')
+			if end > 0 {
+				sc.options = &openDirective{name: string(info[1:end]), arg: strings.TrimSpace(string(info[end+1:])), line: line}
+				if strings.EqualFold(sc.options.name, "glossary") {
+					sc.colonGloss = colons
+				}
+			}
+		} else if len(info) == 0 && sc.colonGloss > 0 && colons >= sc.colonGloss {
+			sc.colonGloss = 0
+		}
+		return false
+	}
+	if sc.colonGloss > 0 || len(sc.open) > 0 && sc.open[len(sc.open)-1].name == "glossary" {
 		switch {
 		case len(t) > 0 && t[0] == ':' && sc.term != "":
 			name := termLabel(sc.term)
@@ -184,6 +202,23 @@ func (sc *scanner) line(l []byte, line int) bool {
 		return !sc.wantLabels
 	}
 	return false
+}
+
+// option reads a directive option line; :name: (and, on code, :label:)
+// is a label. It reports whether t was an option line.
+func (sc *scanner) option(t []byte) bool {
+	m := mystOptionLine.FindSubmatch(t)
+	if m == nil {
+		return false
+	}
+	_, known := directives[strings.ToLower(sc.options.name)]
+	known = known || codeDirectives[strings.ToLower(sc.options.name)]
+	if key := string(m[1]); (key == "name" || known && key == "label") && len(m[2]) > 0 {
+		name := strings.TrimSpace(string(m[2]))
+		d := directiveNode{name: strings.ToLower(sc.options.name), arg: sc.options.arg}
+		sc.out.Labels = append(sc.out.Labels, Label{Name: name, ID: LabelID(name), Title: d.title(), Line: sc.options.line})
+	}
+	return true
 }
 
 // flush gives the pending labels the block that follows them: a heading

@@ -105,6 +105,7 @@ func New(opts Options) *Renderer {
 				util.Prioritized(colonFenceParser{}, 660),
 				util.Prioritized(admonitionParser{}, 670),
 				util.Prioritized(labelParser{}, 680),
+				util.Prioritized(snippetParser{}, 690),
 			),
 			parser.WithInlineParsers(util.Prioritized(braceParser{}, 90)),
 			parser.WithASTTransformers(

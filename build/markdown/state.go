@@ -66,6 +66,7 @@ type fence struct {
 	indent int  // indent of the opening line (columns)
 	// options is true while MyST option lines (":key: value") may still follow.
 	options bool
+	at      int // body offset of the opening line
 }
 
 func getState(pc parser.Context) *renderState {
