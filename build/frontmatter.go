@@ -129,58 +129,13 @@ func decodeFrontMatter(file string, fm []byte, p *problems) Meta {
 	d := &fmDecoder{file: file, off: 1, p: p}
 	var m Meta
 	m.pos = map[string]Position{}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(fm, &doc); err != nil {
-		pos := Position{File: file, Line: 1, Col: 1}
-		msg := strings.TrimPrefix(err.Error(), "yaml: ")
-		if sub := yamlErrLine.FindStringSubmatch(err.Error()); sub != nil {
-			n, _ := strconv.Atoi(sub[1])
-			pos.Line = n + d.off
-			msg = sub[2]
-		}
-		if line, col, ok := unclosedQuote(fm); ok && strings.Contains(msg, "end of stream") {
-			// yaml.v3 reports an unclosed quote where the text ends, lines
-			// below the quote (issue #12): point at the quote instead.
-			pos.Line, pos.Col = line+d.off, col
-			msg = "this quoted value is never closed (missing " + string(fm[lineStart(fm, line)+col-1]) + ")"
-		}
-		p.errorf(pos, "front matter: %s", msg)
+	root, ok := d.parse(fm)
+	if !ok {
 		return m
 	}
-	if len(doc.Content) == 0 {
-		p.errorf(Position{File: file, Line: 1, Col: 1}, "front matter is empty: it needs at least a title")
-		return m
-	}
-	root := resolveAlias(doc.Content[0])
-	if root.Kind != yaml.MappingNode {
-		p.errorf(d.pos(root), "front matter must be a mapping of keys to values, got %s", describe(root))
-		return m
-	}
-	// kind decides which keys are known, and it may come after them.
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		if root.Content[i].Value == "kind" {
-			v := resolveAlias(root.Content[i+1])
-			if s, ok := d.str("kind", v); ok {
-				switch s {
-				case KindPolicy, KindCharter, KindMeeting, KindRunbook, KindGuide, KindReview:
-					m.Kind = s
-				default:
-					p.errorf(d.pos(v), "kind: %q is not one of policy, charter, meeting, runbook, guide, review", s)
-				}
-			}
-		}
-	}
-	switch m.Kind {
-	case KindCharter:
-		m.Charter = &Charter{}
-	case KindMeeting:
-		m.Meeting = &Meeting{}
-	case KindRunbook:
-		m.Runbook = &Runbook{}
-	case KindPolicy:
-		m.Policy = &Policy{}
-	case KindReview:
-		m.Review = &Review{}
+	kind := d.kind(&m, root)
+	if kind != nil && kind.init != nil {
+		kind.init(&m)
 	}
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(root.Content); i += 2 {
@@ -195,233 +150,338 @@ func decodeFrontMatter(file string, fm []byte, p *problems) Meta {
 		if isNull(v) && key != "title" {
 			continue
 		}
-		switch key {
-		case "kind":
-		case "title":
-			if s, ok := d.str(key, v); ok {
-				if strings.TrimSpace(s) == "" {
-					p.errorf(d.pos(v), "title must not be empty")
-				}
-				m.Title = strings.TrimSpace(s)
-			}
-		case "description":
-			m.Description, _ = d.str(key, v)
-		case "owner":
-			m.Owner, _ = d.str(key, v)
-		case "tags":
-			m.Tags = d.strList(key, v)
-			for j, t := range m.Tags {
-				if t != strings.ToLower(t) || strings.ContainsAny(t, " /#?") {
-					p.warnf(d.pos(v.Content[j]), "tags: %q should be lowercase words joined by hyphens, it is used as %q", t, tagSlug(t))
-				}
-			}
-		case "review_by":
-			m.ReviewBy = d.date(key, v)
-		case "aliases":
-			for j, a := range d.strList(key, v) {
-				if !strings.HasPrefix(a, "/") || strings.Contains(a, "..") || strings.ContainsAny(a, "?#") {
-					p.errorf(d.pos(v.Content[j]), "aliases: %q must be a site path starting with / (like /old/path/)", a)
-					continue
-				}
-				m.Aliases = append(m.Aliases, a)
-			}
-		case "redirect_from":
-			// Jekyll's and Eleventy's name for aliases: one path or a list,
-			// relative to the site root.
-			items := []*yaml.Node{v}
-			if v.Kind == yaml.SequenceNode {
-				items = v.Content
-			}
-			for _, n := range items {
-				a, ok := d.str(key, n)
-				if !ok {
-					continue
-				}
-				if a = "/" + strings.TrimPrefix(a, "/"); strings.Contains(a, "..") || strings.ContainsAny(a, "?#") {
-					p.errorf(d.pos(n), "redirect_from: %q must be a site path like /old/path/", a)
-					continue
-				}
-				m.Aliases = append(m.Aliases, a)
-			}
-		case "weight":
-			m.Weight = d.int(key, v)
-		case "draft":
-			m.Draft = d.bool(key, v)
-		default:
-			if !d.kindKey(&m, key, k, v) {
-				if owner := kindOfKey[key]; owner != "" {
-					if m.Kind == "" {
-						p.warnf(d.pos(k), "key %q is only used by kind %s pages, and this page has no kind", key, owner)
-					} else {
-						p.warnf(d.pos(k), "key %q is only used by kind %s pages, not %s", key, owner, m.Kind)
-					}
-				} else {
-					p.warnf(d.pos(k), "unknown key %q", key)
-				}
-			}
+		if f, ok := commonKeys[key]; ok {
+			f(d, &m, key, v)
+		} else if f, ok := kind.key(key); ok {
+			f(d, &m, key, v)
+		} else {
+			d.misplacedKey(m.Kind, key, k)
 		}
 	}
 	// A missing title is taken from the first # heading (as MkDocs, MyST
 	// and Docusaurus do); render warns when there is none either.
-	if m.Charter != nil {
-		if m.Charter.Team == "" {
-			p.errorf(d.pos(root), "charter has no team (required): the team id, like team: sre")
-		}
-		d.checkCharter(m.Charter, root)
-	}
-	if m.Review != nil {
-		d.checkReview(m.Review, root)
+	if kind != nil && kind.check != nil {
+		kind.check(d, &m, root)
 	}
 	return m
 }
 
-// kindOfKey names the kind each kind-specific key belongs to, so a key on
-// the wrong kind of page gets a helpful warning instead of "unknown".
-var kindOfKey = map[string]string{
-	"team": KindCharter, "mission": KindCharter, "goals": KindCharter, "roles": KindCharter,
-	"systems": KindCharter, "channel": KindCharter, "people": KindCharter, "oncall": KindCharter,
-	"cadence": KindMeeting, "duration": KindMeeting, "attendees": KindMeeting, "agenda": KindMeeting,
-	"alerts": KindRunbook, "services": KindRunbook, "severity": KindRunbook,
-	"effective": KindPolicy, "applies_to": KindPolicy,
-	"incident": KindReview, "sources": KindReview, "started": KindReview, "acknowledged": KindReview,
-	"resolved": KindReview, "runbooks": KindReview,
+// parse parses fm into its root mapping node, reporting why when it is not
+// one: a YAML syntax error, an empty document or some other value.
+func (d *fmDecoder) parse(fm []byte) (*yaml.Node, bool) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(fm, &doc); err != nil {
+		pos := Position{File: d.file, Line: 1, Col: 1}
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		if sub := yamlErrLine.FindStringSubmatch(err.Error()); sub != nil {
+			n, _ := strconv.Atoi(sub[1])
+			pos.Line = n + d.off
+			msg = sub[2]
+		}
+		if line, col, ok := unclosedQuote(fm); ok && strings.Contains(msg, "end of stream") {
+			// yaml.v3 reports an unclosed quote where the text ends, lines
+			// below the quote (issue #12): point at the quote instead.
+			pos.Line, pos.Col = line+d.off, col
+			msg = "this quoted value is never closed (missing " + string(fm[lineStart(fm, line)+col-1]) + ")"
+		}
+		d.p.errorf(pos, "front matter: %s", msg)
+		return nil, false
+	}
+	if len(doc.Content) == 0 {
+		d.p.errorf(Position{File: d.file, Line: 1, Col: 1}, "front matter is empty: it needs at least a title")
+		return nil, false
+	}
+	root := resolveAlias(doc.Content[0])
+	if root.Kind != yaml.MappingNode {
+		d.p.errorf(d.pos(root), "front matter must be a mapping of keys to values, got %s", describe(root))
+		return nil, false
+	}
+	return root, true
 }
 
-// kindKey decodes a kind-specific key; it reports false when the key does
-// not belong to the page's kind.
-func (d *fmDecoder) kindKey(m *Meta, key string, k, v *yaml.Node) bool {
-	switch {
-	case m.Charter != nil:
-		c := m.Charter
-		switch key {
-		case "team":
-			c.Team, _ = d.str(key, v)
-			if c.Team != "" && !isID(c.Team) {
-				d.p.errorf(d.pos(v), "team: %q must be an id of lowercase letters, digits and hyphens, like sre", c.Team)
-			}
-		case "mission":
-			c.Mission, _ = d.str(key, v)
-		case "goals":
-			c.Goals = d.strList(key, v)
-		case "systems":
-			c.Systems = d.strList(key, v)
-		case "channel":
-			c.Channel, _ = d.str(key, v)
-		case "roles":
-			d.list(key, v, func(name string, n *yaml.Node) {
-				var r handbook.Role
-				d.mapping(name, n, map[string]func(string, *yaml.Node){
-					"name":        func(k string, v *yaml.Node) { r.Name, _ = d.str(k, v) },
-					"description": func(k string, v *yaml.Node) { r.Description, _ = d.str(k, v) },
-				}, "name")
-				c.Roles = append(c.Roles, r)
-			})
-		case "people":
-			d.list(key, v, func(name string, n *yaml.Node) {
-				var pe handbook.Person
-				d.mapping(name, n, map[string]func(string, *yaml.Node){
-					"id":    func(k string, v *yaml.Node) { pe.ID = d.id(k, v) },
-					"name":  func(k string, v *yaml.Node) { pe.Name, _ = d.str(k, v) },
-					"slack": func(k string, v *yaml.Node) { pe.Slack, _ = d.str(k, v) },
-					"roles": func(k string, v *yaml.Node) { pe.Roles = d.strList(k, v) },
-					"skills": func(k string, v *yaml.Node) {
-						d.mapping(k, v, nil, "")
-						if v.Kind != yaml.MappingNode {
-							return
-						}
-						pe.Skills = map[string]int{}
-						for i := 0; i+1 < len(v.Content); i += 2 {
-							sk, sv := v.Content[i].Value, resolveAlias(v.Content[i+1])
-							lvl := d.int(k+"."+sk, sv)
-							if lvl < 1 || lvl > 5 {
-								d.p.errorf(d.pos(sv), "%s.%s: skill level %d is not between 1 and 5", k, sk, lvl)
-								continue
-							}
-							pe.Skills[sk] = lvl
-						}
-					},
-				}, "id", "name")
-				c.People = append(c.People, pe)
-			})
-		case "oncall":
-			c.Oncall = d.rotation(key, v)
-		default:
-			return false
+// kind finds the page's kind, setting m.Kind, before any other key is
+// decoded: kind decides which keys are known, and it may come after them.
+// It returns nil for a page without a (valid) kind.
+func (d *fmDecoder) kind(m *Meta, root *yaml.Node) *pageKind {
+	var kind *pageKind
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value != "kind" {
+			continue
 		}
-	case m.Meeting != nil:
-		mt := m.Meeting
-		switch key {
-		case "cadence":
-			cad := &mt.Cadence
-			d.mapping(key, v, map[string]func(string, *yaml.Node){
-				"every": func(k string, v *yaml.Node) {
-					cad.Every = d.oneOf(k, v, "weekly", "daily", "biweekly", "monthly")
-				},
-				"days": func(k string, v *yaml.Node) {
-					d.list(k, v, func(name string, n *yaml.Node) {
-						if day := d.weekday(name, n); day != "" {
-							cad.Days = append(cad.Days, day)
-						}
-					})
-				},
-				"time":     func(k string, v *yaml.Node) { cad.Time = d.clock(k, v) },
-				"timezone": func(k string, v *yaml.Node) { cad.TimeZone = d.zone(k, v) },
-				"note":     func(k string, v *yaml.Node) { cad.Note, _ = d.str(k, v) },
-				"start":    func(k string, v *yaml.Node) { cad.Start = d.date(k, v) },
-			}, "every")
-			if _, err := cad.Series(); cad.Every != "" && errors.Is(err, handbook.ErrNoStart) {
-				// Still a valid page: only the meeting week and calendar feeds
-				// leave it out.
-				d.p.warnf(d.pos(v), "cadence: %v; the meeting week and calendar leave this meeting out", err)
-			}
-		case "duration":
-			if s, ok := d.str(key, v); ok {
-				dur, err := time.ParseDuration(s)
-				if err != nil || dur <= 0 {
-					d.p.errorf(d.pos(v), "duration: %q is not a duration like 30m or 1h30m", s)
-				} else {
-					mt.Duration = s
-				}
-			}
-		case "attendees":
-			mt.Attendees = d.strList(key, v)
-		case "agenda":
-			mt.Agenda = d.strList(key, v)
-		default:
-			return false
+		v := resolveAlias(root.Content[i+1])
+		s, ok := d.str("kind", v)
+		if !ok {
+			continue
 		}
-	case m.Runbook != nil:
-		rb := m.Runbook
-		switch key {
-		case "alerts":
-			rb.Alerts = d.strList(key, v)
-			for j, a := range rb.Alerts {
-				if _, err := path.Match(a, ""); err != nil {
-					d.p.errorf(d.pos(v.Content[j]), "alerts: %q is not a valid glob pattern", a)
-				}
-			}
-		case "services":
-			rb.Services = d.strList(key, v)
-		case "severity":
-			rb.Severity = d.oneOf(key, v, "critical", "warning", "info")
-		default:
-			return false
+		if k := kindNamed(s); k != nil {
+			kind, m.Kind = k, s
+		} else {
+			d.p.errorf(d.pos(v), "kind: %q is not one of %s", s, strings.Join(kindNames(), ", "))
 		}
-	case m.Review != nil:
-		return d.reviewKey(m.Review, key, v)
-	case m.Policy != nil:
-		switch key {
-		case "effective":
-			m.Policy.Effective = d.date(key, v)
-		case "applies_to":
-			m.Policy.AppliesTo = d.strList(key, v)
-		default:
-			return false
-		}
-	default:
-		return false
 	}
-	return true
+	return kind
+}
+
+// misplacedKey warns about a key the page's kind does not have, naming the
+// kind that does when there is one.
+func (d *fmDecoder) misplacedKey(kind, key string, k *yaml.Node) {
+	switch owner := kindOfKey[key]; {
+	case owner == "":
+		d.p.warnf(d.pos(k), "unknown key %q", key)
+	case kind == "":
+		d.p.warnf(d.pos(k), "key %q is only used by kind %s pages, and this page has no kind", key, owner)
+	default:
+		d.p.warnf(d.pos(k), "key %q is only used by kind %s pages, not %s", key, owner, kind)
+	}
+}
+
+// keyDecoder decodes the value v of one front-matter key into m, reporting
+// what is wrong with it.
+type keyDecoder func(d *fmDecoder, m *Meta, key string, v *yaml.Node)
+
+// commonKeys are the keys every page may have, whatever its kind.
+var commonKeys = map[string]keyDecoder{
+	"kind": func(*fmDecoder, *Meta, string, *yaml.Node) {}, // decoded first, by fmDecoder.kind
+	"title": func(d *fmDecoder, m *Meta, key string, v *yaml.Node) {
+		if s, ok := d.str(key, v); ok {
+			if strings.TrimSpace(s) == "" {
+				d.p.errorf(d.pos(v), "title must not be empty")
+			}
+			m.Title = strings.TrimSpace(s)
+		}
+	},
+	"description": func(d *fmDecoder, m *Meta, key string, v *yaml.Node) { m.Description, _ = d.str(key, v) },
+	"owner":       func(d *fmDecoder, m *Meta, key string, v *yaml.Node) { m.Owner, _ = d.str(key, v) },
+	"tags": func(d *fmDecoder, m *Meta, key string, v *yaml.Node) {
+		m.Tags = d.strList(key, v)
+		for j, t := range m.Tags {
+			if t != strings.ToLower(t) || strings.ContainsAny(t, " /#?") {
+				d.p.warnf(d.pos(v.Content[j]), "tags: %q should be lowercase words joined by hyphens, it is used as %q", t, tagSlug(t))
+			}
+		}
+	},
+	"review_by": func(d *fmDecoder, m *Meta, key string, v *yaml.Node) { m.ReviewBy = d.date(key, v) },
+	"aliases": func(d *fmDecoder, m *Meta, key string, v *yaml.Node) {
+		for j, a := range d.strList(key, v) {
+			if !strings.HasPrefix(a, "/") || strings.Contains(a, "..") || strings.ContainsAny(a, "?#") {
+				d.p.errorf(d.pos(v.Content[j]), "aliases: %q must be a site path starting with / (like /old/path/)", a)
+				continue
+			}
+			m.Aliases = append(m.Aliases, a)
+		}
+	},
+	"redirect_from": func(d *fmDecoder, m *Meta, key string, v *yaml.Node) {
+		// Jekyll's and Eleventy's name for aliases: one path or a list,
+		// relative to the site root.
+		items := []*yaml.Node{v}
+		if v.Kind == yaml.SequenceNode {
+			items = v.Content
+		}
+		for _, n := range items {
+			a, ok := d.str(key, n)
+			if !ok {
+				continue
+			}
+			if a = "/" + strings.TrimPrefix(a, "/"); strings.Contains(a, "..") || strings.ContainsAny(a, "?#") {
+				d.p.errorf(d.pos(n), "redirect_from: %q must be a site path like /old/path/", a)
+				continue
+			}
+			m.Aliases = append(m.Aliases, a)
+		}
+	},
+	"weight": func(d *fmDecoder, m *Meta, key string, v *yaml.Node) { m.Weight = d.int(key, v) },
+	"draft":  func(d *fmDecoder, m *Meta, key string, v *yaml.Node) { m.Draft = d.bool(key, v) },
+}
+
+// pageKind is what one kind of page adds to the front matter: the struct in
+// Meta that holds its keys, a decoder per key, and the checks that need all
+// of its keys at once.
+type pageKind struct {
+	name  string
+	init  func(m *Meta) // allocates the kind's struct in m; nil when it has none
+	keys  map[string]keyDecoder
+	check func(d *fmDecoder, m *Meta, root *yaml.Node) // nil when there is nothing to check
+}
+
+// key returns the decoder of a key of kind k; a nil k (no kind) has none.
+func (k *pageKind) key(key string) (keyDecoder, bool) {
+	if k == nil {
+		return nil, false
+	}
+	f, ok := k.keys[key]
+	return f, ok
+}
+
+// pageKinds lists the kinds in the order error messages name them. A key
+// two kinds share (severity) is credited to the first in kindOfKey.
+var pageKinds = []pageKind{
+	{name: KindPolicy, init: func(m *Meta) { m.Policy = &Policy{} }, keys: policyKeys},
+	{name: KindCharter, init: func(m *Meta) { m.Charter = &Charter{} }, keys: charterKeys, check: checkCharterMeta},
+	{name: KindMeeting, init: func(m *Meta) { m.Meeting = &Meeting{} }, keys: meetingKeys},
+	{name: KindRunbook, init: func(m *Meta) { m.Runbook = &Runbook{} }, keys: runbookKeys},
+	{name: KindGuide},
+	{name: KindReview, init: func(m *Meta) { m.Review = &Review{} }, keys: reviewKeys,
+		check: func(d *fmDecoder, m *Meta, root *yaml.Node) { d.checkReview(m.Review, root) }},
+}
+
+// kindNamed returns the kind called name, or nil.
+func kindNamed(name string) *pageKind {
+	for i := range pageKinds {
+		if pageKinds[i].name == name {
+			return &pageKinds[i]
+		}
+	}
+	return nil
+}
+
+func kindNames() []string {
+	names := make([]string, len(pageKinds))
+	for i, k := range pageKinds {
+		names[i] = k.name
+	}
+	return names
+}
+
+// kindOfKey names the kind each kind-specific key belongs to, so a key on
+// the wrong kind of page gets a helpful warning instead of "unknown".
+var kindOfKey = func() map[string]string {
+	owners := map[string]string{}
+	for _, k := range pageKinds {
+		for key := range k.keys {
+			if owners[key] == "" {
+				owners[key] = k.name
+			}
+		}
+	}
+	return owners
+}()
+
+var policyKeys = map[string]keyDecoder{
+	"effective":  func(d *fmDecoder, m *Meta, key string, v *yaml.Node) { m.Policy.Effective = d.date(key, v) },
+	"applies_to": func(d *fmDecoder, m *Meta, key string, v *yaml.Node) { m.Policy.AppliesTo = d.strList(key, v) },
+}
+
+var charterKeys = map[string]keyDecoder{
+	"team": func(d *fmDecoder, m *Meta, key string, v *yaml.Node) {
+		c := m.Charter
+		c.Team, _ = d.str(key, v)
+		if c.Team != "" && !isID(c.Team) {
+			d.p.errorf(d.pos(v), "team: %q must be an id of lowercase letters, digits and hyphens, like sre", c.Team)
+		}
+	},
+	"mission": func(d *fmDecoder, m *Meta, key string, v *yaml.Node) { m.Charter.Mission, _ = d.str(key, v) },
+	"goals":   func(d *fmDecoder, m *Meta, key string, v *yaml.Node) { m.Charter.Goals = d.strList(key, v) },
+	"systems": func(d *fmDecoder, m *Meta, key string, v *yaml.Node) { m.Charter.Systems = d.strList(key, v) },
+	"channel": func(d *fmDecoder, m *Meta, key string, v *yaml.Node) { m.Charter.Channel, _ = d.str(key, v) },
+	"roles": func(d *fmDecoder, m *Meta, key string, v *yaml.Node) {
+		d.list(key, v, func(name string, n *yaml.Node) {
+			var r handbook.Role
+			d.mapping(name, n, map[string]func(string, *yaml.Node){
+				"name":        func(k string, v *yaml.Node) { r.Name, _ = d.str(k, v) },
+				"description": func(k string, v *yaml.Node) { r.Description, _ = d.str(k, v) },
+			}, "name")
+			m.Charter.Roles = append(m.Charter.Roles, r)
+		})
+	},
+	"people": func(d *fmDecoder, m *Meta, key string, v *yaml.Node) {
+		d.list(key, v, func(name string, n *yaml.Node) {
+			m.Charter.People = append(m.Charter.People, d.person(name, n))
+		})
+	},
+	"oncall": func(d *fmDecoder, m *Meta, key string, v *yaml.Node) { m.Charter.Oncall = d.rotation(key, v) },
+}
+
+// checkCharterMeta checks what a charter needs once all its keys are read.
+func checkCharterMeta(d *fmDecoder, m *Meta, root *yaml.Node) {
+	if m.Charter.Team == "" {
+		d.p.errorf(d.pos(root), "charter has no team (required): the team id, like team: sre")
+	}
+	d.checkCharter(m.Charter, root)
+}
+
+// person decodes one entry of a charter's people.
+func (d *fmDecoder) person(name string, n *yaml.Node) handbook.Person {
+	var pe handbook.Person
+	d.mapping(name, n, map[string]func(string, *yaml.Node){
+		"id":    func(k string, v *yaml.Node) { pe.ID = d.id(k, v) },
+		"name":  func(k string, v *yaml.Node) { pe.Name, _ = d.str(k, v) },
+		"slack": func(k string, v *yaml.Node) { pe.Slack, _ = d.str(k, v) },
+		"roles": func(k string, v *yaml.Node) { pe.Roles = d.strList(k, v) },
+		"skills": func(k string, v *yaml.Node) {
+			d.mapping(k, v, nil, "")
+			if v.Kind != yaml.MappingNode {
+				return
+			}
+			pe.Skills = map[string]int{}
+			for i := 0; i+1 < len(v.Content); i += 2 {
+				sk, sv := v.Content[i].Value, resolveAlias(v.Content[i+1])
+				lvl := d.int(k+"."+sk, sv)
+				if lvl < 1 || lvl > 5 {
+					d.p.errorf(d.pos(sv), "%s.%s: skill level %d is not between 1 and 5", k, sk, lvl)
+					continue
+				}
+				pe.Skills[sk] = lvl
+			}
+		},
+	}, "id", "name")
+	return pe
+}
+
+var meetingKeys = map[string]keyDecoder{
+	"cadence": func(d *fmDecoder, m *Meta, key string, v *yaml.Node) { d.cadence(&m.Meeting.Cadence, key, v) },
+	"duration": func(d *fmDecoder, m *Meta, key string, v *yaml.Node) {
+		if s, ok := d.str(key, v); ok {
+			dur, err := time.ParseDuration(s)
+			if err != nil || dur <= 0 {
+				d.p.errorf(d.pos(v), "duration: %q is not a duration like 30m or 1h30m", s)
+			} else {
+				m.Meeting.Duration = s
+			}
+		}
+	},
+	"attendees": func(d *fmDecoder, m *Meta, key string, v *yaml.Node) { m.Meeting.Attendees = d.strList(key, v) },
+	"agenda":    func(d *fmDecoder, m *Meta, key string, v *yaml.Node) { m.Meeting.Agenda = d.strList(key, v) },
+}
+
+// cadence decodes a meeting's cadence block into cad.
+func (d *fmDecoder) cadence(cad *handbook.Cadence, key string, v *yaml.Node) {
+	d.mapping(key, v, map[string]func(string, *yaml.Node){
+		"every": func(k string, v *yaml.Node) {
+			cad.Every = d.oneOf(k, v, "weekly", "daily", "biweekly", "monthly")
+		},
+		"days": func(k string, v *yaml.Node) {
+			d.list(k, v, func(name string, n *yaml.Node) {
+				if day := d.weekday(name, n); day != "" {
+					cad.Days = append(cad.Days, day)
+				}
+			})
+		},
+		"time":     func(k string, v *yaml.Node) { cad.Time = d.clock(k, v) },
+		"timezone": func(k string, v *yaml.Node) { cad.TimeZone = d.zone(k, v) },
+		"note":     func(k string, v *yaml.Node) { cad.Note, _ = d.str(k, v) },
+		"start":    func(k string, v *yaml.Node) { cad.Start = d.date(k, v) },
+	}, "every")
+	if _, err := cad.Series(); cad.Every != "" && errors.Is(err, handbook.ErrNoStart) {
+		// Still a valid page: only the meeting week and calendar feeds
+		// leave it out.
+		d.p.warnf(d.pos(v), "cadence: %v; the meeting week and calendar leave this meeting out", err)
+	}
+}
+
+var runbookKeys = map[string]keyDecoder{
+	"alerts": func(d *fmDecoder, m *Meta, key string, v *yaml.Node) {
+		rb := m.Runbook
+		rb.Alerts = d.strList(key, v)
+		for j, a := range rb.Alerts {
+			if _, err := path.Match(a, ""); err != nil {
+				d.p.errorf(d.pos(v.Content[j]), "alerts: %q is not a valid glob pattern", a)
+			}
+		}
+	},
+	"services": func(d *fmDecoder, m *Meta, key string, v *yaml.Node) { m.Runbook.Services = d.strList(key, v) },
+	"severity": func(d *fmDecoder, m *Meta, key string, v *yaml.Node) {
+		m.Runbook.Severity = d.oneOf(key, v, "critical", "warning", "info")
+	},
 }
 
 // rotation decodes a charter's oncall block.

@@ -6,28 +6,17 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// reviewKey decodes a key of an incident review's front matter; it reports
-// false for keys reviews do not have.
-func (d *fmDecoder) reviewKey(r *Review, key string, v *yaml.Node) bool {
-	switch key {
-	case "incident":
-		r.Incident, _ = d.str(key, v)
-	case "sources":
-		r.Sources = d.strList(key, v)
-	case "severity":
-		r.Severity = d.oneOf(key, v, "critical", "warning", "info")
-	case "started":
-		r.Started = d.timestamp(key, v)
-	case "acknowledged":
-		r.Acknowledged = d.timestamp(key, v)
-	case "resolved":
-		r.Resolved = d.timestamp(key, v)
-	case "runbooks":
-		r.Runbooks = d.strList(key, v)
-	default:
-		return false
-	}
-	return true
+// reviewKeys decode the keys of an incident review's front matter.
+var reviewKeys = map[string]keyDecoder{
+	"incident": func(d *fmDecoder, m *Meta, key string, v *yaml.Node) { m.Review.Incident, _ = d.str(key, v) },
+	"sources":  func(d *fmDecoder, m *Meta, key string, v *yaml.Node) { m.Review.Sources = d.strList(key, v) },
+	"severity": func(d *fmDecoder, m *Meta, key string, v *yaml.Node) {
+		m.Review.Severity = d.oneOf(key, v, "critical", "warning", "info")
+	},
+	"started":      func(d *fmDecoder, m *Meta, key string, v *yaml.Node) { m.Review.Started = d.timestamp(key, v) },
+	"acknowledged": func(d *fmDecoder, m *Meta, key string, v *yaml.Node) { m.Review.Acknowledged = d.timestamp(key, v) },
+	"resolved":     func(d *fmDecoder, m *Meta, key string, v *yaml.Node) { m.Review.Resolved = d.timestamp(key, v) },
+	"runbooks":     func(d *fmDecoder, m *Meta, key string, v *yaml.Node) { m.Review.Runbooks = d.strList(key, v) },
 }
 
 // checkReview reports a review without its incident or start, and times
