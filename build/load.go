@@ -42,30 +42,8 @@ func Load(ctx context.Context, opts Options) (*Site, error) {
 		teams:   map[string]*Page{},
 		dirs:    map[string]bool{},
 	}
-	if err := markdown.CheckHeadingIDs(opts.HeadingIDs); err != nil {
-		return nil, err
-	}
-	if opts.BaseURL != "" {
-		u, err := url.Parse(opts.BaseURL)
-		if err != nil || (u.Scheme != "" && u.Host == "") {
-			return nil, fmt.Errorf("base URL %q is not a URL like https://handbook.example.com/", opts.BaseURL)
-		}
-		s.basePath = strings.TrimRight(u.Path, "/")
-	}
-	contentDir := filepath.Join(opts.Source, "content")
-	if fi, err := os.Stat(contentDir); err != nil || !fi.IsDir() {
-		if err == nil || errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%w: %s does not exist; run compass in the site root or pass --source", ErrNoContent, contentDir)
-		}
-		return nil, fmt.Errorf("read %s: %w", contentDir, err)
-	}
-	th, err := loadTheme(opts, s.funcs())
+	contentDir, err := s.setUp()
 	if err != nil {
-		return nil, err
-	}
-	s.theme = th
-
-	if err := s.listStatic(); err != nil {
 		return nil, err
 	}
 	var all problems
@@ -76,70 +54,15 @@ func Load(ctx context.Context, opts Options) (*Site, error) {
 	if s.project != nil && s.project.entries != nil {
 		s.toc = s.project
 	}
-	// A symlinked content/ (a handbook checked out elsewhere) is walked
-	// through the link; WalkDir does not follow a symlinked root itself.
-	walkDir := contentDir
-	if real, err := filepath.EvalSymlinks(contentDir); err == nil {
-		walkDir = real
+	if err := s.readPages(ctx, contentDir, &all); err != nil {
+		return nil, err
 	}
-	srcs, err := s.walk(walkDir)
+	s.registerAliases(&all)
+	s.scanPages(&all)
+	targets, err := s.renderPages(ctx, &all)
 	if err != nil {
 		return nil, err
 	}
-	pages := make([]*Page, len(srcs))
-	perPage := make([]problems, len(srcs))
-	parallel(ctx, len(srcs), func(i int) {
-		pages[i] = readPage(opts.Source, srcs[i], &perPage[i])
-	})
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	readmeFolderPages(pages)
-	drafts := map[string]bool{}
-	for i, p := range pages {
-		all.merge(&perPage[i])
-		perPage[i] = problems{}
-		if p == nil {
-			continue
-		}
-		if p.Meta.Draft && !opts.Drafts {
-			drafts[p.Path] = true
-			continue
-		}
-		if other, ok := s.byURL[p.URL]; ok {
-			all.errorf(Position{File: p.File, Line: 1, Col: 1}, "page has the same URL %s as %s", p.URL, other.File)
-			continue
-		}
-		s.byURL[p.URL] = p
-		s.byPath[p.Path] = p
-		s.Pages = append(s.Pages, p)
-		for d := parentDir(p.Path); s.toc == nil && d != "" && !s.dirs[d]; d = parentDir(d) {
-			s.dirs[d] = true
-		}
-	}
-	s.drafts = drafts
-	slices.SortFunc(s.Pages, func(a, b *Page) int { return strings.Compare(a.URL, b.URL) })
-	s.registerAliases(&all)
-	s.scanPages(&all)
-
-	// Render every page on every core. Links resolve against the page
-	// paths known now; anchors are checked once every page has headings.
-	md := markdown.New(s.markdownOptions())
-	targets := make([]map[string]linkTarget, len(s.Pages))
-	parallel(ctx, len(s.Pages), func(i int) {
-		if opts.Only != nil && !opts.Only(s.Pages[i].File) {
-			s.Pages[i].skipRender()
-			return
-		}
-		targets[i] = s.render(md, s.Pages[i], s.drafts, &perPage[i])
-	})
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	for i := range s.Pages {
-		all.merge(&perPage[i])
-	}
-
 	s.buildTree(&all)
 	if opts.Title == DefaultTitle && (s.project == nil || s.project.title == "") && s.Root.Page.File != "" && s.Root.Page.Title != "" {
 		// No configured title: the home page's own, so the header, the tab
@@ -162,6 +85,111 @@ func Load(ctx context.Context, opts Options) (*Site, error) {
 	}
 	opts.Logger.Debug("site loaded", "pages", len(s.Pages), "errors", len(all.errs), "warnings", len(all.warnings))
 	return s, all.err()
+}
+
+// setUp checks the options and the site root, and loads the theme and the
+// list of static files. It returns the content folder; an error means the
+// site cannot be read at all.
+func (s *Site) setUp() (contentDir string, err error) {
+	opts := s.opts
+	if err := markdown.CheckHeadingIDs(opts.HeadingIDs); err != nil {
+		return "", err
+	}
+	if opts.BaseURL != "" {
+		u, err := url.Parse(opts.BaseURL)
+		if err != nil || (u.Scheme != "" && u.Host == "") {
+			return "", fmt.Errorf("base URL %q is not a URL like https://handbook.example.com/", opts.BaseURL)
+		}
+		s.basePath = strings.TrimRight(u.Path, "/")
+	}
+	contentDir = filepath.Join(opts.Source, "content")
+	if fi, err := os.Stat(contentDir); err != nil || !fi.IsDir() {
+		if err == nil || errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("%w: %s does not exist; run compass in the site root or pass --source", ErrNoContent, contentDir)
+		}
+		return "", fmt.Errorf("read %s: %w", contentDir, err)
+	}
+	th, err := loadTheme(opts, s.funcs())
+	if err != nil {
+		return "", err
+	}
+	s.theme = th
+	if err := s.listStatic(); err != nil {
+		return "", err
+	}
+	return contentDir, nil
+}
+
+// readPages reads and decodes every page under contentDir on every core,
+// then adds them to s in URL order, leaving out drafts (unless
+// opts.Drafts) and pages whose URL another page already has.
+func (s *Site) readPages(ctx context.Context, contentDir string, all *problems) error {
+	// A symlinked content/ (a handbook checked out elsewhere) is walked
+	// through the link; WalkDir does not follow a symlinked root itself.
+	walkDir := contentDir
+	if real, err := filepath.EvalSymlinks(contentDir); err == nil {
+		walkDir = real
+	}
+	srcs, err := s.walk(walkDir)
+	if err != nil {
+		return err
+	}
+	pages := make([]*Page, len(srcs))
+	perPage := make([]problems, len(srcs))
+	parallel(ctx, len(srcs), func(i int) {
+		pages[i] = readPage(s.opts.Source, srcs[i], &perPage[i])
+	})
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	readmeFolderPages(pages)
+	drafts := map[string]bool{}
+	for i, p := range pages {
+		all.merge(&perPage[i])
+		if p == nil {
+			continue
+		}
+		if p.Meta.Draft && !s.opts.Drafts {
+			drafts[p.Path] = true
+			continue
+		}
+		if other, ok := s.byURL[p.URL]; ok {
+			all.errorf(Position{File: p.File, Line: 1, Col: 1}, "page has the same URL %s as %s", p.URL, other.File)
+			continue
+		}
+		s.byURL[p.URL] = p
+		s.byPath[p.Path] = p
+		s.Pages = append(s.Pages, p)
+		for d := parentDir(p.Path); s.toc == nil && d != "" && !s.dirs[d]; d = parentDir(d) {
+			s.dirs[d] = true
+		}
+	}
+	s.drafts = drafts
+	slices.SortFunc(s.Pages, func(a, b *Page) int { return strings.Compare(a.URL, b.URL) })
+	return nil
+}
+
+// renderPages renders every page on every core (those opts.Only wants).
+// Links resolve against the page paths known now; anchors are checked once
+// every page has headings, against the targets returned, one map per page.
+func (s *Site) renderPages(ctx context.Context, all *problems) ([]map[string]linkTarget, error) {
+	md := markdown.New(s.markdownOptions())
+	targets := make([]map[string]linkTarget, len(s.Pages))
+	perPage := make([]problems, len(s.Pages))
+	parallel(ctx, len(s.Pages), func(i int) {
+		if s.opts.Only != nil && !s.opts.Only(s.Pages[i].File) {
+			s.Pages[i].skipRender()
+			return
+		}
+		targets[i] = s.render(md, s.Pages[i], s.drafts, &perPage[i])
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for i := range s.Pages {
+		all.merge(&perPage[i])
+	}
+	return targets, nil
 }
 
 // markdownOptions configure the site's Markdown renderer.
@@ -411,16 +439,7 @@ func (s *Site) resolve(p *Page, dest string, drafts map[string]bool) (linkTarget
 		suffix = "#" + frag
 	}
 	if raw == "" {
-		if l, ok := s.labels[markdown.LabelKey(frag)]; ok {
-			// MyST labels are global: "#label" reaches it on any page.
-			t.page, t.frag, t.title = l.page, l.id, l.title
-			if l.page == p {
-				return t, "#" + l.id, true
-			}
-			return t, s.basePath + l.page.URL + "#" + l.id, true
-		}
-		t.page = p
-		return t, suffix, true
+		return s.resolveFragment(p, frag)
 	}
 	if un, err := url.PathUnescape(raw); err == nil {
 		raw = un
@@ -431,23 +450,9 @@ func (s *Site) resolve(p *Page, dest string, drafts map[string]bool) (linkTarget
 		// Repository-rooted links (/content/x.md) work on GitHub; keep them working.
 		rel = strings.TrimPrefix(rel, "content/")
 		if !strings.EqualFold(path.Ext(rel), ".md") {
-			u := path.Clean(raw)
-			if u != "/" {
-				u += "/"
-			}
-			if tp := s.byURL[u]; tp != nil {
+			if tp, u, ok := s.resolveSitePath(raw, rel); ok {
 				t.page = tp
-				return t, s.basePath + tp.URL + suffix, true
-			}
-			if tp := s.aliases[u]; tp != nil {
-				t.page = tp
-				return t, s.basePath + tp.URL + suffix, true
-			}
-			if s.static[strings.TrimPrefix(path.Clean(raw), "/")] || s.fileSet[rel] {
-				return t, s.basePath + path.Clean(raw) + suffix, true
-			}
-			if isGeneratedURL(u) {
-				return t, s.basePath + u + suffix, true
+				return t, u + suffix, true
 			}
 		}
 	} else {
@@ -484,6 +489,47 @@ func (s *Site) resolve(p *Page, dest string, drafts map[string]bool) (linkTarget
 		return t, s.basePath + urlFor(path.Join(rel, "_index.md")) + suffix, true
 	}
 	return t, "", false
+}
+
+// resolveFragment resolves a link "#frag" written on page p: a MyST label
+// anywhere on the site (labels are global), else an anchor on p itself.
+func (s *Site) resolveFragment(p *Page, frag string) (linkTarget, string, bool) {
+	if l, ok := s.labels[markdown.LabelKey(frag)]; ok {
+		t := linkTarget{page: l.page, frag: l.id, title: l.title}
+		if l.page == p {
+			return t, "#" + l.id, true
+		}
+		return t, s.basePath + l.page.URL + "#" + l.id, true
+	}
+	suffix := ""
+	if frag != "" {
+		suffix = "#" + frag
+	}
+	return linkTarget{page: p, frag: frag}, suffix, true
+}
+
+// resolveSitePath resolves a root-absolute link to something other than a
+// .md file, raw as written and rel relative to content/: a page's URL or
+// alias (returning the page), a static or content file, or a generated
+// view. The URL returned has the base path and no fragment.
+func (s *Site) resolveSitePath(raw, rel string) (*Page, string, bool) {
+	u := path.Clean(raw)
+	if u != "/" {
+		u += "/"
+	}
+	if tp := s.byURL[u]; tp != nil {
+		return tp, s.basePath + tp.URL, true
+	}
+	if tp := s.aliases[u]; tp != nil {
+		return tp, s.basePath + tp.URL, true
+	}
+	if s.static[strings.TrimPrefix(path.Clean(raw), "/")] || s.fileSet[rel] {
+		return nil, s.basePath + path.Clean(raw), true
+	}
+	if isGeneratedURL(u) {
+		return nil, s.basePath + u, true
+	}
+	return nil, "", false
 }
 
 // labelRef is where a MyST label is defined.
