@@ -3,7 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
-
+	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
@@ -100,6 +100,11 @@ func initFrom(cmd *cobra.Command, a *app, dialect, src string, s scaffold.Settin
 	}
 	for _, f := range written {
 		fmt.Fprintln(a.stdout, "wrote", f)
+	}
+	// The existing .gitignore is the site's; the build output must not be
+	// committed.
+	if b, err := os.ReadFile(".gitignore"); err != nil || !strings.Contains(string(b), "public") {
+		fmt.Fprintln(a.stdout, "\nAdd public/ (compass build's output) to .gitignore.")
 	}
 	fmt.Fprintf(a.stdout, "\nChecking the handbook (heading_ids: %s):\n\n", e.HeadingIDs)
 	code := run(cmd.Context(), []string{"check"}, a.stdout, a.stderr)
