@@ -40,161 +40,185 @@ func (c collector) Transform(doc *ast.Document, reader text.Reader, pc parser.Co
 	pc.Set(collectedKey, out)
 
 	ids := newIDSet(c.ids.sep)
-	var heads []*ast.Heading
 	// Pass 1: explicit ids ({#id}, :name:) are reserved first, so they win
 	// over generated ones wherever they appear on the page.
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
-		if !entering {
-			return ast.WalkContinue, nil
-		}
-		switch n := n.(type) {
-		case *ast.Heading:
-			heads = append(heads, n)
-			if n.Attributes() == nil {
-				trailingAttributes(n, source)
-			}
-			if v, ok := n.AttributeString("id"); ok {
-				id := attrString(v)
-				if id == "" {
-					n.RemoveAttributes()
-					break
-				}
-				if got := ids.claim(id); got != id {
-					st.warn(n.Pos(), "duplicate heading id %q; using %q", id, got)
-					n.SetAttributeString("id", []byte(got))
-				}
-			}
-		case *labelNode:
-			if h, ok := n.NextSibling().(*ast.Heading); ok && !n.elsewhere {
-				if h.Attributes() == nil {
-					trailingAttributes(h, source)
-				}
-				if _, has := h.AttributeString("id"); !has {
-					// The heading claims it below as its explicit id.
-					h.SetAttributeString("id", []byte(n.id))
-					n.onHeading = true
-					break
-				}
-			}
-			if got := ids.claim(n.id); got != n.id {
-				st.warn(n.Pos(), "duplicate id %q; using %q", n.id, got)
-				n.id = got
-			}
-		case *calloutNode:
-			if n.id != "" {
-				if got := ids.claim(n.id); got != n.id {
-					st.warn(n.Pos(), "duplicate id %q; using %q", n.id, got)
-					n.id = got
-				}
-			}
+		if entering {
+			reserveID(n, source, st, ids)
 		}
 		return ast.WalkContinue, nil
 	})
 
 	// Pass 2: generated ids, links, plain text and escaped-HTML warnings.
-	var buf strings.Builder // plain text of the current part of the page
-	flush := func() string {
-		s := collapse(buf.String())
-		buf.Reset()
-		return s
+	w := &textWalk{collector: c, st: st, source: source, out: out, claimed: ids, current: -1}
+	_ = ast.Walk(doc, w.visit)
+	w.endSection()
+	for _, r := range w.rewrites {
+		r.old.Parent().ReplaceChild(r.old.Parent(), r.old, r.new)
 	}
-	current := -1             // index in out.headings of the section being collected
-	var rewrites []rawRewrite // raw HTML whose links were rewritten, replaced after the walk
-	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
-		if !entering {
-			if n.Type() == ast.TypeBlock {
-				buf.WriteByte(' ')
-			}
-			return ast.WalkContinue, nil
+}
+
+// reserveID claims the explicit id of node n, if it has one, renaming it
+// with a warning when an earlier node has the same id.
+func reserveID(n ast.Node, source []byte, st *renderState, ids *idSet) {
+	switch n := n.(type) {
+	case *ast.Heading:
+		if n.Attributes() == nil {
+			trailingAttributes(n, source)
 		}
-		switch n := n.(type) {
-		case *ast.Heading:
-			if current < 0 {
-				out.intro = flush()
-			} else {
-				out.headings[current].Body = flush()
+		if v, ok := n.AttributeString("id"); ok {
+			id := attrString(v)
+			if id == "" {
+				n.RemoveAttributes()
+				break
 			}
-			var hb strings.Builder
-			writePlain(&hb, n, source)
-			h := Heading{Level: n.Level, Text: collapse(hb.String())}
-			h.Line, _ = st.position(headingPos(n, source))
-			if v, ok := n.AttributeString("id"); ok {
-				h.ID = attrString(v)
-			} else {
-				h.ID = ids.claim(c.ids.slug(h.Text))
-				n.SetAttributeString("id", []byte(h.ID))
+			if got := ids.claim(id); got != id {
+				st.warn(n.Pos(), "duplicate heading id %q; using %q", id, got)
+				n.SetAttributeString("id", []byte(got))
 			}
-			if h.Level == 1 && out.title == "" {
-				out.title = h.Text
-			}
-			// Every label just above a heading is titled by it.
-			i := len(out.labels) - 1
-			for prev := n.PreviousSibling(); i >= 0; prev = prev.PreviousSibling() {
-				if _, ok := prev.(*labelNode); !ok {
-					break
-				}
-				out.labels[i].Title = h.Text
-				i--
-			}
-			out.headings = append(out.headings, h)
-			current = len(out.headings) - 1
-			resolveInside(n, st)
-			return ast.WalkSkipChildren, nil
-		case *ast.Link, *ast.Image, *roleNode:
-			resolveLink(n, st)
-		case *calloutNode:
-			if n.name != "" {
-				lb := Label{Name: n.name, ID: n.id}
-				lb.Line, _ = st.position(n.at)
-				out.labels = append(out.labels, lb)
-			}
-		case *labelNode:
-			lb := Label{Name: n.name, ID: n.id, Title: n.title}
-			lb.Line, _ = st.position(labelPos(n, source))
-			out.labels = append(out.labels, lb)
-			return ast.WalkSkipChildren, nil
-		case *ast.RawHTML:
-			if !c.unsafeHTML && !isComment(n.Segments, source) && !isClosingTag(n.Segments, source) {
-				st.warn(n.Segments.At(0).Start, "raw HTML escaped; set unsafe HTML to render it")
-			}
-			if c.unsafeHTML {
-				rewrites = rewriteRawLinks(n, n.Segments, nil, source, st, rewrites)
-			}
-			return ast.WalkSkipChildren, nil
-		case *ast.HTMLBlock:
-			if !c.unsafeHTML && n.HTMLBlockType != ast.HTMLBlockType2 && n.Lines().Len() > 0 {
-				st.warn(n.Lines().At(0).Start, "raw HTML escaped; set unsafe HTML to render it")
-			}
-			if c.unsafeHTML {
-				var closure *text.Segment
-				if n.HasClosure() {
-					closure = &n.ClosureLine
-				}
-				rewrites = rewriteRawLinks(n, n.Lines(), closure, source, st, rewrites)
-			}
-			return ast.WalkSkipChildren, nil
 		}
-		if n.Type() == ast.TypeInline {
-			// Inline nodes are written with their descendants by writePlain;
-			// links inside still need resolving.
-			writePlain(&buf, n, source)
-			resolveInside(n, st)
-			return ast.WalkSkipChildren, nil
+	case *labelNode:
+		if h, ok := n.NextSibling().(*ast.Heading); ok && !n.elsewhere {
+			if h.Attributes() == nil {
+				trailingAttributes(h, source)
+			}
+			if _, has := h.AttributeString("id"); !has {
+				// The heading claims it below as its explicit id.
+				h.SetAttributeString("id", []byte(n.id))
+				n.onHeading = true
+				break
+			}
 		}
-		buf.WriteByte(' ')
-		writePlainNode(&buf, n, source)
-		if n.IsRaw() {
-			return ast.WalkSkipChildren, nil
+		if got := ids.claim(n.id); got != n.id {
+			st.warn(n.Pos(), "duplicate id %q; using %q", n.id, got)
+			n.id = got
+		}
+	case *calloutNode:
+		if n.id != "" {
+			if got := ids.claim(n.id); got != n.id {
+				st.warn(n.Pos(), "duplicate id %q; using %q", n.id, got)
+				n.id = got
+			}
+		}
+	}
+}
+
+// textWalk is the second pass over a page: it gives headings their
+// generated ids, resolves links, collects labels and each section's plain
+// text, and warns about raw HTML it escapes.
+type textWalk struct {
+	collector
+	st       *renderState
+	source   []byte
+	out      *collected
+	claimed  *idSet          // ids on the page so far
+	buf      strings.Builder // plain text of the current part of the page
+	current  int             // index in out.headings of the section being collected, -1 for the intro
+	rewrites []rawRewrite    // raw HTML whose links were rewritten, replaced after the walk
+}
+
+// endSection stores the plain text collected since the last heading as the
+// body of the section it ends (the intro before the first heading).
+func (w *textWalk) endSection() {
+	s := collapse(w.buf.String())
+	w.buf.Reset()
+	if w.current < 0 {
+		w.out.intro = s
+	} else {
+		w.out.headings[w.current].Body = s
+	}
+}
+
+func (w *textWalk) visit(n ast.Node, entering bool) (ast.WalkStatus, error) {
+	if !entering {
+		if n.Type() == ast.TypeBlock {
+			w.buf.WriteByte(' ')
 		}
 		return ast.WalkContinue, nil
-	})
-	if current < 0 {
-		out.intro = flush()
-	} else {
-		out.headings[current].Body = flush()
 	}
-	for _, r := range rewrites {
-		r.old.Parent().ReplaceChild(r.old.Parent(), r.old, r.new)
+	switch n := n.(type) {
+	case *ast.Heading:
+		w.heading(n)
+		return ast.WalkSkipChildren, nil
+	case *ast.Link, *ast.Image, *roleNode:
+		resolveLink(n, w.st)
+	case *calloutNode:
+		if n.name != "" {
+			lb := Label{Name: n.name, ID: n.id}
+			lb.Line, _ = w.st.position(n.at)
+			w.out.labels = append(w.out.labels, lb)
+		}
+	case *labelNode:
+		lb := Label{Name: n.name, ID: n.id, Title: n.title}
+		lb.Line, _ = w.st.position(labelPos(n, w.source))
+		w.out.labels = append(w.out.labels, lb)
+		return ast.WalkSkipChildren, nil
+	case *ast.RawHTML:
+		w.rawHTML(n, n.Segments, nil, !w.unsafeHTML && !isComment(n.Segments, w.source) && !isClosingTag(n.Segments, w.source))
+		return ast.WalkSkipChildren, nil
+	case *ast.HTMLBlock:
+		var closure *text.Segment
+		if n.HasClosure() {
+			closure = &n.ClosureLine
+		}
+		w.rawHTML(n, n.Lines(), closure, !w.unsafeHTML && n.HTMLBlockType != ast.HTMLBlockType2 && n.Lines().Len() > 0)
+		return ast.WalkSkipChildren, nil
+	}
+	if n.Type() == ast.TypeInline {
+		// Inline nodes are written with their descendants by writePlain;
+		// links inside still need resolving.
+		writePlain(&w.buf, n, w.source)
+		resolveInside(n, w.st)
+		return ast.WalkSkipChildren, nil
+	}
+	w.buf.WriteByte(' ')
+	writePlainNode(&w.buf, n, w.source)
+	if n.IsRaw() {
+		return ast.WalkSkipChildren, nil
+	}
+	return ast.WalkContinue, nil
+}
+
+// heading ends the section before heading n and starts its own, giving n
+// a generated id when it has no explicit one.
+func (w *textWalk) heading(n *ast.Heading) {
+	w.endSection()
+	var hb strings.Builder
+	writePlain(&hb, n, w.source)
+	h := Heading{Level: n.Level, Text: collapse(hb.String())}
+	h.Line, _ = w.st.position(headingPos(n, w.source))
+	if v, ok := n.AttributeString("id"); ok {
+		h.ID = attrString(v)
+	} else {
+		h.ID = w.claimed.claim(w.ids.slug(h.Text))
+		n.SetAttributeString("id", []byte(h.ID))
+	}
+	if h.Level == 1 && w.out.title == "" {
+		w.out.title = h.Text
+	}
+	// Every label just above a heading is titled by it.
+	i := len(w.out.labels) - 1
+	for prev := n.PreviousSibling(); i >= 0; prev = prev.PreviousSibling() {
+		if _, ok := prev.(*labelNode); !ok {
+			break
+		}
+		w.out.labels[i].Title = h.Text
+		i--
+	}
+	w.out.headings = append(w.out.headings, h)
+	w.current = len(w.out.headings) - 1
+	resolveInside(n, w.st)
+}
+
+// rawHTML handles raw HTML node n, written in segs (and closure): warn
+// says it is escaped in a way a reader would see; with unsafe HTML its
+// links are rewritten instead.
+func (w *textWalk) rawHTML(n ast.Node, segs *text.Segments, closure *text.Segment, warn bool) {
+	if warn {
+		w.st.warn(segs.At(0).Start, "raw HTML escaped; set unsafe HTML to render it")
+	}
+	if w.unsafeHTML {
+		w.rewrites = rewriteRawLinks(n, segs, closure, w.source, w.st, w.rewrites)
 	}
 }
 
