@@ -315,15 +315,17 @@ func termLabel(term string) string { return "term-" + term }
 
 func (r *htmlRenderer) directive(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
 	n := node.(*directiveNode)
-	class := func(base string) string {
-		if c := strings.TrimSpace(n.opts["class"]); c != "" {
-			return base + " " + c
-		}
-		return base
+	if r.leafDirective(w, source, n, entering) {
+		return ast.WalkSkipChildren, nil
 	}
-	open := func(tag, cls string) {
+	tag := containerTag(n.name)
+	if !entering {
+		_, _ = w.WriteString("</" + tag + ">\n")
+		return ast.WalkContinue, nil
+	}
+	open := func(cls string) {
 		_, _ = w.WriteString("<" + tag + ` class="`)
-		writeEscaped(w, class(cls))
+		writeEscaped(w, directiveClass(n, cls))
 		_, _ = w.WriteString(`">`)
 	}
 	title := func(cls string) {
@@ -333,83 +335,85 @@ func (r *htmlRenderer) directive(w util.BufWriter, source []byte, node ast.Node,
 			_, _ = w.WriteString("</p>\n")
 		}
 	}
-	tag := ""
+	switch n.name {
+	case "figcaption":
+		_, _ = w.WriteString("<figcaption>")
+	case "list-table", "table":
+		open("table")
+		if t := strings.TrimSpace(n.arg); t != "" {
+			_, _ = w.WriteString("<figcaption>")
+			writeEscaped(w, t)
+			_, _ = w.WriteString("</figcaption>\n")
+		}
+	case "card", "grid-item-card":
+		open("card")
+		title("card-title")
+	case "tab-item":
+		open("tab-item")
+		title("tab-title")
+	case "margin", "sidebar", "aside", "topic":
+		open(n.name)
+		title(n.name + "-title")
+	default: // figure, epigraph, pull-quote, highlights, image, glossary, grid, grid-item, tab-set, div
+		open(n.name)
+	}
+	_ = w.WriteByte('\n')
+	return ast.WalkContinue, nil
+}
+
+// leafDirective renders the directives whose body is not rendered as
+// Markdown children, reporting false for the others.
+func (r *htmlRenderer) leafDirective(w util.BufWriter, source []byte, n *directiveNode, entering bool) bool {
 	switch n.name {
 	case "tableofcontents", "toc":
 		if entering {
 			_, _ = w.WriteString(ChildrenMarker + "\n")
 		}
-		return ast.WalkSkipChildren, nil
 	case "contents":
 		// The theme's "On this page" list already shows the page's contents.
-		return ast.WalkSkipChildren, nil
 	case "csv-table", "mermaid":
 		if entering {
 			r.literalDirective(w, source, n)
 		}
-		return ast.WalkSkipChildren, nil
-	case "figure":
-		tag = "figure"
-		if entering {
-			open(tag, "figure")
-		}
-	case "figcaption":
-		tag = "figcaption"
-		if entering {
-			_, _ = w.WriteString("<figcaption>")
-		}
-	case "list-table", "table":
-		tag = "figure"
-		if entering {
-			open(tag, "table")
-			if t := strings.TrimSpace(n.arg); t != "" {
-				_, _ = w.WriteString("<figcaption>")
-				writeEscaped(w, t)
-				_, _ = w.WriteString("</figcaption>\n")
-			}
-		}
-	case "card", "grid-item-card":
-		tag = "div"
-		if entering {
-			open(tag, "card")
-			title("card-title")
-		}
-	case "tab-item":
-		tag = "section"
-		if entering {
-			open(tag, "tab-item")
-			title("tab-title")
-		}
-	case "margin", "sidebar", "aside", "topic":
-		tag = "aside"
-		if entering {
-			open(tag, n.name)
-			title(n.name + "-title")
-		}
-	case "epigraph", "pull-quote", "highlights":
-		tag = "blockquote"
-		if entering {
-			open(tag, n.name)
-		}
 	case "rubric":
 		if entering {
-			open("p", "rubric")
+			_, _ = w.WriteString(`<p class="`)
+			writeEscaped(w, directiveClass(n, "rubric"))
+			_, _ = w.WriteString(`">`)
 			writeEscaped(w, strings.TrimSpace(n.arg))
 			_, _ = w.WriteString("</p>\n")
 		}
-		return ast.WalkSkipChildren, nil
-	default: // image, glossary, grid, grid-item, tab-set, div
-		tag = "div"
-		if entering {
-			open(tag, n.name)
-		}
+	default:
+		return false
 	}
-	if entering {
-		_ = w.WriteByte('\n')
-	} else {
-		_, _ = w.WriteString("</" + tag + ">\n")
+	return true
+}
+
+// containerTag is the HTML element a directive with Markdown children is
+// drawn as.
+func containerTag(name string) string {
+	switch name {
+	case "figure", "list-table", "table":
+		return "figure"
+	case "figcaption":
+		return "figcaption"
+	case "tab-item":
+		return "section"
+	case "margin", "sidebar", "aside", "topic":
+		return "aside"
+	case "epigraph", "pull-quote", "highlights":
+		return "blockquote"
 	}
-	return ast.WalkContinue, nil
+	return "div" // card, grid-item-card, image, glossary, grid, grid-item, tab-set, div
+}
+
+// directiveClass is base followed by the classes of the directive's
+// :class: option.
+func directiveClass(n *directiveNode, base string) string {
+	if c := strings.TrimSpace(n.opts["class"]); c != "" {
+		return base + " " + c
+	}
+	return base
 }
 
 // literalDirective renders the directives whose body is not Markdown.
