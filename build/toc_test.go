@@ -1,6 +1,7 @@
 package build
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -273,4 +274,45 @@ func FuzzTOC(f *testing.F) {
 			check(toc.entries)
 		}
 	})
+}
+
+// TestNavBoundedInTOC checks that the sidebar's bound (issue #17) applies
+// to a tree the table of contents arranges: a titled group of 120 pages in
+// toc order (not by title), one hidden, shows a window around the page and
+// "more" links to the group's generated page, which lists every entry.
+// The group's URL, /runbooks/, is also the runbook kind's index, which must
+// not replace the group's list when no page is a runbook.
+func TestNavBoundedInTOC(t *testing.T) {
+	var toc, pages strings.Builder
+	toc.WriteString("-- content/myst.yml --\nversion: 1\nproject:\n  toc:\n  - file: index.md\n  - title: Runbooks\n    children:\n")
+	pages.WriteString("-- content/index.md --\n# Home\n")
+	for i := 119; i >= 0; i-- {
+		fmt.Fprintf(&toc, "    - file: rb%03d.md\n", i)
+		if i == 60 {
+			toc.WriteString("      hidden: true\n")
+		}
+		fmt.Fprintf(&pages, "-- content/rb%03d.md --\n# Runbook %03d\n", i, i)
+	}
+	s, err := Load(t.Context(), Options{Source: writeSite(t, toc.String()+pages.String())})
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	// 119 shown entries in toc order; the hidden rb060 is not counted, so
+	// rb050 is at index 68 and its window starts at rb061.
+	got := navString(s.Nav(s.PageByURL("/rb050/")))
+	want := "Runbooks[Runbook 119 Runbook 118 Runbook 117 Runbook 116 Runbook 115 53 more Runbook 061 Runbook 059"
+	if !strings.HasPrefix(got, want) || !strings.Contains(got, "*Runbook 050") || !strings.HasSuffix(got, "Runbook 040 40 more]") {
+		t.Errorf("sidebar %q", got)
+	}
+	html := string(s.NavHTML(s.PageByURL("/rb050/")))
+	if n := strings.Count(html, "<a "); n > 1+navHead+2*navAround+1+2 {
+		t.Errorf("sidebar has %d links", n)
+	}
+	group := s.PageByURL("/rb050/").Section.Page
+	if !strings.Contains(html, `<li class="nav-more"><a href="`+group.URL+`">`) {
+		t.Errorf("no \"more\" link to the group page %s:\n%s", group.URL, html)
+	}
+	if l := s.Data(group).List; l == nil || len(l.Pages) != 120 {
+		t.Errorf("group page lists %v, want all 120 entries", l)
+	}
 }

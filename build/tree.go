@@ -203,11 +203,11 @@ func (s *Site) buildLists() {
 	for _, k := range kindIndexes {
 		pages := byKind[k.kind]
 		slices.SortFunc(pages, byWeightTitle) // the sidebar's order
+		if len(pages) == 0 {
+			continue // a folder page at k.url keeps its own list
+		}
 		idx := s.byURL[k.url]
 		if idx == nil {
-			if len(pages) == 0 {
-				continue
-			}
 			idx = &Page{URL: k.url, Title: k.title}
 			s.addGenerated(idx)
 		}
