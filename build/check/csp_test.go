@@ -144,7 +144,7 @@ func TestCSP(t *testing.T) {
 		{"meeting", "/meetings/daily-standup/", "main"},
 		{"runbook", "/runbooks/cpu-overcommit/", "main"},
 		{"policy", "/policies/oncall/", "main"},
-		{"search", "/search/?q=cpu", "#search-results .search-hit"},
+		{"search", "/search/?q=cpu", "#search-results .search-group"},
 		{"not found", "/no/such/page/", "main"},
 		{"control", "/control/", "main"},
 	}

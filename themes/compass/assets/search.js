@@ -974,6 +974,9 @@
   }
 
   function start() {
+    // Marks the page once the script has run, so tests (and CSS) can tell
+    // the enhanced search from the no-JS form.
+    document.documentElement.classList.add('search-js');
     var page = document.querySelector('.search-page-form');
     var results = document.getElementById('search-results');
     if (page && results && page.querySelector('select')) resultsPage(page, results);
