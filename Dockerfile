@@ -9,9 +9,13 @@ RUN go mod download
 COPY . .
 ARG VERSION=dev
 RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /compass ./cmd/compass
+# The SQLite store's folder, owned by distroless's nonroot user (65532), so
+# a volume mounted there is writable.
+RUN mkdir /data
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /compass /compass
+COPY --from=build --chown=65532:65532 /data /data
 ENV COMPASS_BOT_LISTEN=0.0.0.0:8080 \
     COMPASS_BOT_STORE=/data/compass-bot.db
 VOLUME /data
