@@ -356,61 +356,118 @@ func build(docs []Document, emit func(name string, data []byte) error) ([]byte, 
 	docs = slices.Clone(docs)
 	// Group sections by page, keeping their order inside the page.
 	slices.SortStableFunc(docs, func(a, b Document) int { return strings.Compare(a.Page, b.Page) })
-	nw := workers(len(docs) / chunkDocs)
-
-	// 1. Index runs of documents in parallel.
-	lens := make([][3]int32, len(docs))
-	chunks := make([]*chunk, nw)
-	parallelFor(nw, nw, func(_, k int) {
-		lo, hi := len(docs)*k/nw, len(docs)*(k+1)/nw
-		chunks[k] = indexChunk(docs, lo, hi, lens)
-	})
-
-	// 2. Merge the chunks' terms into one sorted dictionary.
-	var terms []term
-	{
-		at := make(map[string]int32, len(chunks[0].terms))
-		for _, c := range chunks {
-			for i := range c.terms {
-				ct := &c.terms[i]
-				g, ok := at[ct.term]
-				if !ok {
-					g = int32(len(terms))
-					at[ct.term] = g
-					terms = append(terms, term{term: ct.term, filter: ct.filter})
-				}
-				terms[g].df += ct.n
-				terms[g].pieces = append(terms[g].pieces, piece{c, int32(i)})
-			}
-		}
-		slices.SortFunc(terms, func(a, b term) int { return strings.Compare(a.term, b.term) })
+	b := &indexBuilder{docs: docs, nw: workers(len(docs) / chunkDocs)}
+	b.indexChunks()
+	b.mergeTerms()
+	b.encodePostings()
+	b.planShards()
+	jobs, names, err := b.emitShards(emit)
+	if err != nil {
+		return nil, err
 	}
-	sc := &scorer{n: float64(len(docs)), lens: lens}
+	return b.manifest(jobs, names)
+}
+
+// indexBuilder holds what one build's stages hand each other, in the
+// order they fill it in.
+type indexBuilder struct {
+	docs []Document // sorted by page
+	nw   int        // workers
+
+	// indexChunks
+	lens   [][3]int32 // each document's field lengths
+	chunks []*chunk
+
+	// mergeTerms
+	terms []term // sorted
+	sc    *scorer
+
+	// encodePostings
+	scale           float64 // impact per quantised step
+	postSize        []int   // per term, bytes of its postings
+	posSize         []int   // per term, bytes of its positions
+	postOff, posOff []int   // running sums of postSize and posSize
+	postBuf         []byte  // every term's postings, in term order
+	metaPages       []pageSpan
+	metaSizes       []int
+
+	// planShards
+	postGroups      [][2]int // shards, as ranges of terms (pages for metaGroups)
+	posGroups       [][2]int
+	dictGroups      [][2]int
+	metaGroups      [][2]int
+	postLoc, posLoc []termLoc
+}
+
+// termLoc is where a term's list is: shard number, offset and length.
+type termLoc struct{ pack, off, n int }
+
+// shardJob is one shard file to write: its kind and range.
+type shardJob struct {
+	kind string
+	g    [2]int
+}
+
+// indexChunks indexes runs of documents in parallel.
+func (b *indexBuilder) indexChunks() {
+	b.lens = make([][3]int32, len(b.docs))
+	b.chunks = make([]*chunk, b.nw)
+	parallelFor(b.nw, b.nw, func(_, k int) {
+		lo, hi := len(b.docs)*k/b.nw, len(b.docs)*(k+1)/b.nw
+		b.chunks[k] = indexChunk(b.docs, lo, hi, b.lens)
+	})
+}
+
+// mergeTerms merges the chunks' terms into one sorted dictionary and sets
+// up the scorer with the average field lengths.
+func (b *indexBuilder) mergeTerms() {
+	at := make(map[string]int32, len(b.chunks[0].terms))
+	for _, c := range b.chunks {
+		for i := range c.terms {
+			ct := &c.terms[i]
+			g, ok := at[ct.term]
+			if !ok {
+				g = int32(len(b.terms))
+				at[ct.term] = g
+				b.terms = append(b.terms, term{term: ct.term, filter: ct.filter})
+			}
+			b.terms[g].df += ct.n
+			b.terms[g].pieces = append(b.terms[g].pieces, piece{c, int32(i)})
+		}
+	}
+	slices.SortFunc(b.terms, func(a, b term) int { return strings.Compare(a.term, b.term) })
+	b.sc = &scorer{n: float64(len(b.docs)), lens: b.lens}
 	var sumLen [3]int64
-	for _, c := range chunks {
+	for _, c := range b.chunks {
 		for f := range sumLen {
 			sumLen[f] += c.sumLen[f]
 		}
 	}
-	for f := range sc.avg {
-		sc.avg[f] = max(float64(sumLen[f])/max(sc.n, 1), 1)
+	for f := range b.sc.avg {
+		b.sc.avg[f] = max(float64(sumLen[f])/max(b.sc.n, 1), 1)
 	}
+}
 
-	// 3. Impacts: the largest sets the scale, then quantise and encode.
-	// Work is handed out in runs of terms so workers rarely meet.
-	const run = 64
-	nruns := (len(terms) + run - 1) / run
-	postSize := make([]int, len(terms))
-	posSize := make([]int, len(terms))
-	maxes := make([]float64, nw)
-	parallelFor(nruns, nw, func(w, r int) {
-		for i := r * run; i < min((r+1)*run, len(terms)); i++ {
+// termRun is how many terms a worker takes at a time, so workers rarely
+// meet.
+const termRun = 64
+
+// encodePostings computes the impacts (the largest sets the scale), then
+// quantises and encodes every term's postings into postBuf.
+func (b *indexBuilder) encodePostings() {
+	terms, sc, lens := b.terms, b.sc, b.lens
+	nruns := (len(terms) + termRun - 1) / termRun
+	b.postSize = make([]int, len(terms))
+	b.posSize = make([]int, len(terms))
+	maxes := make([]float64, b.nw)
+	parallelFor(nruns, b.nw, func(w, r int) {
+		for i := r * termRun; i < min((r+1)*termRun, len(terms)); i++ {
 			t := &terms[i]
 			idf := sc.idf(t.df)
 			size, prev := 0, int32(0)
 			for _, p := range t.pieces {
 				ct := &p.c.terms[p.t]
-				posSize[i] += len(ct.pos)
+				b.posSize[i] += len(ct.pos)
 				for doc, tf := range ct.postings {
 					size += uvarintLen(uint64(doc-prev)) + 1
 					prev = doc
@@ -419,50 +476,53 @@ func build(docs []Document, emit func(name string, data []byte) error) ([]byte, 
 					}
 				}
 			}
-			postSize[i] = size
+			b.postSize[i] = size
 		}
 	})
 	maxImpact := slices.Max(maxes)
-	scale := 1.0
+	b.scale = 1.0
 	if maxImpact > 0 {
-		scale = maxImpact / maxImpactQ
+		b.scale = maxImpact / maxImpactQ
 	}
-	postOff := offsets(postSize)
-	postBuf := make([]byte, postOff[len(terms)])
-	parallelFor(nruns, nw, func(_, r int) {
-		for i := r * run; i < min((r+1)*run, len(terms)); i++ {
+	b.postOff = offsets(b.postSize)
+	b.postBuf = make([]byte, b.postOff[len(terms)])
+	parallelFor(nruns, b.nw, func(_, r int) {
+		for i := r * termRun; i < min((r+1)*termRun, len(terms)); i++ {
 			t := &terms[i]
 			idf := sc.idf(t.df)
-			b := postBuf[postOff[i]:postOff[i]:postOff[i+1]]
+			buf := b.postBuf[b.postOff[i]:b.postOff[i]:b.postOff[i+1]]
 			prev := int32(0)
 			for _, p := range t.pieces {
 				ct := &p.c.terms[p.t]
 				for doc, tf := range ct.postings {
-					b = binary.AppendUvarint(b, uint64(doc-prev))
+					buf = binary.AppendUvarint(buf, uint64(doc-prev))
 					prev = doc
 					impact := byte(0)
 					if !t.filter {
-						q := math.Round(sc.impact(idf, tf, lens[doc]) / scale)
+						q := math.Round(sc.impact(idf, tf, lens[doc]) / b.scale)
 						impact = byte(min(max(q, 1), maxImpactQ))
 					}
-					b = append(b, impact)
+					buf = append(buf, impact)
 				}
 			}
 		}
 	})
-	posOff := offsets(posSize)
-	metaPages, metaSizes := pageGroups(docs)
+	b.posOff = offsets(b.posSize)
+	b.metaPages, b.metaSizes = pageGroups(b.docs)
+}
 
-	// Choose shard sizes so the whole index stays under MaxFiles.
+// planShards chooses shard sizes so the whole index stays under MaxFiles,
+// and where each term's lists are in them.
+func (b *indexBuilder) planShards() {
 	targets := map[string]int{}
 	for k, v := range baseTargets {
 		targets[k] = v
 	}
-	dictSizes := make([]int, len(terms))
-	for i, t := range terms {
+	dictSizes := make([]int, len(b.terms))
+	for i, t := range b.terms {
 		dictSizes[i] = len(t.term) + 12
 	}
-	sizes := map[string][]int{"dict": dictSizes, "post": postSize, "pos": posSize, "meta": metaSizes}
+	sizes := map[string][]int{"dict": dictSizes, "post": b.postSize, "pos": b.posSize, "meta": b.metaSizes}
 	for {
 		total := 1
 		worst, worstN := "", -1
@@ -478,46 +538,39 @@ func build(docs []Document, emit func(name string, data []byte) error) ([]byte, 
 		}
 		targets[worst] += max(targets[worst]/8, 1)
 	}
-	postGroups := groups(postSize, targets["post"])
-	posGroups := groups(posSize, targets["pos"])
-	dictGroups := groups(dictSizes, targets["dict"])
-	metaGroups := groups(metaSizes, targets["meta"])
-	if len(terms) == 0 {
-		dictGroups = [][2]int{{0, 0}}
+	b.postGroups = groups(b.postSize, targets["post"])
+	b.posGroups = groups(b.posSize, targets["pos"])
+	b.dictGroups = groups(dictSizes, targets["dict"])
+	b.metaGroups = groups(b.metaSizes, targets["meta"])
+	if len(b.terms) == 0 {
+		b.dictGroups = [][2]int{{0, 0}}
 	}
+	b.postLoc = locate(b.postGroups, b.postOff, b.postSize)
+	b.posLoc = locate(b.posGroups, b.posOff, b.posSize)
+}
 
-	// Where each term's lists are: pack number, offset and length.
-	type loc struct{ pack, off, n int }
-	postLoc := make([]loc, len(terms))
-	posLoc := make([]loc, len(terms))
-	for g, r := range postGroups {
+// locate places each item of groups in its shard.
+func locate(groups [][2]int, off, size []int) []termLoc {
+	locs := make([]termLoc, len(size))
+	for g, r := range groups {
 		for i := r[0]; i < r[1]; i++ {
-			postLoc[i] = loc{g, postOff[i] - postOff[r[0]], postSize[i]}
+			locs[i] = termLoc{g, off[i] - off[r[0]], size[i]}
 		}
 	}
-	for g, r := range posGroups {
-		for i := r[0]; i < r[1]; i++ {
-			posLoc[i] = loc{g, posOff[i] - posOff[r[0]], posSize[i]}
-		}
-	}
+	return locs
+}
 
-	// 4. Assemble, compress and emit the files, largest kinds first.
-	type job struct {
-		kind string
-		g    [2]int
-	}
-	var jobs []job
-	for _, g := range posGroups {
-		jobs = append(jobs, job{"pos", g})
-	}
-	for _, g := range metaGroups {
-		jobs = append(jobs, job{"meta", g})
-	}
-	for _, g := range postGroups {
-		jobs = append(jobs, job{"post", g})
-	}
-	for _, g := range dictGroups {
-		jobs = append(jobs, job{"dict", g})
+// emitShards assembles, compresses and emits the files, largest kinds
+// first, returning each job's file name.
+func (b *indexBuilder) emitShards(emit func(name string, data []byte) error) ([]shardJob, []string, error) {
+	var jobs []shardJob
+	for _, k := range []struct {
+		kind   string
+		groups [][2]int
+	}{{"pos", b.posGroups}, {"meta", b.metaGroups}, {"post", b.postGroups}, {"dict", b.dictGroups}} {
+		for _, g := range k.groups {
+			jobs = append(jobs, shardJob{k.kind, g})
+		}
 	}
 	names := make([]string, len(jobs))
 	errs := make([]error, len(jobs))
@@ -527,38 +580,11 @@ func build(docs []Document, emit func(name string, data []byte) error) ([]byte, 
 			return
 		}
 		jb := jobs[j]
-		var data []byte
-		switch jb.kind {
-		case "post":
-			data = postBuf[postOff[jb.g[0]]:postOff[jb.g[1]]]
-		case "pos":
-			data = make([]byte, 0, posOff[jb.g[1]]-posOff[jb.g[0]])
-			for i := jb.g[0]; i < jb.g[1]; i++ {
-				for _, p := range terms[i].pieces {
-					data = append(data, p.c.terms[p.t].pos...)
-				}
-			}
-		case "dict":
-			data = binary.AppendUvarint(nil, uint64(jb.g[1]-jb.g[0]))
-			prev := ""
-			for i := jb.g[0]; i < jb.g[1]; i++ {
-				t := terms[i].term
-				shared := commonPrefix(prev, t)
-				data = binary.AppendUvarint(data, uint64(shared))
-				data = binary.AppendUvarint(data, uint64(len(t)-shared))
-				data = append(data, t[shared:]...)
-				for _, v := range [...]int{terms[i].df, postLoc[i].pack, postLoc[i].off, postLoc[i].n, posLoc[i].pack, posLoc[i].off, posLoc[i].n} {
-					data = binary.AppendUvarint(data, uint64(v))
-				}
-				prev = t
-			}
-		case "meta":
-			var err error
-			if data, err = encodeMetaShard(docs, metaPages, jb.g); err != nil {
-				errs[j] = err
-				failed.Store(true)
-				return
-			}
+		data, err := b.shard(jb)
+		if err != nil {
+			errs[j] = err
+			failed.Store(true)
+			return
 		}
 		z := gzipAt(data, gzipLevels[jb.kind])
 		sum := sha256.Sum256(z)
@@ -568,11 +594,47 @@ func build(docs []Document, emit func(name string, data []byte) error) ([]byte, 
 			failed.Store(true)
 		}
 	})
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
+	return jobs, names, errors.Join(errs...)
+}
 
-	m := manifest{Version: indexVersion, Docs: len(docs), Pages: len(metaPages), Scale: scale,
+// shard is the uncompressed content of one shard file.
+func (b *indexBuilder) shard(jb shardJob) ([]byte, error) {
+	switch jb.kind {
+	case "post":
+		return b.postBuf[b.postOff[jb.g[0]]:b.postOff[jb.g[1]]], nil
+	case "pos":
+		data := make([]byte, 0, b.posOff[jb.g[1]]-b.posOff[jb.g[0]])
+		for i := jb.g[0]; i < jb.g[1]; i++ {
+			for _, p := range b.terms[i].pieces {
+				data = append(data, p.c.terms[p.t].pos...)
+			}
+		}
+		return data, nil
+	case "dict":
+		data := binary.AppendUvarint(nil, uint64(jb.g[1]-jb.g[0]))
+		prev := ""
+		for i := jb.g[0]; i < jb.g[1]; i++ {
+			t := b.terms[i].term
+			shared := commonPrefix(prev, t)
+			data = binary.AppendUvarint(data, uint64(shared))
+			data = binary.AppendUvarint(data, uint64(len(t)-shared))
+			data = append(data, t[shared:]...)
+			post, pos := b.postLoc[i], b.posLoc[i]
+			for _, v := range [...]int{b.terms[i].df, post.pack, post.off, post.n, pos.pack, pos.off, pos.n} {
+				data = binary.AppendUvarint(data, uint64(v))
+			}
+			prev = t
+		}
+		return data, nil
+	case "meta":
+		return encodeMetaShard(b.docs, b.metaPages, jb.g)
+	}
+	return nil, nil
+}
+
+// manifest encodes the manifest naming every shard file written.
+func (b *indexBuilder) manifest(jobs []shardJob, names []string) ([]byte, error) {
+	m := manifest{Version: indexVersion, Docs: len(b.docs), Pages: len(b.metaPages), Scale: b.scale,
 		Post: []string{}, Pos: []string{}, Meta: []metaRef{}}
 	for j, jb := range jobs {
 		switch jb.kind {
@@ -582,12 +644,12 @@ func build(docs []Document, emit func(name string, data []byte) error) ([]byte, 
 			m.Pos = append(m.Pos, names[j])
 		case "dict":
 			first := ""
-			if jb.g[0] < len(terms) {
-				first = terms[jb.g[0]].term
+			if jb.g[0] < len(b.terms) {
+				first = b.terms[jb.g[0]].term
 			}
 			m.Dict = append(m.Dict, dictRef{First: first, File: names[j]})
 		case "meta":
-			m.Meta = append(m.Meta, metaRef{First: metaPages[jb.g[0]].first, File: names[j]})
+			m.Meta = append(m.Meta, metaRef{First: b.metaPages[jb.g[0]].first, File: names[j]})
 		}
 	}
 	mb, err := json.Marshal(m)
