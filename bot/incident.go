@@ -187,44 +187,12 @@ func (inc *Incident) applyEvent(ev Event, at time.Time) []Change {
 		c.At = at
 		changes = append(changes, c)
 	}
-	if ev.Title != "" {
-		inc.Title = ev.Title
-	}
-	if ev.URL != "" {
-		inc.URL = ev.URL
-	}
-	if len(ev.Labels) > 0 {
-		inc.Labels = cloneMap(ev.Labels)
-	}
-	if ev.Severity != "" && ev.Severity != inc.Severity {
-		if inc.Severity != "" {
-			add(Change{Kind: ChangeSeverity, Note: string(ev.Severity)})
-		}
-		inc.Severity = ev.Severity
-	}
-	if at.After(inc.UpdatedAt) {
-		inc.UpdatedAt = at
-	}
+	inc.applyFields(ev, at, add)
 	wasResolved := inc.Status == StatusResolved
 
 	switch ev.Kind {
 	case KindAlerts:
-		started, stopped := inc.mergeAlerts(ev.Alerts)
-		if len(started) > 0 {
-			add(Change{Kind: ChangeAlertsFiring, Alerts: started})
-		}
-		if len(stopped) > 0 {
-			add(Change{Kind: ChangeAlertsResolved, Alerts: stopped})
-		}
-		if inc.Firing() > 0 || (len(inc.Alerts) == 0 && ev.Status != StatusResolved) {
-			if wasResolved {
-				inc.reopen()
-				add(Change{Kind: ChangeReopened})
-			}
-		} else if !wasResolved {
-			inc.resolve(at)
-			add(Change{Kind: ChangeResolved})
-		}
+		inc.applyAlerts(ev, at, wasResolved, add)
 	case KindTriggered, KindReopened:
 		if wasResolved {
 			inc.reopen()
@@ -273,6 +241,50 @@ func (inc *Incident) applyEvent(ev Event, at time.Time) []Change {
 		add(Change{Kind: ChangeResolved, Actor: ev.Actor})
 	}
 	return changes
+}
+
+// applyFields copies the descriptive fields ev carries onto inc; only a
+// change of a severity already known is a Change worth telling.
+func (inc *Incident) applyFields(ev Event, at time.Time, add func(Change)) {
+	if ev.Title != "" {
+		inc.Title = ev.Title
+	}
+	if ev.URL != "" {
+		inc.URL = ev.URL
+	}
+	if len(ev.Labels) > 0 {
+		inc.Labels = cloneMap(ev.Labels)
+	}
+	if ev.Severity != "" && ev.Severity != inc.Severity {
+		if inc.Severity != "" {
+			add(Change{Kind: ChangeSeverity, Note: string(ev.Severity)})
+		}
+		inc.Severity = ev.Severity
+	}
+	if at.After(inc.UpdatedAt) {
+		inc.UpdatedAt = at
+	}
+}
+
+// applyAlerts merges an alert source's alerts into inc: the incident is
+// resolved when none fire any more and reopened when one fires again.
+func (inc *Incident) applyAlerts(ev Event, at time.Time, wasResolved bool, add func(Change)) {
+	started, stopped := inc.mergeAlerts(ev.Alerts)
+	if len(started) > 0 {
+		add(Change{Kind: ChangeAlertsFiring, Alerts: started})
+	}
+	if len(stopped) > 0 {
+		add(Change{Kind: ChangeAlertsResolved, Alerts: stopped})
+	}
+	if inc.Firing() > 0 || (len(inc.Alerts) == 0 && ev.Status != StatusResolved) {
+		if wasResolved {
+			inc.reopen()
+			add(Change{Kind: ChangeReopened})
+		}
+	} else if !wasResolved {
+		inc.resolve(at)
+		add(Change{Kind: ChangeResolved})
+	}
 }
 
 func (inc *Incident) reopen() {
