@@ -191,6 +191,15 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if sc != nil {
 		rep.Checked = len(sc.report)
 	}
+	rep.Findings = reported(fs, sc, ignore, srcs, sev)
+	return rep, nil
+}
+
+// reported is what is left of fs to report, sorted and without repeats:
+// findings outside the scope, in ignored files or silenced in the source
+// are dropped, and the configured severities applied (Off drops the rule).
+func reported(fs []Finding, sc *scope, ignore globs, srcs *sources, sev map[string]Severity) []Finding {
+	var out []Finding
 	for _, f := range fs {
 		if sc != nil && f.File != "" && !sc.report[f.File] {
 			continue
@@ -207,14 +216,14 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		if f.Severity == Off {
 			continue
 		}
-		rep.Findings = append(rep.Findings, f)
+		out = append(out, f)
 	}
-	slices.SortFunc(rep.Findings, compareFindings)
-	rep.Findings = slices.CompactFunc(rep.Findings, func(a, b Finding) bool { return compareFindings(a, b) == 0 })
-	if rep.Findings == nil {
-		rep.Findings = []Finding{}
+	slices.SortFunc(out, compareFindings)
+	out = slices.CompactFunc(out, func(a, b Finding) bool { return compareFindings(a, b) == 0 })
+	if out == nil {
+		out = []Finding{}
 	}
-	return rep, nil
+	return out
 }
 
 // severities validates the configured rule severities.

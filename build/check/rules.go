@@ -113,41 +113,48 @@ func (r *rules) all() []Finding {
 				r.add(p, "review_by", "review-due-soon", fmt.Sprintf("review is due on %s, in %s", rb, plural(days, "day")))
 			}
 		}
-		if c := p.Meta.Charter; c != nil {
-			var missing []string
-			for _, m := range []struct {
-				key   string
-				empty bool
-			}{{"goals", len(c.Goals) == 0}, {"roles", len(c.Roles) == 0}, {"systems", len(c.Systems) == 0}, {"people", len(c.People) == 0}} {
-				if m.empty {
-					missing = append(missing, m.key)
-				}
-			}
-			if len(missing) > 0 {
-				r.add(p, "kind", "charter-incomplete", "charter has no "+joinAnd(missing))
-			}
-		}
-		if m := p.Meta.Meeting; m != nil {
-			var missing []string
-			if len(m.Agenda) == 0 {
-				missing = append(missing, "agenda")
-			}
-			if m.Duration == "" {
-				missing = append(missing, "time box (duration)")
-			}
-			if len(missing) > 0 {
-				r.add(p, "kind", "meeting-incomplete", "meeting has no "+joinAnd(missing))
-			}
-			r.people(p, "attendees", m.Attendees, teams, people)
-		}
-		if rb := p.Meta.Runbook; rb != nil && len(rb.Alerts) == 0 {
-			r.add(p, "kind", "runbook-no-alerts", "runbook answers no alert: list the alert names or patterns it handles in alerts")
-		}
-		if pol := p.Meta.Policy; pol != nil {
-			r.people(p, "applies_to", pol.AppliesTo, teams, people)
-		}
+		r.kindRules(p, teams, people)
 	}
 	return r.out
+}
+
+// kindRules are the rules of one kind of page: a charter or meeting
+// missing what makes it useful, a runbook answering no alert, attendees
+// and applies_to naming unknown teams or people.
+func (r *rules) kindRules(p *build.Page, teams, people map[string]bool) {
+	if c := p.Meta.Charter; c != nil {
+		var missing []string
+		for _, m := range []struct {
+			key   string
+			empty bool
+		}{{"goals", len(c.Goals) == 0}, {"roles", len(c.Roles) == 0}, {"systems", len(c.Systems) == 0}, {"people", len(c.People) == 0}} {
+			if m.empty {
+				missing = append(missing, m.key)
+			}
+		}
+		if len(missing) > 0 {
+			r.add(p, "kind", "charter-incomplete", "charter has no "+joinAnd(missing))
+		}
+	}
+	if m := p.Meta.Meeting; m != nil {
+		var missing []string
+		if len(m.Agenda) == 0 {
+			missing = append(missing, "agenda")
+		}
+		if m.Duration == "" {
+			missing = append(missing, "time box (duration)")
+		}
+		if len(missing) > 0 {
+			r.add(p, "kind", "meeting-incomplete", "meeting has no "+joinAnd(missing))
+		}
+		r.people(p, "attendees", m.Attendees, teams, people)
+	}
+	if rb := p.Meta.Runbook; rb != nil && len(rb.Alerts) == 0 {
+		r.add(p, "kind", "runbook-no-alerts", "runbook answers no alert: list the alert names or patterns it handles in alerts")
+	}
+	if pol := p.Meta.Policy; pol != nil {
+		r.people(p, "applies_to", pol.AppliesTo, teams, people)
+	}
 }
 
 // people reports entries of a list of teams and people that look like ids
