@@ -228,60 +228,14 @@ func (s *Site) Write(ctx context.Context, out string) error {
 	searchDone := make(chan error, 1)
 	go func() { searchDone <- search.Write(filepath.Join(out, "search"), s.SearchDocuments()) }()
 	defer func() { <-searchDone }() // never leave it writing after we return
-	for _, a := range s.theme.assets {
-		w.write(path.Join("assets", a.Name), a.Data)
-	}
-	if err := s.copyTree(w, filepath.Join(s.opts.Source, "static"), ""); err != nil {
+	if err := s.writeFiles(w); err != nil {
 		return err
 	}
-	for _, f := range s.files {
-		b, err := os.ReadFile(filepath.Join(s.opts.Source, "content", filepath.FromSlash(f)))
-		if err != nil {
-			return fmt.Errorf("copy content file: %w", err)
-		}
-		w.write(f, b)
-	}
-
-	pages := slices.Concat(s.Pages, s.extra)
-	errs := make([]error, len(pages))
-	parallel(ctx, len(pages), func(i int) {
-		buf := bufPool.Get().(*bytes.Buffer)
-		defer bufPool.Put(buf)
-		buf.Reset()
-		if err := s.theme.executeTo(buf, "page.html", s.Data(pages[i])); err != nil {
-			errs[i] = fmt.Errorf("%s: %w", pages[i].URL, err)
-			return
-		}
-		w.write(urlFile(pages[i].URL), buf.Bytes())
-	})
-	if err := ctx.Err(); err != nil {
+	if err := s.writePages(ctx, w); err != nil {
 		return err
 	}
-	if err := errors.Join(errs...); err != nil {
+	if err := s.writeGenerated(w); err != nil {
 		return err
-	}
-
-	notFound := &Page{URL: "/404.html", Title: "Page not found", generated: true}
-	b, err := s.theme.execute("404.html", s.Data(notFound))
-	if err != nil {
-		return err
-	}
-	w.write("404.html", b)
-	searchPage := &Page{URL: "/search/", Title: "Search", generated: true}
-	if s.byURL["/search/"] == nil {
-		b, err := s.theme.execute("search.html", s.Data(searchPage))
-		if err != nil {
-			return err
-		}
-		w.write("search/index.html", b)
-	}
-
-	for a, p := range s.aliases {
-		b, err := s.redirect(p)
-		if err != nil {
-			return err
-		}
-		w.write(urlFile(a), b)
 	}
 
 	s.writeDeploy(w)
@@ -303,6 +257,73 @@ func (s *Site) Write(ctx context.Context, out string) error {
 		return fmt.Errorf("write search index: %w", err)
 	}
 	return w.finish(previous)
+}
+
+// writeFiles copies the theme's assets, static/ and the content files that
+// are not pages.
+func (s *Site) writeFiles(w *writer) error {
+	for _, a := range s.theme.assets {
+		w.write(path.Join("assets", a.Name), a.Data)
+	}
+	if err := s.copyTree(w, filepath.Join(s.opts.Source, "static"), ""); err != nil {
+		return err
+	}
+	for _, f := range s.files {
+		b, err := os.ReadFile(filepath.Join(s.opts.Source, "content", filepath.FromSlash(f)))
+		if err != nil {
+			return fmt.Errorf("copy content file: %w", err)
+		}
+		w.write(f, b)
+	}
+	return nil
+}
+
+// writePages renders every page, and the generated views' pages, on every
+// core.
+func (s *Site) writePages(ctx context.Context, w *writer) error {
+	pages := slices.Concat(s.Pages, s.extra)
+	errs := make([]error, len(pages))
+	parallel(ctx, len(pages), func(i int) {
+		buf := bufPool.Get().(*bytes.Buffer)
+		defer bufPool.Put(buf)
+		buf.Reset()
+		if err := s.theme.executeTo(buf, "page.html", s.Data(pages[i])); err != nil {
+			errs[i] = fmt.Errorf("%s: %w", pages[i].URL, err)
+			return
+		}
+		w.write(urlFile(pages[i].URL), buf.Bytes())
+	})
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return errors.Join(errs...)
+}
+
+// writeGenerated writes the pages no content file makes: 404.html, the
+// search page (unless content has one) and a redirect per alias.
+func (s *Site) writeGenerated(w *writer) error {
+	notFound := &Page{URL: "/404.html", Title: "Page not found", generated: true}
+	b, err := s.theme.execute("404.html", s.Data(notFound))
+	if err != nil {
+		return err
+	}
+	w.write("404.html", b)
+	searchPage := &Page{URL: "/search/", Title: "Search", generated: true}
+	if s.byURL["/search/"] == nil {
+		b, err := s.theme.execute("search.html", s.Data(searchPage))
+		if err != nil {
+			return err
+		}
+		w.write("search/index.html", b)
+	}
+	for a, p := range s.aliases {
+		b, err := s.redirect(p)
+		if err != nil {
+			return err
+		}
+		w.write(urlFile(a), b)
+	}
+	return nil
 }
 
 // urlFile is the file that serves site URL u: "/a/b/" → "a/b/index.html".
