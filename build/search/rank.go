@@ -112,15 +112,9 @@ type ranked struct {
 	score   int
 }
 
-// rank scores every candidate document and returns the best limit of them,
-// sorted, with the set of index terms that matched (for snippets).
-func (ix *Index) rank(q Query, limit int) ([]ranked, map[string]bool, error) {
-	terms := map[string]bool{}
-	n := ix.m.Docs
-	sc := ix.getScratch()
-	defer ix.putScratch(sc)
-
-	// Filters: allowed documents, or nil for no filter.
+// allowed returns the documents q's filters allow, or nil for no filter:
+// a document must match one value of every filter key.
+func (ix *Index) allowed(q Query) ([]bool, error) {
 	var allowed []bool
 	keys := make([]string, 0, len(q.Filters))
 	for k := range q.Filters {
@@ -128,18 +122,18 @@ func (ix *Index) rank(q Query, limit int) ([]ranked, map[string]bool, error) {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		ok := make([]bool, n)
+		ok := make([]bool, ix.m.Docs)
 		for _, v := range q.Filters[k] {
 			e, err := ix.lookup(k + ":" + v)
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			if e == nil {
 				continue
 			}
 			ps, err := ix.postings(e)
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			for _, p := range ps {
 				if allowed == nil || allowed[p.doc] {
@@ -148,6 +142,21 @@ func (ix *Index) rank(q Query, limit int) ([]ranked, map[string]bool, error) {
 			}
 		}
 		allowed = ok
+	}
+	return allowed, nil
+}
+
+// rank scores every candidate document and returns the best limit of them,
+// sorted, with the set of index terms that matched (for snippets).
+func (ix *Index) rank(q Query, limit int) ([]ranked, map[string]bool, error) {
+	terms := map[string]bool{}
+	n := ix.m.Docs
+	sc := ix.getScratch()
+	defer ix.putScratch(sc)
+
+	allowed, err := ix.allowed(q)
+	if err != nil {
+		return nil, nil, err
 	}
 
 	phrases := 0
@@ -311,39 +320,8 @@ func (ix *Index) scoreWord(c Clause, sc *scratch, terms map[string]bool) error {
 			}
 			continue
 		}
-		// All parts must be present.
-		var ptouched []int32
-		for _, e := range a.entries {
-			ps, err := ix.postings(e)
-			if err != nil {
-				return err
-			}
-			for _, p := range ps {
-				if sc.cnt[p.doc] == 0 {
-					ptouched = append(ptouched, p.doc)
-				}
-				sc.cnt[p.doc]++
-				sc.sum[p.doc] += int32(a.weight) * p.impact
-			}
-		}
-		any := false
-		for _, d := range ptouched {
-			if int(sc.cnt[d]) == len(a.entries) {
-				any = true
-				if sc.best[d] == 0 {
-					touched = append(touched, d)
-				}
-				// The parts add to the whole word's score: a section about
-				// "memory overcommit" that names KubeMemoryOvercommit beats
-				// a list that only names it.
-				sc.best[d] = max(sc.best[d]+sc.sum[d], 1)
-			}
-			sc.cnt[d], sc.sum[d] = 0, 0
-		}
-		if any {
-			for _, e := range a.entries {
-				terms[e.term] = true
-			}
+		if touched, err = ix.scoreParts(a, sc, terms, touched); err != nil {
+			return err
 		}
 	}
 	for _, d := range touched {
@@ -353,4 +331,44 @@ func (ix *Index) scoreWord(c Clause, sc *scratch, terms map[string]bool) error {
 		sc.best[d] = 0
 	}
 	return nil
+}
+
+// scoreParts scores alternative a of a word, a compound whose parts must
+// all be present, into sc.best, appending the documents it scores for the
+// first time to touched.
+func (ix *Index) scoreParts(a alt, sc *scratch, terms map[string]bool, touched []int32) ([]int32, error) {
+	var ptouched []int32
+	for _, e := range a.entries {
+		ps, err := ix.postings(e)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			if sc.cnt[p.doc] == 0 {
+				ptouched = append(ptouched, p.doc)
+			}
+			sc.cnt[p.doc]++
+			sc.sum[p.doc] += int32(a.weight) * p.impact
+		}
+	}
+	any := false
+	for _, d := range ptouched {
+		if int(sc.cnt[d]) == len(a.entries) {
+			any = true
+			if sc.best[d] == 0 {
+				touched = append(touched, d)
+			}
+			// The parts add to the whole word's score: a section about
+			// "memory overcommit" that names KubeMemoryOvercommit beats
+			// a list that only names it.
+			sc.best[d] = max(sc.best[d]+sc.sum[d], 1)
+		}
+		sc.cnt[d], sc.sum[d] = 0, 0
+	}
+	if any {
+		for _, e := range a.entries {
+			terms[e.term] = true
+		}
+	}
+	return touched, nil
 }
