@@ -298,6 +298,7 @@ type navLevel struct {
 	pages       []*Page
 	href, title []string
 	index       map[*Page]int // position in pages
+	more        string        // escaped href of the folder's page, for "N more" links
 }
 
 // level returns sec's entries, built on first use.
@@ -309,6 +310,7 @@ func (s *Site) level(sec *Section) *navLevel {
 		return l
 	}
 	l = &navLevel{index: map[*Page]int{}}
+	l.more, _ = navEscape(s.basePath+sec.Page.URL, "")
 	for _, c := range sec.Children {
 		if c.navHidden {
 			continue
@@ -452,8 +454,7 @@ func (s *Site) writeNav(b *strings.Builder, chain []*Section, current *Page, at 
 		next := 0
 		more := func(n int) {
 			if n > 0 {
-				href, _ := navEscape(s.basePath+sec.Page.URL, "")
-				b.WriteString("\n<li class=\"nav-more\"><a href=\"" + href + "\">" + moreTitle(n) + "</a></li>")
+				b.WriteString("\n<li class=\"nav-more\"><a href=\"" + l.more + "\">" + moreTitle(n) + "</a></li>")
 			}
 		}
 		for _, sp := range navSpans(len(l.pages), l.focus(chain, depth, current)) {
