@@ -530,34 +530,7 @@ func (h *Handler) capacity(ctx context.Context, filter string) Response {
 	}
 	pats := h.capacityPatterns()
 	filter = strings.ToLower(strings.TrimSpace(filter))
-	byCluster := map[string][]capAlert{}
-	seen := map[string]bool{}
-	for _, inc := range incs {
-		if !capacitySources[inc.Source] {
-			continue
-		}
-		for _, a := range inc.Alerts {
-			if a.Status != bot.StatusFiring || !matchAny(pats, a.Name) {
-				continue
-			}
-			id := a.Fingerprint
-			if id == "" {
-				id = inc.Key + "\x00" + a.Name + "\x00" + a.Summary
-			}
-			if seen[id] {
-				continue
-			}
-			seen[id] = true
-			cluster := a.Labels["cluster"]
-			if cluster == "" {
-				cluster = inc.Labels["cluster"]
-			}
-			if filter != "" && strings.ToLower(cluster) != filter {
-				continue
-			}
-			byCluster[cluster] = append(byCluster[cluster], capAlert{a, inc})
-		}
-	}
+	byCluster := capacityByCluster(incs, pats, filter)
 	if len(byCluster) == 0 {
 		msg := ":large_green_circle: No capacity alerts are firing."
 		if filter != "" {
@@ -603,6 +576,41 @@ func (h *Handler) capacity(ctx context.Context, filter string) Response {
 		fb = append(fb, fmt.Sprintf("%s: %d", name, len(as)))
 	}
 	return Response{Text: "Capacity alerts firing: " + slacktext.Escape(strings.Join(fb, ", ")), Blocks: blocks}
+}
+
+// capacityByCluster groups the firing alerts of capacity sources matching
+// pats by cluster, each alert once, keeping only cluster filter when it is
+// not "".
+func capacityByCluster(incs []*bot.Incident, pats []string, filter string) map[string][]capAlert {
+	byCluster := map[string][]capAlert{}
+	seen := map[string]bool{}
+	for _, inc := range incs {
+		if !capacitySources[inc.Source] {
+			continue
+		}
+		for _, a := range inc.Alerts {
+			if a.Status != bot.StatusFiring || !matchAny(pats, a.Name) {
+				continue
+			}
+			id := a.Fingerprint
+			if id == "" {
+				id = inc.Key + "\x00" + a.Name + "\x00" + a.Summary
+			}
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			cluster := a.Labels["cluster"]
+			if cluster == "" {
+				cluster = inc.Labels["cluster"]
+			}
+			if filter != "" && strings.ToLower(cluster) != filter {
+				continue
+			}
+			byCluster[cluster] = append(byCluster[cluster], capAlert{a, inc})
+		}
+	}
+	return byCluster
 }
 
 func (h *Handler) capacityLine(ca capAlert) string {
