@@ -2,12 +2,14 @@
 # Builds the same generated handbook with Hugo and with compass, side by side,
 # and prints wall time, peak memory (max RSS) and the ratios.
 #
-#   build/bench/hugo.sh [pages]      (default 10000; run from the repository root)
+#   build/bench/hugo.sh [pages] [folders]   (default 10000 pages, nested folders;
+#                                            folders > 0: that many flat folders)
 #
 # Needs: go, hugo (Debian package), GNU time (/usr/bin/time).
 set -euo pipefail
 
 pages=${1:-10000}
+folders=${2:-0}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/compass-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -16,8 +18,8 @@ command -v hugo >/dev/null || { echo "hugo.sh: hugo is not installed (apt-get in
 [ -x /usr/bin/time ] || { echo "hugo.sh: GNU time is not installed (apt-get install time)" >&2; exit 2; }
 
 echo "generating $pages pages ..."
-(cd "$root" && go build -o "$work/compass" ./cmd/compass && go run ./build/bench/gencorpus -n "$pages" -layout compass -out "$work/compass-site" \
-  && go run ./build/bench/gencorpus -n "$pages" -layout hugo -out "$work/hugo-site")
+(cd "$root" && go build -o "$work/compass" ./cmd/compass && go run ./build/bench/gencorpus -n "$pages" -folders "$folders" -layout compass -out "$work/compass-site" \
+  && go run ./build/bench/gencorpus -n "$pages" -folders "$folders" -layout hugo -out "$work/hugo-site")
 
 # measure NAME DIR CMD...: runs CMD in DIR under GNU time, prints
 # "NAME wall_s rss_kb cpu_s" (cpu = user + system, steadier than wall time on
