@@ -138,25 +138,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	dups := rc.Duplicates()
 	if err := h.Sink.Accept(ctx, d); err != nil {
-		switch {
-		case errors.Is(err, bot.ErrOverloaded):
-			ra := h.RetryAfter
-			if ra <= 0 {
-				ra = DefaultRetryAfter
-			}
-			w.Header().Set("Retry-After", strconv.Itoa(int((ra+time.Second-1)/time.Second)))
-			log.Warn("webhook deferred: bot overloaded", "retry_after", ra.String())
-			h.observe(OutcomeRefused, ReasonOverloaded)
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "overloaded; retry later"})
-		case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
-			log.Info("webhook abandoned: client went away", "error", err)
-			h.observe(OutcomeRefused, ReasonCancelled)
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "request cancelled"})
-		default:
-			log.Error("webhook not accepted", "error", err)
-			h.observe(OutcomeRefused, ReasonError)
-			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error; retry later"})
-		}
+		h.refuse(w, r, log, err)
 		return
 	}
 	if rc.Duplicates() > dups {
@@ -166,6 +148,30 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	log.Info("webhook accepted", "events", len(d.Events))
 	writeJSON(w, http.StatusOK, map[string]any{"status": "accepted", "events": len(d.Events)})
+}
+
+// refuse answers a delivery the bot did not accept: overloaded (retry
+// after a while), abandoned by the client, or failed.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	switch {
+	case errors.Is(err, bot.ErrOverloaded):
+		ra := h.RetryAfter
+		if ra <= 0 {
+			ra = DefaultRetryAfter
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(int((ra+time.Second-1)/time.Second)))
+		log.Warn("webhook deferred: bot overloaded", "retry_after", ra.String())
+		h.observe(OutcomeRefused, ReasonOverloaded)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "overloaded; retry later"})
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		log.Info("webhook abandoned: client went away", "error", err)
+		h.observe(OutcomeRefused, ReasonCancelled)
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "request cancelled"})
+	default:
+		log.Error("webhook not accepted", "error", err)
+		h.observe(OutcomeRefused, ReasonError)
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error; retry later"})
+	}
 }
 
 // readBody reads at most MaxBytes, answering 413 beyond it. A Content-Length
