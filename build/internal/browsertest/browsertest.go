@@ -10,22 +10,20 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"github.com/compasshq/compass/internal/testutil"
 )
-
-// ChromiumPath is where Debian's chromium package installs the browser.
-const ChromiumPath = "/usr/bin/chromium"
 
 // need skips the test, or fails it under COMPASS_E2E=1, when what is missing.
 func need(tb testing.TB, what string, err error) {
 	tb.Helper()
-	if os.Getenv("COMPASS_E2E") == "1" {
+	if testutil.E2E() {
 		tb.Fatalf("COMPASS_E2E=1 but %s is missing: %v", what, err)
 	}
 	tb.Skipf("no %s (%v); set COMPASS_E2E=1 to make this a failure", what, err)
@@ -35,22 +33,8 @@ func need(tb testing.TB, what string, err error) {
 // browser context; it is closed when the test ends.
 func Start(tb testing.TB, width, height int) context.Context {
 	tb.Helper()
-	if _, err := os.Stat(ChromiumPath); err != nil {
-		need(tb, ChromiumPath, err)
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(ChromiumPath),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.UserDataDir(tb.TempDir()),
-		chromedp.WindowSize(width, height),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	tb.Cleanup(func() { cancel(); cancelAlloc() })
+	// The tests bound their own steps; the session lasts as long as the test.
+	ctx := testutil.Browser(tb, time.Hour, chromedp.Headless, chromedp.WindowSize(width, height))
 	var viewport []chromedp.EmulateViewportOption
 	if width < 600 {
 		viewport = append(viewport, chromedp.EmulateMobile, chromedp.EmulatePortrait)
@@ -76,17 +60,11 @@ func Media(media, scheme string) chromedp.Action[chromedp.Void] {
 	})
 }
 
-// repoRoot is the repository's root folder, found from this file.
-func repoRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "..")
-}
-
 // AxeScript returns axe-core's browser script, installed by .ci/run with
 // `npm ci --prefix .ci/npm`.
 func AxeScript(tb testing.TB) string {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join(repoRoot(), ".ci", "npm", "node_modules", "axe-core", "axe.min.js"))
+	b, err := os.ReadFile(filepath.Join(testutil.RepoRoot(), ".ci", "npm", "node_modules", "axe-core", "axe.min.js"))
 	if err != nil {
 		need(tb, "axe-core (npm ci --prefix .ci/npm)", err)
 	}
