@@ -15,6 +15,19 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// checkLong is compass check's help text.
+const checkLong = `Check loads and validates the site as build does, without writing it, and
+adds handbook hygiene rules. Each finding names its rule; compass.yaml's
+check.rules changes a rule's severity (off, warning, error), check.ignore
+skips paths, and a comment in the page silences one finding with a reason:
+
+  <!-- compass-ignore orphan-page: linked from the onboarding email -->
+  # compass-ignore review-overdue: owner on leave until May   (in front matter)
+
+Exit status: 0 no errors (warnings allowed), 1 errors (or warnings with
+--strict), 2 usage or internal error. Under GitHub Actions (GITHUB_ACTIONS=true)
+the default format is github, which annotates the pull request diff.`
+
 func newCheckCmd(a *app) *cobra.Command {
 	var (
 		source, format, changedSince string
@@ -25,30 +38,11 @@ func newCheckCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "check",
 		Short: "Check the handbook for broken links, incomplete pages and overdue reviews",
-		Long: `Check loads and validates the site as build does, without writing it, and
-adds handbook hygiene rules. Each finding names its rule; compass.yaml's
-check.rules changes a rule's severity (off, warning, error), check.ignore
-skips paths, and a comment in the page silences one finding with a reason:
-
-  <!-- compass-ignore orphan-page: linked from the onboarding email -->
-  # compass-ignore review-overdue: owner on leave until May   (in front matter)
-
-Exit status: 0 no errors (warnings allowed), 1 errors (or warnings with
---strict), 2 usage or internal error. Under GitHub Actions (GITHUB_ACTIONS=true)
-the default format is github, which annotates the pull request diff.`,
-		Args: cobra.NoArgs,
+		Long:  checkLong,
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if listRules {
-				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "RULE\tDEFAULT\tFINDS")
-				for _, r := range check.Rules {
-					def := r.Default.String()
-					if r.Default == check.Off {
-						def = "as built"
-					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\n", r.ID, def, r.Description)
-				}
-				return tw.Flush()
+				return writeRules(a.stdout)
 			}
 			f := cmd.Flags()
 			if !f.Changed("format") && os.Getenv("GITHUB_ACTIONS") == "true" {
@@ -91,15 +85,7 @@ the default format is github, which annotates the pull request diff.`,
 			case err != nil:
 				return &exitError{code: 2, err: err}
 			}
-			if err := check.Write(a.stdout, fmtv, rep, useColor(a.stdout)); err != nil {
-				return &exitError{code: 2, err: fmt.Errorf("write report: %w", err)}
-			}
-			errs, warns := rep.Count()
-			if errs > 0 || strict && warns > 0 {
-				// The report already says what is wrong; exit 1 quietly.
-				return &exitError{code: 1, err: errors.New("")}
-			}
-			return nil
+			return writeReport(a.stdout, fmtv, rep, strict)
 		},
 	}
 	fl := cmd.Flags()
@@ -120,4 +106,32 @@ the default format is github, which annotates the pull request diff.`,
 // (https://no-color.org) unset and TERM not dumb.
 func useColor(w io.Writer) bool {
 	return os.Getenv("NO_COLOR") == "" && !strings.EqualFold(os.Getenv("TERM"), "dumb") && isTerminal(w)
+}
+
+// writeRules lists the rules and their default severities (--list-rules).
+func writeRules(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "RULE\tDEFAULT\tFINDS")
+	for _, r := range check.Rules {
+		def := r.Default.String()
+		if r.Default == check.Off {
+			def = "as built"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.ID, def, r.Description)
+	}
+	return tw.Flush()
+}
+
+// writeReport writes rep to w in format f and returns the exit status it
+// calls for: 1 on errors (or warnings with strict), 2 when it cannot write.
+func writeReport(w io.Writer, f check.Format, rep *check.Report, strict bool) error {
+	if err := check.Write(w, f, rep, useColor(w)); err != nil {
+		return &exitError{code: 2, err: fmt.Errorf("write report: %w", err)}
+	}
+	errs, warns := rep.Count()
+	if errs > 0 || strict && warns > 0 {
+		// The report already says what is wrong; exit 1 quietly.
+		return &exitError{code: 1, err: errors.New("")}
+	}
+	return nil
 }
