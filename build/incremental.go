@@ -124,13 +124,17 @@ func (l *Live) Update(ctx context.Context, changed []string) (*Delta, error) {
 		// A stylesheet came or went: pages link to a different set.
 		d.Stylesheets = nil
 	}
-	if l.staticEdits(changed) {
-		d.All = true
-		return d, nil
-	}
-	if urls, ok := l.bodyEdits(changed); ok {
-		d.Pages, d.Index, d.Rendered = urls, true, len(urls)
-		return d, nil
+	// A file that pages include changes those pages; rather than tracking
+	// which, the whole site is reloaded (below).
+	if !l.includedEdits(changed) {
+		if l.staticEdits(changed) {
+			d.All = true
+			return d, nil
+		}
+		if urls, ok := l.bodyEdits(changed); ok {
+			d.Pages, d.Index, d.Rendered = urls, true, len(urls)
+			return d, nil
+		}
 	}
 	if err := l.reload(ctx); err != nil {
 		return d, err
@@ -161,6 +165,23 @@ func (l *Live) stylesheetsOnly(changed []string) (map[string]bool, bool) {
 		names[strings.TrimPrefix(c, prefixes[i])] = true
 	}
 	return names, true
+}
+
+// includedEdits reports whether a changed file is one that a page's
+// {include} or {literalinclude} read.
+func (l *Live) includedEdits(changed []string) bool {
+	for _, c := range changed {
+		rel, ok := strings.CutPrefix(c, "content/")
+		if !ok {
+			continue
+		}
+		for _, p := range l.site.Pages {
+			if slices.Contains(p.includes, rel) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // staticEdits reports whether every changed file is an existing file of

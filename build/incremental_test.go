@@ -74,6 +74,15 @@ func TestLiveMatchesFullLoad(t *testing.T) {
 		{"children listing kept on a body edit", func() {
 			write("content/_index.md", "---\ntitle: Home\n---\nSee [a](a.md#first).\n\n```{tableofcontents}\n```\n")
 		}, []string{"content/_index.md"}, true, false},
+		{"page starts including files", func() {
+			write("content/snippet.sh", "echo one\n")
+			write("content/shared/part.md", "Shared v1.\n")
+			write("content/b.md", "---\ntitle: Beta\nmood: odd\n---\n```{literalinclude} snippet.sh\n```\n\n```{include} shared/part.md\n```\n")
+		}, []string{"content/snippet.sh", "content/shared/part.md", "content/b.md"}, false, true},
+		{"included code edited", func() { write("content/snippet.sh", "echo two\n") }, []string{"content/snippet.sh"}, false, true},
+		{"included page edited", func() {
+			write("content/shared/part.md", "Shared v2.\n")
+		}, []string{"content/shared/part.md"}, false, true},
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {

@@ -109,6 +109,7 @@ func (s *Site) setUp() (contentDir string, err error) {
 		}
 		return "", fmt.Errorf("read %s: %w", contentDir, err)
 	}
+	s.content = inRoot(contentDir)
 	th, err := loadTheme(opts, s.funcs())
 	if err != nil {
 		return "", err
@@ -312,6 +313,18 @@ func readPage(root string, src source, p *problems) *Page {
 	return page
 }
 
+// inRoot is a folder as an fs.FS whose files cannot be reached through a
+// symlink leading out of it (os.DirFS would follow one), so an {include}
+// cannot read outside content/.
+type inRoot string
+
+func (d inRoot) Open(name string) (fs.File, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	return os.OpenInRoot(string(d), filepath.FromSlash(name))
+}
+
 // unwrapPathError drops the path from an *fs.PathError; the caller already
 // prints it.
 func unwrapPathError(err error) error {
@@ -338,7 +351,7 @@ func (s *Site) render(md *markdown.Renderer, p *Page, drafts map[string]bool, pr
 		targets[dest] = t
 		return markdown.Target{Href: href, Title: t.title, OK: ok}
 	}
-	res, err := md.Render(p.body, p.bodyLine, resolve)
+	res, err := md.RenderPage(p.body, p.bodyLine, resolve, &markdown.Files{FS: s.content, Page: p.Path})
 	if err != nil {
 		pr.errorf(Position{File: p.File, Line: p.bodyLine}, "%v", err)
 		return targets
@@ -348,6 +361,7 @@ func (s *Site) render(md *markdown.Renderer, p *Page, drafts map[string]bool, pr
 	p.Headings = res.Headings
 	p.labels = res.Labels
 	p.links = res.Links
+	p.includes = res.Includes
 	p.body = nil
 	p.Title = p.Meta.Title
 	if p.Title == "" {
@@ -375,7 +389,12 @@ func (s *Site) render(md *markdown.Renderer, p *Page, drafts map[string]bool, pr
 		}
 	}
 	for _, d := range res.Diagnostics {
-		pr.warnf(Position{File: p.File, Line: d.Line, Col: d.Col}, "%s", d.Message)
+		pos := Position{File: p.File, Line: d.Line, Col: d.Col}
+		if d.Error {
+			pr.errorf(pos, "%s", d.Message)
+		} else {
+			pr.warnf(pos, "%s", d.Message)
+		}
 	}
 	return targets
 }

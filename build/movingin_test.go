@@ -245,3 +245,46 @@ func TestDuplicateLabel(t *testing.T) {
 		t.Errorf("link should go to the first definition:\n%s", s.PageByURL("/b/").HTML)
 	}
 }
+
+// TestIncludeProblems checks that the build reports include problems as
+// errors at the directive's file:line:col, all in one run, and that a
+// symlink inside content/ cannot lead an include outside it.
+func TestIncludeProblems(t *testing.T) {
+	outside := filepath.Join(t.TempDir(), "secret.txt")
+	if err := os.WriteFile(outside, []byte("secret\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := writeSite(t, `
+-- content/_index.md --
+# Home
+
+`+"```{literalinclude} code/run.sh\n:lines: 2\n```\n\n```{include} nowhere.md\n```\n\n```{literalinclude} link.txt\n```\n"+`
+-- content/code/run.sh --
+echo one
+echo two
+`)
+	if err := os.Symlink(outside, filepath.Join(src, "content", "link.txt")); err != nil {
+		t.Skip("no symlinks here:", err)
+	}
+	_, err := Build(t.Context(), Options{Source: src, Out: filepath.Join(t.TempDir(), "public")})
+	var ce ContentErrors
+	if !errors.As(err, &ce) {
+		t.Fatalf("build: %v, want content errors", err)
+	}
+	var got []string
+	for _, e := range ce {
+		got = append(got, e.Error())
+	}
+	text := strings.Join(got, "\n")
+	for _, want := range []string{
+		"content/_index.md:7:1: include nowhere.md: no such file or directory",
+		"content/_index.md:10:1: literalinclude link.txt: path escapes from parent",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("errors:\n%s\nwant %q", text, want)
+		}
+	}
+	if len(got) != 2 || strings.Contains(text, "secret") {
+		t.Errorf("errors:\n%s\nwant exactly the two above", text)
+	}
+}

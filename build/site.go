@@ -2,6 +2,7 @@ package build
 
 import (
 	"html/template"
+	"io/fs"
 	"log/slog"
 	"path"
 	"strings"
@@ -71,6 +72,7 @@ type Site struct {
 	files    []string         // non-Markdown files under content/, copied as they are
 	fileSet  map[string]bool  // the same, for lookups
 	static   map[string]bool  // files under static/, slash paths, copied to the site root
+	content  fs.FS            // the content folder, which {include} and {literalinclude} read
 	aliases  map[string]*Page // alias URL → target
 	theme    *theme
 	teams    map[string]*Page    // team id → charter page
@@ -123,7 +125,8 @@ type Page struct {
 	bodyLine  int
 	links     []markdown.Link
 	labels    []markdown.Label
-	linkTitle string // Meta.Title, else the first # heading: what a link without text to this page shows
+	includes  []string // content-relative files its {include}/{literalinclude} read
+	linkTitle string   // Meta.Title, else the first # heading: what a link without text to this page shows
 }
 
 // KeyPos returns where the value of a top-level front matter key is written,

@@ -205,6 +205,9 @@ func mystOption(node ast.Node, line []byte, seg text.Segment, reader text.Reader
 		}
 	case isCallout && key == "open":
 		c.open = true
+	case isDirective && (d.name == "include" || d.name == "literalinclude"):
+		// A misspelt :lines: would silently include the wrong text.
+		st.fail(off, "%s: unknown option %q", d.name, key)
 	default:
 		st.warn(off, "unsupported directive option %q ignored", key)
 	}

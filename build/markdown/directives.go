@@ -30,6 +30,8 @@ type directiveNode struct {
 	opts    map[string]string // options (":width: 500") that the directive uses
 	literal bool
 	at      int // body offset of the opening line, for positions
+	// included is the rendered file of an {include}.
+	included *Result
 }
 
 func (n *directiveNode) Kind() ast.NodeKind { return kindDirective }
@@ -75,6 +77,10 @@ var directives = map[string]directiveSpec{
 	"div":             {options: []string{"class", "name"}},
 	"aside":           {options: []string{"class", "name"}},
 	"rubric":          {options: []string{"class", "name"}},
+	// The include directives have no body; their options are checked
+	// strictly (see mystOption), and they need Files (see include.go).
+	"include":        {literal: true, options: []string{"start-after", "end-before"}},
+	"literalinclude": {literal: true, options: []string{"language", "lines", "start-after", "end-before", "caption", "emphasize-lines", "linenos", "lineno-start", "name"}},
 }
 
 // newDirective returns the node of a known directive, or nil.
@@ -93,6 +99,9 @@ func newDirective(name, arg string, at int) *directiveNode {
 func (n *directiveNode) title() string {
 	if _, known := directives[n.name]; !known || n.name == "image" || n.name == "figure" {
 		return "" // callouts' argument is their first line of text
+	}
+	if n.name == "include" || n.name == "literalinclude" {
+		return strings.TrimSpace(n.opts["caption"]) // the argument is a path
 	}
 	return strings.TrimSpace(n.arg)
 }
@@ -172,6 +181,8 @@ func (directiveTransformer) Transform(doc *ast.Document, reader text.Reader, pc 
 			d.Parent().InsertBefore(d.Parent(), d, l)
 		}
 		switch d.name {
+		case "include", "literalinclude":
+			st.includeFile(d)
 		case "glossary":
 			glossaryTerms(d, reader.Source())
 		case "mermaid":
@@ -368,6 +379,10 @@ func (r *htmlRenderer) leafDirective(w util.BufWriter, source []byte, n *directi
 	case "tableofcontents", "toc":
 		if entering {
 			_, _ = w.WriteString(ChildrenMarker + "\n")
+		}
+	case "include", "literalinclude": // a {literalinclude} left here failed: see include.go
+		if entering && n.included != nil {
+			_, _ = w.Write(n.included.HTML)
 		}
 	case "contents":
 		// The theme's "On this page" list already shows the page's contents.

@@ -76,6 +76,19 @@ func newCodeRenderer() *codeRenderer {
 
 func (r *codeRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(ast.KindFencedCodeBlock, r.fenced)
+	reg.Register(kindIncludedCode, r.included)
+}
+
+// included renders a {literalinclude}: code read from another file, with
+// the options a {code-block} takes set as attributes.
+func (r *codeRenderer) included(w util.BufWriter, source []byte, node ast.Node, entering bool) (ast.WalkStatus, error) {
+	if entering {
+		n := node.(*includedCode)
+		var o codeOptions
+		attrOptions(&o, n)
+		r.write(w, strings.ToLower(n.lang), &o, n.code)
+	}
+	return ast.WalkContinue, nil
 }
 
 // lexer returns the lexer for a fence's language, or nil when chroma does
@@ -107,23 +120,28 @@ func (r *codeRenderer) fenced(w util.BufWriter, source []byte, node ast.Node, en
 	for i := 0; i < n.Lines().Len(); i++ {
 		code.Write(lineValue(n, i, source))
 	}
-	key := lang + "\x00" + opts.key() + "\x00" + code.String()
+	r.write(w, lang, &opts, code.String())
+	return ast.WalkContinue, nil
+}
+
+// write writes a highlighted code block, from the cache when it can.
+func (r *codeRenderer) write(w util.BufWriter, lang string, opts *codeOptions, code string) {
+	key := lang + "\x00" + opts.key() + "\x00" + code
 	if h, ok := r.cache.get(key); ok {
 		_, _ = w.WriteString(h)
-		return ast.WalkContinue, nil
+		return
 	}
-	tokens := []chroma.Token{{Type: chroma.Text, Value: code.String()}}
+	tokens := []chroma.Token{{Type: chroma.Text, Value: code}}
 	if l := r.lexer(lang); l != nil {
 		// When chroma fails the block is shown as plain text rather than lost.
-		if it, err := l.Tokenise(nil, code.String()); err == nil {
+		if it, err := l.Tokenise(nil, code); err == nil {
 			tokens = it.Tokens()
 		}
 	}
 	var out strings.Builder
-	writeCodeBlock(&out, lang, &opts, tokens)
+	writeCodeBlock(&out, lang, opts, tokens)
 	r.cache.put(key, out.String())
 	_, _ = w.WriteString(out.String())
-	return ast.WalkContinue, nil
 }
 
 // fenceOptions reads a block's options from its info string, then from
@@ -138,6 +156,12 @@ func fenceOptions(n *ast.FencedCodeBlock, source []byte) codeOptions {
 			o = parseCodeInfo(rest)
 		}
 	}
+	attrOptions(&o, n)
+	return o
+}
+
+// attrOptions applies the options set as attributes on a code node.
+func attrOptions(o *codeOptions, n ast.Node) {
 	for _, a := range n.Attributes() {
 		switch v := a.Value.(type) {
 		case []byte:
@@ -148,5 +172,4 @@ func fenceOptions(n *ast.FencedCodeBlock, source []byte) codeOptions {
 			o.setOption(string(a.Name), strconv.FormatBool(v))
 		}
 	}
-	return o
 }

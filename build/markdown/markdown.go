@@ -127,7 +127,10 @@ type Result struct {
 	Headings    []Heading    // every heading, document order
 	Labels      []Label      // MyST "(label)=" targets, document order
 	Links       []Link       // every link/image destination passed to resolve, with position
-	Diagnostics []Diagnostic // warnings found while rendering, in file order
+	Diagnostics []Diagnostic // problems found while rendering, in file order
+	// Includes are the files that {include} and {literalinclude} read,
+	// paths in Files.FS: the page must be rendered again when one changes.
+	Includes []string
 }
 
 // Heading is one heading of a page; the build turns these into section
@@ -163,11 +166,12 @@ type Target struct {
 	OK    bool // false when the destination is internal but matches nothing
 }
 
-// Diagnostic is a warning about the content at a file position; Col counts
-// characters, 1-based.
+// Diagnostic is a warning about the content at a file position, or an
+// error when Error is set; Col counts characters, 1-based.
 type Diagnostic struct {
 	Line, Col int
 	Message   string
+	Error     bool
 }
 
 // Render renders body: Markdown with the front matter already removed.
@@ -181,10 +185,25 @@ type Diagnostic struct {
 // internal but matches nothing; the destination is then kept as written and
 // the Link has OK=false for the caller to report. resolve may be nil.
 func (r *Renderer) Render(body []byte, firstLine int, resolve func(dest string) Target) (*Result, error) {
+	return r.RenderPage(body, firstLine, resolve, nil)
+}
+
+// RenderPage is Render for a page whose {include} and {literalinclude}
+// directives read files from files; with nil files they are errors.
+func (r *Renderer) RenderPage(body []byte, firstLine int, resolve func(dest string) Target, files *Files) (*Result, error) {
+	var stack []string
+	if files != nil {
+		stack = []string{files.Page}
+	}
+	return r.render(body, firstLine, resolve, files, stack)
+}
+
+func (r *Renderer) render(body []byte, firstLine int, resolve func(dest string) Target, files *Files, stack []string) (*Result, error) {
 	if firstLine < 1 {
 		firstLine = 1
 	}
-	st := &renderState{source: body, firstLine: firstLine, resolve: resolve, substitutions: r.opts.Substitutions}
+	st := &renderState{source: body, firstLine: firstLine, resolve: resolve, substitutions: r.opts.Substitutions,
+		renderer: r, files: files, stack: stack}
 	pc := parser.NewContext()
 	pc.Set(stateKey, st)
 	doc := r.md.Parser().Parse(text.NewReader(body), parser.WithContext(pc))
@@ -199,6 +218,7 @@ func (r *Renderer) Render(body []byte, firstLine int, resolve func(dest string) 
 		HTML:        bytes.Clone(buf.Bytes()),
 		Links:       st.links,
 		Diagnostics: st.diags,
+		Includes:    st.includes,
 	}
 	if c, ok := pc.Get(collectedKey).(*collected); ok {
 		res.Title, res.Intro, res.Headings, res.Labels = c.title, c.intro, c.headings, c.labels

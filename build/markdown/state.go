@@ -21,6 +21,14 @@ type renderState struct {
 	resolve   func(string) Target
 	// substitutions are MyST's {{ name }} values, from Options.
 	substitutions map[string]string
+	// renderer, files and stack are for include directives: the
+	// renderer renders an included file; stack holds the files being
+	// included (the page first), to refuse cycles; includes lists the
+	// files read.
+	renderer *Renderer
+	files    *Files
+	stack    []string
+	includes []string
 	// directives is set when a known directive was parsed, so pages
 	// without one skip directiveTransformer's walk.
 	directives bool
@@ -108,7 +116,16 @@ func (s *renderState) position(off int) (line, col int) {
 
 // warn records a diagnostic at a body offset, once per offset and message.
 func (s *renderState) warn(off int, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
+	s.record(off, false, fmt.Sprintf(format, args...))
+}
+
+// fail records an error at a body offset: content the page cannot be
+// built from as written.
+func (s *renderState) fail(off int, format string, args ...any) {
+	s.record(off, true, fmt.Sprintf(format, args...))
+}
+
+func (s *renderState) record(off int, isErr bool, msg string) {
 	k := diagKey{off, msg}
 	if s.seen[k] {
 		return
@@ -118,7 +135,7 @@ func (s *renderState) warn(off int, format string, args ...any) {
 	}
 	s.seen[k] = true
 	line, col := s.position(off)
-	s.diags = append(s.diags, Diagnostic{Line: line, Col: col, Message: msg})
+	s.diags = append(s.diags, Diagnostic{Line: line, Col: col, Message: msg, Error: isErr})
 }
 
 // resolveTarget passes an internal destination at body offset off to

@@ -153,6 +153,11 @@ func (w *textWalk) visit(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		lb.Line, _ = w.st.position(labelPos(n, w.source))
 		w.out.labels = append(w.out.labels, lb)
 		return ast.WalkSkipChildren, nil
+	case *directiveNode:
+		if n.included != nil {
+			w.includedFile(n)
+			return ast.WalkSkipChildren, nil
+		}
 	case *ast.RawHTML:
 		w.rawHTML(n, n.Segments, nil, !w.unsafeHTML && !isComment(n.Segments, w.source) && !isClosingTag(n.Segments, w.source))
 		return ast.WalkSkipChildren, nil
@@ -177,6 +182,32 @@ func (w *textWalk) visit(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		return ast.WalkSkipChildren, nil
 	}
 	return ast.WalkContinue, nil
+}
+
+// includedFile adds what an {include} rendered to the page's headings,
+// labels and text, at the directive's line. Its heading ids were made
+// apart from the page's, so a page repeating an included heading's text
+// gets the same id twice.
+func (w *textWalk) includedFile(n *directiveNode) {
+	sub := n.included
+	line, _ := w.st.position(n.at)
+	w.buf.WriteString(" " + sub.Intro)
+	if len(sub.Headings) > 0 {
+		w.endSection()
+		for _, h := range sub.Headings {
+			h.Line = line
+			w.claimed.claim(h.ID)
+			w.out.headings = append(w.out.headings, h)
+		}
+		w.current = len(w.out.headings) - 1
+	}
+	if w.out.title == "" {
+		w.out.title = sub.Title
+	}
+	for _, l := range sub.Labels {
+		l.Line = line
+		w.out.labels = append(w.out.labels, l)
+	}
 }
 
 // heading ends the section before heading n and starts its own, giving n
