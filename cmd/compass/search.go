@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path/filepath"
 	"strings"
@@ -66,29 +67,7 @@ the query ends with a space; words of 5+ letters tolerate one typo),
 				}
 				hits[i].Marks = nil
 			}
-			if asJSON {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				if hits == nil {
-					hits = []search.Hit{}
-				}
-				return enc.Encode(hits)
-			}
-			if len(hits) == 0 {
-				fmt.Fprintf(a.stdout, "No results for %q.\n", query)
-				return nil
-			}
-			for i, h := range hits {
-				title := h.Title
-				if h.Section != "" {
-					title += " › " + h.Section
-				}
-				fmt.Fprintf(a.stdout, "%d. %s  (%.2f)\n   %s\n", i+1, title, h.Score, h.URL)
-				if h.Snippet != "" {
-					fmt.Fprintf(a.stdout, "   %s\n", h.Snippet)
-				}
-			}
-			return nil
+			return writeHits(a.stdout, query, hits, asJSON)
 		},
 	}
 	f := cmd.Flags()
@@ -97,4 +76,32 @@ the query ends with a space; words of 5+ letters tolerate one typo),
 	f.BoolVar(&asJSON, "json", false, "print a JSON array of hits (url, title, section, score, snippet, …)")
 	f.IntVar(&limit, "limit", 10, "maximum number of results")
 	return cmd
+}
+
+// writeHits prints hits for query to w: a numbered list with URLs and
+// snippets, or a JSON array (never null) when asJSON.
+func writeHits(w io.Writer, query string, hits []search.Hit, asJSON bool) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		if hits == nil {
+			hits = []search.Hit{}
+		}
+		return enc.Encode(hits)
+	}
+	if len(hits) == 0 {
+		fmt.Fprintf(w, "No results for %q.\n", query)
+		return nil
+	}
+	for i, h := range hits {
+		title := h.Title
+		if h.Section != "" {
+			title += " › " + h.Section
+		}
+		fmt.Fprintf(w, "%d. %s  (%.2f)\n   %s\n", i+1, title, h.Score, h.URL)
+		if h.Snippet != "" {
+			fmt.Fprintf(w, "   %s\n", h.Snippet)
+		}
+	}
+	return nil
 }
