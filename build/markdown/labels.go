@@ -147,40 +147,11 @@ func (sc *scanner) line(l []byte, line int) bool {
 		}
 	}
 	if n := fenceRun(trim); n >= 3 && len(t)-len(trim) <= 3 {
-		sc.flush("")
-		info := bytes.TrimSpace(trim[n:])
-		name := strings.ToLower(directiveOf(info))
-		switch {
-		case len(info) == 0 && len(sc.open) > 0 && sc.open[len(sc.open)-1].char == trim[0] && n >= sc.open[len(sc.open)-1].n:
-			sc.open = sc.open[:len(sc.open)-1]
-		case len(info) > 0 && info[0] == '{' && !codeDirectives[name] && !directives[name].literal:
-			// Directive fences ("```{note}") hold Markdown, labels included.
-			arg := strings.TrimSpace(string(info[strings.IndexByte(string(info), '}')+1:]))
-			sc.open = append(sc.open, openDirective{char: trim[0], n: n, name: name, arg: arg, line: line})
-			sc.options = &sc.open[len(sc.open)-1]
-		default:
-			sc.fenceChar, sc.fenceLen = trim[0], n
-			if codeDirectives[name] {
-				sc.options = &openDirective{name: name, line: line}
-			}
-		}
+		sc.fence(trim, n, line)
 		return false
 	}
 	if bytes.HasPrefix(trim, []byte(":::")) {
-		info := bytes.TrimLeft(trim, ":")
-		colons := len(trim) - len(info)
-		if len(info) > 0 && info[0] == '{' {
-			sc.flush("")
-			end := bytes.IndexByte(info, '}')
-			if end > 0 {
-				sc.options = &openDirective{name: string(info[1:end]), arg: strings.TrimSpace(string(info[end+1:])), line: line}
-				if strings.EqualFold(sc.options.name, "glossary") {
-					sc.colonGloss = colons
-				}
-			}
-		} else if len(info) == 0 && sc.colonGloss > 0 && colons >= sc.colonGloss {
-			sc.colonGloss = 0
-		}
+		sc.colonFence(trim, line)
 		return false
 	}
 	if sc.colonGloss > 0 || len(sc.open) > 0 && sc.open[len(sc.open)-1].name == "glossary" {
@@ -202,6 +173,48 @@ func (sc *scanner) line(l []byte, line int) bool {
 		return !sc.wantLabels
 	}
 	return false
+}
+
+// fence reads a line opening or closing a fence of n backticks or tildes
+// (trim, without its indent): a directive fence holds Markdown, so the
+// scan goes on inside it; a code fence is skipped to its end.
+func (sc *scanner) fence(trim []byte, n, line int) {
+	sc.flush("")
+	info := bytes.TrimSpace(trim[n:])
+	name := strings.ToLower(directiveOf(info))
+	switch {
+	case len(info) == 0 && len(sc.open) > 0 && sc.open[len(sc.open)-1].char == trim[0] && n >= sc.open[len(sc.open)-1].n:
+		sc.open = sc.open[:len(sc.open)-1]
+	case len(info) > 0 && info[0] == '{' && !codeDirectives[name] && !directives[name].literal:
+		// Directive fences ("```{note}") hold Markdown, labels included.
+		arg := strings.TrimSpace(string(info[strings.IndexByte(string(info), '}')+1:]))
+		sc.open = append(sc.open, openDirective{char: trim[0], n: n, name: name, arg: arg, line: line})
+		sc.options = &sc.open[len(sc.open)-1]
+	default:
+		sc.fenceChar, sc.fenceLen = trim[0], n
+		if codeDirectives[name] {
+			sc.options = &openDirective{name: name, line: line}
+		}
+	}
+}
+
+// colonFence reads a ":::" line: a MyST colon directive's start (its
+// options follow) or the end of a colon glossary.
+func (sc *scanner) colonFence(trim []byte, line int) {
+	info := bytes.TrimLeft(trim, ":")
+	colons := len(trim) - len(info)
+	if len(info) > 0 && info[0] == '{' {
+		sc.flush("")
+		end := bytes.IndexByte(info, '}')
+		if end > 0 {
+			sc.options = &openDirective{name: string(info[1:end]), arg: strings.TrimSpace(string(info[end+1:])), line: line}
+			if strings.EqualFold(sc.options.name, "glossary") {
+				sc.colonGloss = colons
+			}
+		}
+	} else if len(info) == 0 && sc.colonGloss > 0 && colons >= sc.colonGloss {
+		sc.colonGloss = 0
+	}
 }
 
 // option reads a directive option line; :name: (and, on code, :label:)
