@@ -41,6 +41,23 @@ type SocketOptions struct {
 	HTTPClient *http.Client // default: 30s timeout
 }
 
+// withDefaults fills in the options left unset.
+func (opt SocketOptions) withDefaults() SocketOptions {
+	if opt.APIURL == "" {
+		opt.APIURL = DefaultAPIURL
+	}
+	if !strings.HasSuffix(opt.APIURL, "/") {
+		opt.APIURL += "/"
+	}
+	if opt.HTTPClient == nil {
+		opt.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	return opt
+}
+
 // RunSocket connects to Slack over Socket Mode and serves slash commands and
 // interactions until ctx ends, reconnecting as slack-go does. It is for
 // workspaces whose bot cannot receive inbound HTTP: no signing secret is
@@ -52,19 +69,8 @@ func RunSocket(ctx context.Context, opt SocketOptions) error {
 	if opt.Handlers == nil {
 		return errors.New("socket mode: no handlers")
 	}
-	if opt.APIURL == "" {
-		opt.APIURL = DefaultAPIURL
-	}
-	if !strings.HasSuffix(opt.APIURL, "/") {
-		opt.APIURL += "/"
-	}
-	if opt.HTTPClient == nil {
-		opt.HTTPClient = &http.Client{Timeout: 30 * time.Second}
-	}
+	opt = opt.withDefaults()
 	log := opt.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	api := slack.New(opt.BotToken, slack.OptionAppLevelToken(opt.AppToken),
 		slack.OptionAPIURL(opt.APIURL), slack.OptionHTTPClient(opt.HTTPClient))
 	client := socketmode.New(api)
