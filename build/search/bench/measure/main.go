@@ -109,6 +109,58 @@ func main() {
 
 func run(site, searchJS, out string) error {
 	c := &counter{files: map[string]bool{}}
+	base, stop, err := serve(site, searchJS, c)
+	if err != nil {
+		return err
+	}
+	defer stop()
+
+	report := map[string]any{}
+	perQuery := map[string]map[string]int64{} // engine → "1 query" / "2 query" → bytes
+	for _, engine := range []string{"ours", "pagefind"} {
+		perQuery[engine] = map[string]int64{}
+		tr, err := measureTransfer(base, engine, c, perQuery[engine])
+		if err != nil {
+			return err
+		}
+		lat, err := measureLatency(base, engine)
+		if err != nil {
+			return err
+		}
+		slices.Sort(lat)
+		r := map[string]any{
+			"first_query_bytes":  mean(tr.first),
+			"first_query_files":  meanInt(tr.firstFiles),
+			"second_query_bytes": mean(tr.second),
+			"second_query_files": meanInt(tr.secondFiles),
+			"query_ms_p50":       lat[len(lat)/2],
+			"query_ms_p95":       lat[len(lat)*95/100],
+			"queries_timed":      len(lat),
+		}
+		report[engine] = r
+		fmt.Printf("%-9s first query %7.0f bytes in %.1f files, second %7.0f bytes in %.1f files, query p50 %.2f ms p95 %.2f ms (%d typed queries, warm)\n",
+			engine, r["first_query_bytes"], r["first_query_files"], r["second_query_bytes"], r["second_query_files"], r["query_ms_p50"], r["query_ms_p95"], len(lat))
+	}
+	fmt.Printf("\n%-28s %10s %10s %7s\n", "query (1 first, 2 second)", "ours", "pagefind", "ratio")
+	for _, pair := range queryPairs {
+		for i, q := range pair {
+			k := fmt.Sprintf("%d %s", i+1, q)
+			o, p := perQuery["ours"][k], perQuery["pagefind"][k]
+			fmt.Printf("%-28s %10d %10d %7.2f\n", k, o, p, float64(o)/float64(max(p, 1)))
+		}
+	}
+	report["per_query_bytes"] = perQuery
+	if out != "" {
+		b, _ := json.MarshalIndent(report, "", "  ")
+		return os.WriteFile(out, b, 0o644)
+	}
+	return nil
+}
+
+// serve serves site, and the benchmark page loading searchJS, on a local
+// port, counting what is fetched in c. It returns the base URL and a func
+// that stops the server.
+func serve(site, searchJS string, c *counter) (string, func(), error) {
 	fsrv := http.FileServer(http.Dir(site))
 	mux := http.NewServeMux()
 	mux.HandleFunc("/__bench.html", func(w http.ResponseWriter, r *http.Request) {
@@ -134,101 +186,81 @@ func run(site, searchJS, out string) error {
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return err
+		return "", nil, err
 	}
 	srv := &http.Server{Handler: mux}
 	go srv.Serve(ln)
-	defer srv.Close()
-	base := "http://" + ln.Addr().String()
+	return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
+}
 
-	report := map[string]any{}
-	perQuery := map[string]map[string]int64{} // engine → "1 query" / "2 query" → bytes
-	for _, engine := range []string{"ours", "pagefind"} {
-		perQuery[engine] = map[string]int64{}
-		var first, second []int64
-		var firstFiles, secondFiles []int
-		for _, pair := range queryPairs {
-			err := withBrowser(func(ctx context.Context) error {
-				if err := chromedp.Do(ctx, chromedp.Navigate(base+"/__bench.html")); err != nil {
-					return err
-				}
-				for i, q := range pair {
-					c.reset()
-					if _, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](fmt.Sprintf("bench.%s(%q, 5)", engine, q), chromedp.EvalAwaitPromise)); err != nil {
-						return fmt.Errorf("%s %q: %w", engine, q, err)
-					}
-					c.mu.Lock()
-					n := len(c.files)
-					c.mu.Unlock()
-					perQuery[engine][fmt.Sprintf("%d %s", i+1, q)] = c.bytes.Load()
-					if i == 0 {
-						first, firstFiles = append(first, c.bytes.Load()), append(firstFiles, n)
-					} else {
-						second, secondFiles = append(second, c.bytes.Load()), append(secondFiles, n)
-					}
-				}
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-		}
-		var lat []float64
+// transfer is what an engine fetched for the first and the second query
+// of each pair, each pair in a fresh browser.
+type transfer struct {
+	first, second           []int64
+	firstFiles, secondFiles []int
+}
+
+// measureTransfer runs each query pair with engine, recording the bytes of
+// each query in perQuery ("1 query" / "2 query").
+func measureTransfer(base, engine string, c *counter, perQuery map[string]int64) (transfer, error) {
+	var tr transfer
+	for _, pair := range queryPairs {
 		err := withBrowser(func(ctx context.Context) error {
 			if err := chromedp.Do(ctx, chromedp.Navigate(base+"/__bench.html")); err != nil {
 				return err
 			}
-			var qs []string
-			for _, q := range typed {
-				for i := 1; i <= len(q); i++ {
-					qs = append(qs, q[:i])
+			for i, q := range pair {
+				c.reset()
+				if _, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](fmt.Sprintf("bench.%s(%q, 5)", engine, q), chromedp.EvalAwaitPromise)); err != nil {
+					return fmt.Errorf("%s %q: %w", engine, q, err)
 				}
-			}
-			js, _ := json.Marshal(qs)
-			// One pass to fetch the shards (as a user's first keystrokes
-			// do), then the measured pass.
-			for pass := range 2 {
-				ts, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](fmt.Sprintf("bench.times(%q, %s, 8)", engine, js), chromedp.EvalAwaitPromise))
-				if err != nil {
-					return err
-				}
-				if pass == 1 {
-					lat = ts
+				c.mu.Lock()
+				n := len(c.files)
+				c.mu.Unlock()
+				perQuery[fmt.Sprintf("%d %s", i+1, q)] = c.bytes.Load()
+				if i == 0 {
+					tr.first, tr.firstFiles = append(tr.first, c.bytes.Load()), append(tr.firstFiles, n)
+				} else {
+					tr.second, tr.secondFiles = append(tr.second, c.bytes.Load()), append(tr.secondFiles, n)
 				}
 			}
 			return nil
 		})
 		if err != nil {
+			return tr, err
+		}
+	}
+	return tr, nil
+}
+
+// measureLatency times engine on every prefix of the typed queries, warm:
+// one pass fetches the shards (as a user's first keystrokes do), then the
+// measured pass. It returns the times in milliseconds.
+func measureLatency(base, engine string) ([]float64, error) {
+	var lat []float64
+	err := withBrowser(func(ctx context.Context) error {
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/__bench.html")); err != nil {
 			return err
 		}
-		slices.Sort(lat)
-		r := map[string]any{
-			"first_query_bytes":  mean(first),
-			"first_query_files":  meanInt(firstFiles),
-			"second_query_bytes": mean(second),
-			"second_query_files": meanInt(secondFiles),
-			"query_ms_p50":       lat[len(lat)/2],
-			"query_ms_p95":       lat[len(lat)*95/100],
-			"queries_timed":      len(lat),
+		var qs []string
+		for _, q := range typed {
+			for i := 1; i <= len(q); i++ {
+				qs = append(qs, q[:i])
+			}
 		}
-		report[engine] = r
-		fmt.Printf("%-9s first query %7.0f bytes in %.1f files, second %7.0f bytes in %.1f files, query p50 %.2f ms p95 %.2f ms (%d typed queries, warm)\n",
-			engine, r["first_query_bytes"], r["first_query_files"], r["second_query_bytes"], r["second_query_files"], r["query_ms_p50"], r["query_ms_p95"], len(lat))
-	}
-	fmt.Printf("\n%-28s %10s %10s %7s\n", "query (1 first, 2 second)", "ours", "pagefind", "ratio")
-	for _, pair := range queryPairs {
-		for i, q := range pair {
-			k := fmt.Sprintf("%d %s", i+1, q)
-			o, p := perQuery["ours"][k], perQuery["pagefind"][k]
-			fmt.Printf("%-28s %10d %10d %7.2f\n", k, o, p, float64(o)/float64(max(p, 1)))
+		js, _ := json.Marshal(qs)
+		for pass := range 2 {
+			ts, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](fmt.Sprintf("bench.times(%q, %s, 8)", engine, js), chromedp.EvalAwaitPromise))
+			if err != nil {
+				return err
+			}
+			if pass == 1 {
+				lat = ts
+			}
 		}
-	}
-	report["per_query_bytes"] = perQuery
-	if out != "" {
-		b, _ := json.MarshalIndent(report, "", "  ")
-		return os.WriteFile(out, b, 0o644)
-	}
-	return nil
+		return nil
+	})
+	return lat, err
 }
 
 type gzipWriter struct {
