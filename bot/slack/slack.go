@@ -40,17 +40,24 @@ type Poster struct {
 
 var _ bot.Poster = (*Poster)(nil)
 
+// apiDefaults fills in the Web API base URL (ending in "/") and HTTP client
+// when they are unset, for the Poster and Socket Mode alike.
+func apiDefaults(apiURL string, c *http.Client) (string, *http.Client) {
+	if apiURL == "" {
+		apiURL = DefaultAPIURL
+	}
+	if !strings.HasSuffix(apiURL, "/") {
+		apiURL += "/"
+	}
+	if c == nil {
+		c = &http.Client{Timeout: 30 * time.Second}
+	}
+	return apiURL, c
+}
+
 // New returns a Poster.
 func New(opt Options) *Poster {
-	if opt.APIURL == "" {
-		opt.APIURL = DefaultAPIURL
-	}
-	if !strings.HasSuffix(opt.APIURL, "/") {
-		opt.APIURL += "/"
-	}
-	if opt.HTTPClient == nil {
-		opt.HTTPClient = &http.Client{Timeout: 30 * time.Second}
-	}
+	opt.APIURL, opt.HTTPClient = apiDefaults(opt.APIURL, opt.HTTPClient)
 	return &Poster{
 		api: slack.New(opt.Token, slack.OptionAPIURL(opt.APIURL), slack.OptionHTTPClient(opt.HTTPClient)),
 		ids: map[string]string{},

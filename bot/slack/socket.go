@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
@@ -43,15 +42,7 @@ type SocketOptions struct {
 
 // withDefaults fills in the options left unset.
 func (opt SocketOptions) withDefaults() SocketOptions {
-	if opt.APIURL == "" {
-		opt.APIURL = DefaultAPIURL
-	}
-	if !strings.HasSuffix(opt.APIURL, "/") {
-		opt.APIURL += "/"
-	}
-	if opt.HTTPClient == nil {
-		opt.HTTPClient = &http.Client{Timeout: 30 * time.Second}
-	}
+	opt.APIURL, opt.HTTPClient = apiDefaults(opt.APIURL, opt.HTTPClient)
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
