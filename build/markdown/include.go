@@ -136,7 +136,7 @@ func selectLines(content string, opts map[string]string) (string, int, error) {
 	before, hasBefore := opts["end-before"]
 	spec, hasLines := opts["lines"]
 	if hasLines && (hasAfter || hasBefore) {
-		return "", 0, errors.New(":lines: cannot be combined with :start-after: or :end-before:")
+		return "", 0, errors.New("the :lines: option cannot be combined with the :start-after: and :end-before: options")
 	}
 	if hasLines {
 		keep, err := parseLineSpec(spec, len(lines))
