@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"testing"
 	"time"
 )
@@ -57,23 +58,11 @@ func TestLimit(t *testing.T) {
 			for _, op := range batch {
 				ids = append(ids, op.ID)
 			}
-			if !equalIDs(ids, tt.wantIDs) || wait != tt.wantWait {
+			if !slices.Equal(ids, tt.wantIDs) || wait != tt.wantWait {
 				t.Errorf("limit = %v, wait %v; want %v, wait %v", ids, wait, tt.wantIDs, tt.wantWait)
 			}
 		})
 	}
-}
-
-func equalIDs(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestDecide(t *testing.T) {

@@ -2,6 +2,7 @@ package views
 
 import (
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -30,7 +31,7 @@ func TestRadarSVG(t *testing.T) {
 	if r == nil {
 		t.Fatal("no chart for a team with skills")
 	}
-	if got, want := r.Series[len(r.Series)-1].Values, []int{4, 5, 4, 2}; !equal(got, want) {
+	if got, want := r.Series[len(r.Series)-1].Values, []int{4, 5, 4, 2}; !slices.Equal(got, want) {
 		t.Errorf("coverage = %v, want %v (max per axis go, k8s, networking, sql)", got, want)
 	}
 	if len(r.Series) != 3 {
@@ -40,18 +41,6 @@ func TestRadarSVG(t *testing.T) {
 	if TeamRadar(handbook.Team{People: []handbook.Person{{ID: "x"}}}) != nil {
 		t.Error("a team without skills got a chart")
 	}
-}
-
-func equal(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestSlackOf(t *testing.T) {
