@@ -76,6 +76,9 @@ func TestBrowserLiveReload(t *testing.T) {
 	// readable beneath; Dismiss closes the overlay.
 	poll("excerpt with caret", `/broken \[link\]\(missing\.md\)\n\s*\| {8}\^/.test(document.querySelector(".compass-errors-source")?.textContent ?? "")`)
 	poll("page under the overlay", `document.body.innerText.includes("alpha text")`)
+	// The page is the one just written, not the last good one: the new
+	// line is there with its broken link marked.
+	poll("broken link marked in the page", `document.querySelector('a[href="missing.md"][data-broken]') !== null`)
 	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector(".compass-errors-close").click(), true`))
 	step("dismiss", err)
 	poll("overlay dismissed", `!document.getElementById("compass-errors")`)

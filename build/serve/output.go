@@ -54,15 +54,11 @@ func (c *renderCache) drop(name string) {
 	delete(c.files, name)
 }
 
-// dropAll drops every entry but those keep says to keep.
-func (c *renderCache) dropAll(keep func(name string) bool) {
+// dropAll empties the cache.
+func (c *renderCache) dropAll() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for k := range c.files {
-		if !keep(k) {
-			delete(c.files, k)
-		}
-	}
+	clear(c.files)
 }
 
 // output returns one output file, from the cache or rendered now.

@@ -394,8 +394,11 @@ func TestErrorOverlay(t *testing.T) {
 	if ps := s.problems(); len(ps) != 1 || ps[0].Text != want || ps[0].Line != 6 || ps[0].Col != 8 || ps[0].Source != "broken [link](missing.md)" {
 		t.Errorf("errors endpoint = %+v, want the error with its source line", ps)
 	}
-	if !s.has("/a/", "alpha text") {
-		t.Errorf("the last good page is not served while the file has an error")
+	// The page shows what was just written, the broken link marked as
+	// `compass build --keep-going` marks it, not the last good version.
+	if _, page := s.get("/a/"); !strings.Contains(page, "broken") || strings.Contains(page, "alpha text") ||
+		!strings.Contains(page, `href="missing.md" data-broken="broken link"`) {
+		t.Errorf("the page being edited is not served with its broken link marked:\n%s", page)
 	}
 	if !strings.Contains(s.stdout.String(), want) {
 		t.Errorf("terminal does not show the error:\n%s", s.stdout)

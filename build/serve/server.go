@@ -254,7 +254,7 @@ func (s *Server) apply(ctx context.Context, changed []string) {
 	s.hardErr = err
 	site := s.live.Site()
 	if err == nil {
-		s.invalidate(site, d)
+		s.invalidate(d)
 	}
 	s.mu.Unlock()
 	if ctx.Err() != nil {
@@ -378,42 +378,19 @@ func (s *Server) currentProblems() []Problem {
 	return out
 }
 
-// erroneous reports whether the file has a content error now. Callers
-// hold s.mu.
-func (s *Server) erroneous(file string) bool {
-	for _, e := range s.live.Errors() {
-		if e.Pos.File == file {
-			return true
-		}
-	}
-	return false
-}
-
-// invalidate drops the rendered pages a delta changed. A page whose own
-// file has an error keeps its last good rendering: the writer keeps seeing
-// the page, with the overlay on top, until the error is fixed. Callers
-// hold s.mu.
-func (s *Server) invalidate(site *build.Site, d *build.Delta) {
-	keep := func(name string) bool {
-		u, ok := strings.CutSuffix("/"+name, "index.html")
-		if !ok {
-			return false
-		}
-		p := site.PageByURL(u)
-		return p != nil && p.File != "" && s.erroneous(p.File)
-	}
+// invalidate drops the rendered pages a delta changed. A page whose file
+// has an error is dropped too: the writer sees what they just wrote, its
+// broken links marked as `compass build --keep-going` marks them, under the
+// overlay, never an older version that hides the problem. Callers hold
+// s.mu.
+func (s *Server) invalidate(d *build.Delta) {
 	switch {
-	case len(d.Stylesheets) > 0:
+	case len(d.Stylesheets) > 0 || d.All:
 		// Every page links the stylesheets by their hashed names.
-		s.cache.dropAll(func(string) bool { return false })
-	case d.All:
-		s.cache.dropAll(keep)
+		s.cache.dropAll()
 	case len(d.Pages) > 0:
 		for _, u := range d.Pages {
-			name := strings.TrimPrefix(u, "/") + "index.html"
-			if !keep(name) {
-				s.cache.drop(name)
-			}
+			s.cache.drop(strings.TrimPrefix(u, "/") + "index.html")
 		}
 		s.cache.drop("compass.json")
 		s.cache.drop("404.html")

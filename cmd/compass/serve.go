@@ -24,8 +24,8 @@ func newServeCmd(a *app) *cobra.Command {
 then watches content/, layouts/, the theme, static/ and compass.yaml. An edit
 rebuilds what it touches, and open pages reload by themselves (a stylesheet
 change is swapped in without a reload). Content errors show on every page as
-an overlay and in the terminal; the last good version of a page stays up until
-they are fixed.
+an overlay and in the terminal; the page being edited shows what was saved,
+broken links marked as in compass build --keep-going.
 
 --port 0 picks a free port. Ctrl-C stops the server.`,
 		Args: cobra.NoArgs,

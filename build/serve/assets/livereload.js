@@ -59,7 +59,7 @@
     var h = document.createElement("p");
     h.className = "compass-errors-title";
     h.textContent = (errors.length === 1 ? "1 error" : errors.length + " errors") +
-      " — the page below is the last good build";
+      " — the page below is what you saved, broken links marked";
     box.appendChild(h);
     var list = document.createElement("ul");
     errors.forEach(function (e) {
