@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	themefs "github.com/compasshq/compass/themes/compass"
 )
 
 // This file answers for one output file at a time what Write would have
@@ -58,6 +60,9 @@ func (s *Site) ReadOutput(name string) ([]byte, error) {
 	}
 	if s.static[name] {
 		return readSiteFile(filepath.Join(s.opts.Source, "static", filepath.FromSlash(name)))
+	}
+	if name == "assets/"+themefs.MermaidFile {
+		return themefs.Mermaid()
 	}
 	if a, ok := strings.CutPrefix(name, "assets/"); ok {
 		for _, as := range s.theme.assets {

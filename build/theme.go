@@ -97,6 +97,9 @@ func loadTheme(opts Options, funcs template.FuncMap) (*theme, error) {
 		return funcs["url"].(func(string) string)("/assets/" + a.Name), nil
 	}
 	funcs["hasAsset"] = func(name string) bool { _, ok := th.assets[name]; return ok }
+	// The vendored mermaid library is no theme asset: it is written only
+	// when a page draws a diagram (see writeFiles).
+	funcs["mermaidURL"] = func() string { return funcs["url"].(func(string) string)("/assets/" + themefs.MermaidFile) }
 
 	root := template.New("").Funcs(funcs)
 	names := make([]string, 0, len(templates))

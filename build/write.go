@@ -21,6 +21,7 @@ import (
 	"github.com/compasshq/compass/build/handbook"
 	"github.com/compasshq/compass/build/search"
 	"github.com/compasshq/compass/build/views"
+	themefs "github.com/compasshq/compass/themes/compass"
 )
 
 // Result summarises a build for the one-line report.
@@ -264,6 +265,13 @@ func (s *Site) Write(ctx context.Context, out string) error {
 func (s *Site) writeFiles(w *writer) error {
 	for _, a := range s.theme.assets {
 		w.write(path.Join("assets", a.Name), a.Data)
+	}
+	if slices.ContainsFunc(s.Pages, func(p *Page) bool { return p.Diagrams }) {
+		js, err := themefs.Mermaid()
+		if err != nil {
+			return err
+		}
+		w.write(path.Join("assets", themefs.MermaidFile), js)
 	}
 	if err := s.copyTree(w, filepath.Join(s.opts.Source, "static"), ""); err != nil {
 		return err

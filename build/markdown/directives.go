@@ -185,8 +185,6 @@ func (directiveTransformer) Transform(doc *ast.Document, reader text.Reader, pc 
 			st.includeFile(d)
 		case "glossary":
 			glossaryTerms(d, reader.Source())
-		case "mermaid":
-			st.warn(d.at, "mermaid diagram shown as its source: Compass does not draw diagrams")
 		case "list-table":
 			listTable(d, st)
 		case "image", "figure":
@@ -438,9 +436,7 @@ func (r *htmlRenderer) literalDirective(w util.BufWriter, source []byte, n *dire
 		body.Write(lineValue(n, i, source))
 	}
 	if n.name == "mermaid" {
-		_, _ = w.WriteString(`<pre class="mermaid"><code>`)
-		writeEscaped(w, body.String())
-		_, _ = w.WriteString("</code></pre>\n")
+		writeDiagram(w, body.String(), strings.TrimSpace(n.opts["caption"]))
 		return
 	}
 	rows, _ := csvRows(body.String(), n.opts["delim"])

@@ -120,6 +120,11 @@ func (r *codeRenderer) fenced(w util.BufWriter, source []byte, node ast.Node, en
 	for i := 0; i < n.Lines().Len(); i++ {
 		code.Write(lineValue(n, i, source))
 	}
+	if lang == "mermaid" {
+		// GitHub, GitLab and MkDocs Material draw ```mermaid fences too.
+		writeDiagram(w, code.String(), "")
+		return ast.WalkContinue, nil
+	}
 	r.write(w, lang, &opts, code.String())
 	return ast.WalkContinue, nil
 }

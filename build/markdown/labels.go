@@ -192,8 +192,14 @@ func (sc *scanner) fence(trim []byte, n, line int) {
 		sc.options = &sc.open[len(sc.open)-1]
 	default:
 		sc.fenceChar, sc.fenceLen = trim[0], n
-		if codeDirectives[name] {
-			sc.options = &openDirective{name: name, line: line}
+		if codeDirectives[name] || directives[name].literal {
+			// A verbatim body ({code}, {csv-table}, {mermaid}) is skipped,
+			// but its :name: option still labels it.
+			arg := ""
+			if i := strings.IndexByte(string(info), '}'); i >= 0 {
+				arg = strings.TrimSpace(string(info[i+1:]))
+			}
+			sc.options = &openDirective{name: name, arg: arg, line: line}
 		}
 	}
 }

@@ -131,6 +131,9 @@ type Result struct {
 	// Includes are the files that {include} and {literalinclude} read,
 	// paths in Files.FS: the page must be rendered again when one changes.
 	Includes []string
+	// Diagrams is true when the page has a mermaid diagram: its page
+	// loads the library that draws it.
+	Diagrams bool
 }
 
 // Heading is one heading of a page; the build turns these into section
@@ -219,6 +222,7 @@ func (r *Renderer) render(body []byte, firstLine int, resolve func(dest string) 
 		Links:       st.links,
 		Diagnostics: st.diags,
 		Includes:    st.includes,
+		Diagrams:    bytes.Contains(buf.Bytes(), []byte(diagramTag)),
 	}
 	if c, ok := pc.Get(collectedKey).(*collected); ok {
 		res.Title, res.Intro, res.Headings, res.Labels = c.title, c.intro, c.headings, c.labels

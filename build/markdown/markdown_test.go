@@ -42,6 +42,9 @@ func fakeResolve(dest string) Target {
 func summary(res *Result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "title: %q\nintro: %q\n", res.Title, res.Intro)
+	if res.Diagrams {
+		b.WriteString("diagrams: true\n")
+	}
 	for _, h := range res.Headings {
 		fmt.Fprintf(&b, "heading: h%d line %d id=%q text=%q\n  body: %q\n", h.Level, h.Line, h.ID, h.Text, h.Body)
 	}

@@ -1,0 +1,197 @@
+package build
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/compasshq/compass/internal/testutil"
+	themefs "github.com/compasshq/compass/themes/compass"
+	"github.com/pelletier/go-toml/v2"
+)
+
+const diagramSite = `
+-- content/index.md --
+# Home
+
+No diagram here.
+-- content/flow.md --
+# Paging flow
+
+` + "```{mermaid}" + `
+:caption: From alert to engineer
+flowchart LR
+  A[Alert] --> B{Severity?}
+  B -->|critical| C[Page on-call]
+  B -->|warning| D[Post in channel]
+` + "```" + `
+
+` + "```mermaid" + `
+sequenceDiagram
+  Alertmanager->>Bot: webhook
+  Bot->>Slack: thread
+` + "```" + `
+`
+
+// TestDiagramLibraryOnlyWhenUsed checks that the mermaid library is written,
+// and loaded, only for a site and pages that draw a diagram.
+func TestDiagramLibraryOnlyWhenUsed(t *testing.T) {
+	src := writeSite(t, diagramSite)
+	out := t.TempDir()
+	if _, err := Build(t.Context(), Options{Source: src, Out: out}); err != nil {
+		t.Fatal(err)
+	}
+	lib := filepath.Join(out, "assets", themefs.MermaidFile)
+	if fi, err := os.Stat(lib); err != nil || fi.Size() < 1<<20 {
+		t.Fatalf("mermaid library not written: %v", err)
+	}
+	flow, _ := os.ReadFile(filepath.Join(out, "flow", "index.html"))
+	home, _ := os.ReadFile(filepath.Join(out, "index.html"))
+	if !strings.Contains(string(flow), themefs.MermaidFile) || !strings.Contains(string(flow), "/assets/diagrams.") {
+		t.Errorf("the diagram page does not load the library")
+	}
+	if strings.Contains(string(home), "mermaid") || strings.Contains(string(home), "diagrams.") {
+		t.Errorf("a page without a diagram loads the library")
+	}
+
+	if err := os.Remove(filepath.Join(src, "content", "flow.md")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Build(t.Context(), Options{Source: src, Out: out}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(lib); !os.IsNotExist(err) {
+		t.Errorf("the library stays in a site that no longer draws a diagram: %v", err)
+	}
+}
+
+// TestDiagramInBrowser serves a built site with netlify.toml's headers and
+// opens its diagram page in headless Chromium: both diagrams become SVGs,
+// with mermaid's styles applied, and the strict Content-Security-Policy
+// (no inline style or script) logs no violation.
+func TestDiagramInBrowser(t *testing.T) {
+	ctx := testutil.Browser(t, 2*time.Minute)
+	if testing.Short() {
+		t.Skip("starts a browser")
+	}
+	out := t.TempDir()
+	if _, err := Build(t.Context(), Options{Source: writeSite(t, diagramSite), Out: out}); err != nil {
+		t.Fatal(err)
+	}
+	csp := siteCSP(t)
+	files := http.FileServer(http.Dir(out))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", csp)
+		files.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+
+	var mu sync.Mutex
+	var logged []string
+	if err := chromedp.Listen(ctx, func(ev any) {
+		var msg string
+		switch e := ev.(type) {
+		case *log.EventEntryAdded:
+			msg = e.Entry.Text
+		case *runtime.EventExceptionThrown:
+			msg = "exception: " + e.ExceptionDetails.Text
+			if e.ExceptionDetails.Exception != nil {
+				msg += " " + e.ExceptionDetails.Exception.Description
+			}
+		}
+		if strings.Contains(msg, "Content Security Policy") || strings.HasPrefix(msg, "exception:") {
+			mu.Lock()
+			logged = append(logged, msg)
+			mu.Unlock()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	step := func(what string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	_, err := chromedp.Call(ctx, log.Enable, cdp.Empty{})
+	step("enable log", err)
+	_, err = chromedp.Call(ctx, runtime.Enable, cdp.Empty{})
+	step("enable runtime", err)
+	_, err = chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
+		window.__csp = [];
+		document.addEventListener("securitypolicyviolation", function (e) {
+			window.__csp.push(e.violatedDirective + " at " + e.sourceFile + ":" + e.lineNumber + ":" + e.columnNumber);
+		});`})
+	step("add violation recorder", err)
+	_, err = chromedp.Run(ctx, chromedp.Navigate(srv.URL+"/flow/"))
+	step("open the diagram page", err)
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.documentElement.getAttribute("data-diagrams") === "drawn"`, chromedp.WithPollingTimeout(60*time.Second)))
+	step("diagrams drawn", err)
+
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[
+		String(document.querySelectorAll(".diagram > svg").length),
+		String(document.querySelectorAll("pre.mermaid").length),
+		document.querySelector(".diagram svg .nodeLabel, .diagram svg text")?.textContent ?? "",
+		getComputedStyle(document.querySelector(".diagram svg .node rect")).stroke,
+		document.querySelector("figure.diagram figcaption")?.textContent ?? "",
+	]`))
+	step("read the diagrams", err)
+	if got[0] != "2" || got[1] != "0" {
+		t.Errorf("%s SVG diagrams and %s left as source, want 2 and 0", got[0], got[1])
+	}
+	if got[2] != "Alert" {
+		t.Errorf("first label %q, want Alert", got[2])
+	}
+	// mermaid's stylesheet, moved to a constructed one, gives nodes a
+	// stroke; without it they would have none.
+	if got[3] == "" || got[3] == "none" {
+		t.Errorf("node stroke %q: mermaid's styles were not applied", got[3])
+	}
+	if got[4] != "From alert to engineer" {
+		t.Errorf("caption %q", got[4])
+	}
+	violations, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__csp`))
+	step("read violations", err)
+	mu.Lock()
+	violations = append(violations, logged...)
+	mu.Unlock()
+	for _, v := range violations {
+		t.Errorf("CSP violation or exception: %s", v)
+	}
+}
+
+// siteCSP is the Content-Security-Policy netlify.toml sends with every
+// page.
+func siteCSP(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "netlify.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Headers []struct {
+			For    string            `toml:"for"`
+			Values map[string]string `toml:"values"`
+		} `toml:"headers"`
+	}
+	if err := toml.Unmarshal(b, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range cfg.Headers {
+		if v := h.Values["Content-Security-Policy"]; h.For == "/*" && v != "" {
+			return v
+		}
+	}
+	t.Fatal("netlify.toml sets no Content-Security-Policy for /*")
+	return ""
+}
