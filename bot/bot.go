@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"path"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -24,6 +25,10 @@ type Options struct {
 	Channel      string        // default channel when no route and no team channel matches
 	Routes       []Route       // first match wins
 	ReopenWindow time.Duration // default 4h
+	// CorrelateLabels are label names whose equal values (all of them)
+	// join an event to an open incident when no dedup key or
+	// compass_incident label does (correlate.go); none by default.
+	CorrelateLabels []string
 
 	ChannelRate  float64 // Slack messages per second per channel; default 1
 	ChannelBurst int     // default 1
@@ -308,7 +313,7 @@ func (b *Bot) commitBatch(batch []*acceptReq, retry int) {
 	if err == nil {
 		b.settle(stage)
 	} else {
-		b.forget(live)
+		b.forget(live, stage)
 	}
 	if err != nil && (len(live) > 1 || (errors.Is(err, ErrConflict) && retry < 3)) {
 		for _, r := range live {
@@ -375,11 +380,15 @@ func (b *Bot) forgetResolved(before time.Time) {
 	}
 }
 
-// forget drops the cached incidents a failed transaction touched: one of
-// them may be stale.
-func (b *Bot) forget(reqs []*acceptReq) {
+// forget drops the cached incidents a failed transaction touched (its
+// deliveries' keys and the incidents it had staged, which correlated events
+// joined): one of them may be stale.
+func (b *Bot) forget(reqs []*acceptReq, stage map[string]*Incident) {
 	b.cmu.Lock()
 	defer b.cmu.Unlock()
+	for key := range stage {
+		delete(b.cache, key)
+	}
 	for _, r := range reqs {
 		for _, ev := range r.d.Events {
 			delete(b.cache, ev.Key)
@@ -436,11 +445,14 @@ type working struct {
 }
 
 // applyDelivery folds the delivery's events into their incidents and queues
-// Slack ops; it returns how many ops it queued.
+// Slack ops; it returns how many ops it queued. Each event goes to the
+// incident its source belongs to (target: its own, or the one it was
+// correlated into).
 func (b *Bot) applyDelivery(ctx context.Context, tx Tx, stage map[string]*Incident, d Delivery, log *slog.Logger) (int, error) {
 	now := b.now()
 	work := map[string]*working{}
 	var order []string
+	var splits []*working
 	enqueued := 0
 	for _, ev := range d.Events {
 		if ev.Key == "" {
@@ -450,17 +462,35 @@ func (b *Bot) applyDelivery(ctx context.Context, tx Tx, stage map[string]*Incide
 		if ev.Source == "" {
 			ev.Source = d.Source
 		}
-		w, ok := work[ev.Key]
+		if ev.Kind == KindSplit {
+			ws, err := b.split(ctx, tx, stage, ev, now)
+			if err != nil {
+				return 0, fmt.Errorf("split %s: %w", ev.Key, err)
+			}
+			if len(ws) == 0 {
+				log.Info("split asked for a source that is not joined to another incident; nothing to do", "member_key", ev.Key)
+			}
+			splits = append(splits, ws...)
+			continue
+		}
+		key, via, err := b.target(ctx, tx, stage, ev, now)
+		if err != nil {
+			return 0, err
+		}
+		w, ok := work[key]
 		if !ok {
-			inc, err := b.findIncident(ctx, tx, stage, ev.Key)
+			inc, err := b.findIncident(ctx, tx, stage, key)
 			if err != nil && !errors.Is(err, ErrNotFound) {
-				return 0, fmt.Errorf("find incident %s: %w", ev.Key, err)
+				return 0, fmt.Errorf("find incident %s: %w", key, err)
 			}
 			w = &working{inc: inc}
-			work[ev.Key] = w
-			order = append(order, ev.Key)
+			work[key] = w
+			order = append(order, key)
 		}
-		inc, changes, fresh := apply(w.inc, ev, now, b.opt.ReopenWindow)
+		if via != "" && w.inc != nil && w.inc.MemberIndex(ev.Key) < 0 {
+			log.Info("event correlated into another source's incident", "incident_key", key, "member_key", ev.Key, "via", via)
+		}
+		inc, changes, fresh := apply(w.inc, ev, via, now, b.opt.ReopenWindow)
 		if fresh {
 			if w.inc != nil && (w.fresh || len(w.changes) > 0) {
 				// The previous generation changed earlier in this delivery:
@@ -480,8 +510,12 @@ func (b *Bot) applyDelivery(ctx context.Context, tx Tx, stage map[string]*Incide
 		w.inc = inc
 		w.changes = append(w.changes, changes...)
 	}
+	ws := make([]*working, 0, len(order)+len(splits))
 	for _, key := range order {
-		n, err := b.flush(ctx, tx, stage, work[key], log)
+		ws = append(ws, work[key])
+	}
+	for _, w := range append(ws, splits...) {
+		n, err := b.flush(ctx, tx, stage, w, log)
 		if err != nil {
 			return 0, err
 		}
@@ -526,12 +560,12 @@ func (b *Bot) flush(ctx context.Context, tx Tx, stage map[string]*Incident, w *w
 	}
 	changes := w.changes
 	w.changes = nil
+	// Broadcast the incident's resolution once per generation: a
+	// correlated incident's source resolving alone is only a reply.
 	var broadcast bool
-	for _, c := range changes {
-		if c.Kind == ChangeResolved && !inc.Broadcast {
-			broadcast = true
-			inc.Broadcast = true
-		}
+	if inc.Status == StatusResolved && !inc.Broadcast && slices.ContainsFunc(changes, func(c Change) bool { return c.Kind == ChangeResolved }) {
+		broadcast = true
+		inc.Broadcast = true
 	}
 	if err := tx.UpdateIncident(ctx, inc); err != nil {
 		return 0, fmt.Errorf("update incident %s: %w", inc.Key, err)
@@ -546,9 +580,20 @@ func (b *Bot) flush(ctx context.Context, tx Tx, stage map[string]*Incident, w *w
 	} else if !errors.Is(err, ErrNotFound) {
 		return 0, fmt.Errorf("find pending post: %w", err)
 	}
-	n, err := b.queueReply(ctx, tx, inc, changes, broadcast)
-	if err != nil {
-		return 0, err
+	n := 0
+	// One reply per run of changes from one source, so that each reply of
+	// a correlated incident reports (and can be split off by) one source.
+	for len(changes) > 0 {
+		run := 1
+		for run < len(changes) && changes[run].Member == changes[0].Member {
+			run++
+		}
+		k, err := b.queueReply(ctx, tx, inc, changes[:run], broadcast && run == len(changes))
+		if err != nil {
+			return 0, err
+		}
+		n += k
+		changes = changes[run:]
 	}
 	queued, err := b.queueParentUpdate(ctx, tx, inc.Key, inc.Generation, inc.Thread.Channel)
 	if err != nil {
@@ -560,15 +605,20 @@ func (b *Bot) flush(ctx context.Context, tx Tx, stage map[string]*Incident, w *w
 	return n, nil
 }
 
-// queueReply merges changes into the incident's pending reply, or queues a
-// new reply; it returns how many ops it queued (0 or 1).
+// queueReply merges changes (all from one source) into the incident's
+// pending reply when that reports the same source, or queues a new reply;
+// it returns how many ops it queued (0 or 1).
 func (b *Bot) queueReply(ctx context.Context, tx Tx, inc *Incident, changes []Change, broadcast bool) (int, error) {
+	member, source := changes[0].Member, changes[0].Source
 	reply, err := tx.FindPendingOp(ctx, inc.Key, inc.Generation, OpReply)
+	var p ReplyPayload
 	switch {
 	case err == nil:
-		var p ReplyPayload
 		if err := json.Unmarshal(reply.Payload, &p); err != nil {
 			return 0, fmt.Errorf("decode pending reply %d: %w", reply.ID, err)
+		}
+		if p.Member != member {
+			break // the newest reply reports another source: keep the order
 		}
 		p.add(changes)
 		p.Broadcast = p.Broadcast || broadcast
@@ -579,21 +629,20 @@ func (b *Bot) queueReply(ctx context.Context, tx Tx, inc *Incident, changes []Ch
 			return 0, fmt.Errorf("merge reply %d: %w", reply.ID, err)
 		}
 		return 0, nil
-	case errors.Is(err, ErrNotFound):
-		p := ReplyPayload{Broadcast: broadcast}
-		p.add(changes)
-		payload, err := json.Marshal(p)
-		if err != nil {
-			return 0, fmt.Errorf("encode reply: %w", err)
-		}
-		op := &Op{IncidentKey: inc.Key, Generation: inc.Generation, Kind: OpReply, Channel: inc.Thread.Channel, Payload: payload}
-		if err := b.enqueue(ctx, tx, op); err != nil {
-			return 0, err
-		}
-		return 1, nil
-	default:
+	case !errors.Is(err, ErrNotFound):
 		return 0, fmt.Errorf("find pending reply: %w", err)
 	}
+	p = ReplyPayload{Broadcast: broadcast, Member: member, Source: source}
+	p.add(changes)
+	payload, err := json.Marshal(p)
+	if err != nil {
+		return 0, fmt.Errorf("encode reply: %w", err)
+	}
+	op := &Op{IncidentKey: inc.Key, Generation: inc.Generation, Kind: OpReply, Channel: inc.Thread.Channel, Payload: payload}
+	if err := b.enqueue(ctx, tx, op); err != nil {
+		return 0, err
+	}
+	return 1, nil
 }
 
 // queueParentUpdate queues an update of the parent message of generation of

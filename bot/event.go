@@ -57,6 +57,9 @@ const (
 	KindPriorityUpdated EventKind = "priority_updated"
 	KindResolved        EventKind = "resolved"
 	KindReopened        EventKind = "reopened"
+	// KindSplit: a person moved the source Key out of the incident it was
+	// correlated into, into an incident and thread of its own (correlate.go).
+	KindSplit EventKind = "split"
 )
 
 // Event is one normalised change to an incident, whatever its source.
@@ -73,6 +76,12 @@ type Event struct {
 	Labels   map[string]string // common labels: team, service, severity, cluster, namespace, …
 	Alerts   []Alert           // KindAlerts: every alert in the group as of this notification
 	At       time.Time         // when it happened, per the source; receipt time if the source gave none
+	// DedupKey is what the sender deduplicates the incident by, the first
+	// thing correlation matches (correlate.go): for an Alertmanager alert
+	// group the SHA-256 hex of its group key, which is what Alertmanager
+	// sends PagerDuty as dedup_key and Opsgenie as alias; for a page, its
+	// PagerDuty incident_key or Opsgenie alias. "" when there is none.
+	DedupKey string `json:",omitempty"`
 }
 
 // Alert is one alert inside an alert group.
@@ -87,6 +96,9 @@ type Alert struct {
 	GeneratorURL string
 	StartsAt     time.Time
 	EndsAt       time.Time // zero while firing
+	// Member is the key of the incident member (source) that reported the
+	// alert when it is not the incident's first; set by the bot.
+	Member string `json:",omitempty"`
 }
 
 // Delivery is one accepted webhook request: its events and what makes it

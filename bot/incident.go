@@ -29,8 +29,13 @@ type Incident struct {
 	// Broadcast is set once the resolution has been broadcast to the channel,
 	// so a flapping incident does not shout more than once per generation.
 	Broadcast bool
-	Thread    Thread
-	Version   int64 // bumped by every UpdateIncident; optimistic concurrency for stores shared by replicas
+	// Members are the sources in this incident, the one that opened it
+	// first: an alert group and the page it caused share one incident
+	// (correlate.go). Status, Severity, Title, Owner and the rest above are
+	// combined from them (member.go); with one member they are its own.
+	Members []Member
+	Thread  Thread
+	Version int64 // bumped by every UpdateIncident; optimistic concurrency for stores shared by replicas
 }
 
 // Thread is where an incident lives in Slack: the routed channel and the
@@ -110,6 +115,8 @@ const (
 	ChangeResolved       ChangeKind = "resolved"
 	ChangeReopened       ChangeKind = "reopened"
 	ChangeSeverity       ChangeKind = "severity"
+	ChangeJoined         ChangeKind = "joined" // another source's incident was correlated into this one; Note says how
+	ChangeSplit          ChangeKind = "split"  // a source was moved out into its own incident; Note names it
 )
 
 // Change is one thing that happened to an incident, as a reply reports it.
@@ -119,14 +126,19 @@ type Change struct {
 	Note   string     `json:"note,omitempty"`
 	Alerts []string   `json:"alerts,omitempty"` // alert names (with a distinguishing label) for alert changes
 	At     time.Time  `json:"at"`
+	Member string     `json:"member,omitempty"` // the key of the member (source) the change came from
+	Source string     `json:"source,omitempty"` // that member's source: "pagerduty", "alertmanager", …
 }
 
 // apply folds one event into inc and reports what changed. inc is nil when
 // the key has never been seen. When the event reopens an incident that has
 // been resolved for longer than reopenWindow, apply returns a new incident
 // (the next generation) and fresh reports true: the caller keeps the old one
-// as it was and starts a new thread.
-func apply(inc *Incident, ev Event, now time.Time, reopenWindow time.Duration) (out *Incident, changes []Change, fresh bool) {
+// as it was and starts a new thread. The event changes the state of its own
+// member (ev.Key) of the incident, added with via (how it was correlated)
+// when it is not one yet; the incident's state is then combined from its
+// members.
+func apply(inc *Incident, ev Event, via string, now time.Time, reopenWindow time.Duration) (out *Incident, changes []Change, fresh bool) {
 	at := ev.At
 	if at.IsZero() {
 		at = now
@@ -134,9 +146,7 @@ func apply(inc *Incident, ev Event, now time.Time, reopenWindow time.Duration) (
 	// Only a firing alert group, a trigger or an explicit reopen can start a
 	// new generation; a late note, ack or priority change on an incident
 	// resolved long ago (their Status is often "") must not open a thread.
-	opening := ev.Kind == KindTriggered || ev.Kind == KindReopened ||
-		(ev.Kind == KindAlerts && ev.Status == StatusFiring)
-	if inc == nil || (inc.Status == StatusResolved && opening && now.Sub(inc.ResolvedAt) > reopenWindow) {
+	if inc == nil || (inc.Status == StatusResolved && opening(ev) && now.Sub(inc.ResolvedAt) > reopenWindow) {
 		gen := 1
 		if inc != nil {
 			gen = inc.Generation + 1
@@ -152,11 +162,20 @@ func apply(inc *Incident, ev Event, now time.Time, reopenWindow time.Duration) (
 	} else {
 		out = inc.clone()
 	}
-	changes = out.applyEvent(ev, at)
-	if fresh {
+	i, joined := out.join(ev.Key, ev.Source, via, at)
+	v := out.view(i)
+	changes = v.applyEvent(ev, at)
+	out.absorb(i, v, ev.Kind == KindAlerts)
+	switch {
+	case fresh:
 		// A fresh incident's first message shows its whole state; the
 		// changes that created it need no separate reply.
 		changes = []Change{{Kind: ChangeOpened, At: at}}
+	case joined:
+		changes = append([]Change{{Kind: ChangeJoined, Note: via, At: at}}, changes...)
+	}
+	for k := range changes {
+		changes[k].Member, changes[k].Source = ev.Key, ev.Source
 	}
 	return out, changes, fresh
 }
@@ -166,6 +185,11 @@ func (inc *Incident) clone() *Incident {
 	c.Labels = cloneMap(inc.Labels)
 	c.Alerts = make([]Alert, len(inc.Alerts))
 	copy(c.Alerts, inc.Alerts)
+	c.Members = make([]Member, len(inc.Members))
+	for i, m := range inc.Members {
+		m.Labels = cloneMap(m.Labels)
+		c.Members[i] = m
+	}
 	return &c
 }
 

@@ -95,7 +95,7 @@ func TestApply(t *testing.T) {
 			for i, s := range tt.steps {
 				now := at0.Add(s.after)
 				s.ev.At = now
-				got, changes, fresh := apply(inc, s.ev, now, window)
+				got, changes, fresh := apply(inc, s.ev, "", now, window)
 				if got.Status != s.wantStatus || got.Generation != s.wantGen || fresh != s.wantFresh {
 					t.Fatalf("step %d: status %s gen %d fresh %v, want %s gen %d fresh %v", i, got.Status, got.Generation, fresh, s.wantStatus, s.wantGen, s.wantFresh)
 				}
@@ -114,9 +114,9 @@ func TestApply(t *testing.T) {
 // TestApplyDoesNotMutateInput pins that apply works on a copy: a failed
 // transaction must leave the caller's incident as it was.
 func TestApplyDoesNotMutateInput(t *testing.T) {
-	inc, _, _ := apply(nil, alertsEvent(StatusFiring, firing("a", at0)), at0, time.Hour)
+	inc, _, _ := apply(nil, alertsEvent(StatusFiring, firing("a", at0)), "", at0, time.Hour)
 	before := inc.clone()
-	apply(inc, alertsEvent(StatusFiring, firing("a", at0), firing("b", at0)), at0, time.Hour)
+	apply(inc, alertsEvent(StatusFiring, firing("a", at0), firing("b", at0)), "", at0, time.Hour)
 	if !reflect.DeepEqual(inc, before) {
 		t.Errorf("apply changed its input:\n got %+v\nwant %+v", inc, before)
 	}

@@ -91,11 +91,7 @@ func RenderParent(inc *Incident, links []Link, now time.Time) Message {
 	if inc.Priority != "" {
 		fields = append(fields, ("*Priority*\n" + slacktext.Esc(inc.Priority, 40)))
 	}
-	src := slacktext.Esc(inc.Source, 40)
-	if inc.URL != "" {
-		src = slacktext.Link(inc.URL, inc.Source)
-	}
-	fields = append(fields, ("*Source*\n" + src))
+	fields = append(fields, sourcesField(inc))
 
 	details := []slacktext.Block{slacktext.Fields(fields...)}
 	labels := routeLabels(inc)
@@ -136,6 +132,61 @@ func RenderParent(inc *Incident, links []Link, now time.Time) Message {
 		Attachment: &Attachment{Color: color, Blocks: details},
 		Marker:     Marker{Type: MarkerParent, ID: inc.Key + "#" + strconv.Itoa(inc.Generation)},
 	}
+}
+
+// maxMembersShown bounds the sources a parent lists; the thread has them all.
+const maxMembersShown = 5
+
+// sourcesField names where the incident comes from, linked: one source, or
+// for a correlated incident each source with its own state ("PagerDuty
+// acknowledged by Ana"), so that the parent shows the alert group's state
+// and the page's side by side.
+func sourcesField(inc *Incident) string {
+	if !inc.Correlated() {
+		src := slacktext.Esc(inc.Source, 40)
+		if inc.URL != "" {
+			src = slacktext.Link(inc.URL, inc.Source)
+		}
+		return "*Source*\n" + src
+	}
+	lines := make([]string, 0, len(inc.Members))
+	for i, m := range inc.Members {
+		lines = append(lines, memberState(inc, i, m))
+	}
+	list := slacktext.List(lines[:min(len(lines), maxMembersShown)], len(lines), slacktext.MaxFieldText-len("*Sources*\n"), func(k int) string {
+		return fmt.Sprintf("…and %d more", k)
+	})
+	return "*Sources*\n" + list
+}
+
+// memberState is one source of a correlated incident and its state: an
+// alert group's firing count, a page's triggered, acknowledged (by whom)
+// or resolved.
+func memberState(inc *Incident, i int, m Member) string {
+	name := slacktext.Esc(SourceName(m.Source), 40)
+	if m.URL != "" {
+		name = slacktext.Link(m.URL, SourceName(m.Source))
+	}
+	switch {
+	case m.Status == StatusResolved:
+		return name + " resolved"
+	case m.Status == StatusAcknowledged && m.Owner != "":
+		return name + " acknowledged by " + slacktext.Esc(m.Owner, 80)
+	case m.Status == StatusAcknowledged:
+		return name + " acknowledged"
+	case m.Group:
+		firing, total := 0, 0
+		for _, a := range inc.Alerts {
+			if inc.memberOf(a) == i {
+				total++
+				if a.Status == StatusFiring {
+					firing++
+				}
+			}
+		}
+		return fmt.Sprintf("%s firing (%d of %d alerts)", name, firing, total)
+	}
+	return name + " triggered"
 }
 
 // RenderMinimalParent is the parent the outbox falls back to when Slack
@@ -255,6 +306,11 @@ func RenderReply(inc *Incident, p ReplyPayload, links []Link, now time.Time) Mes
 		body = "Updated."
 	}
 	status := fmt.Sprintf("Now *%s*", strings.ToLower(string(inc.Status)))
+	if inc.Correlated() && p.Source != "" {
+		// Which source this reply reports, and what the split action on it
+		// would move out.
+		status = "From *" + slacktext.Esc(SourceName(p.Source), 40) + "* · " + status
+	}
 	if inc.Status != StatusResolved {
 		status += fmt.Sprintf(" · %d of %d alerts firing", inc.Firing(), len(inc.Alerts))
 	}
@@ -356,8 +412,19 @@ func changeText(c Change) string {
 		return ":repeat: *Reopened*" + by
 	case ChangeOpened:
 		return ":rotating_light: *Opened*"
+	case ChangeJoined:
+		return ":link: *" + slacktext.Esc(SourceName(c.Source), 40) + " joined this incident*" + paren(c.Note)
+	case ChangeSplit:
+		return ":scissors: *" + slacktext.Esc(SourceName(c.Source), 40) + " split off into its own thread*" + by + paren(c.Note)
 	}
 	return slacktext.Esc(string(c.Kind), 40)
+}
+
+func paren(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " (" + slacktext.Esc(s, 150) + ")"
 }
 
 func to(s string) string {

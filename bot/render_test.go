@@ -32,6 +32,21 @@ func capacityIncident() *bot.Incident {
 	}
 }
 
+// correlatedIncident is the capacity alert group with the PagerDuty page
+// Alertmanager sent about it joined in, acknowledged there: one status
+// (acknowledged), the group's severity (warning, where the page says
+// critical) and both sources' states.
+func correlatedIncident() *bot.Incident {
+	inc := capacityIncident()
+	inc.Status, inc.Owner, inc.Priority = bot.StatusAcknowledged, "Ana Lima", "P2"
+	inc.Members = []bot.Member{
+		{Key: inc.Key, Source: "alertmanager", Group: true, Status: bot.StatusFiring, Severity: bot.SeverityWarning, Title: inc.Title, URL: inc.URL},
+		{Key: "pagerduty/Q7CAP", Source: "pagerduty", Via: "same dedup key", Status: bot.StatusAcknowledged, Owner: "Ana Lima",
+			Severity: bot.SeverityCritical, Title: "prod-eu-1 capacity (KubeCPUOvercommit warning)", URL: "https://acme.pagerduty.com/incidents/Q7CAP", Priority: "P2"},
+	}
+	return inc
+}
+
 var capacityLinks = []bot.Link{
 	{Title: "CPU overcommit › Triage", URL: "https://handbook.example.com/runbooks/cpu-overcommit/#triage", Why: "runbook"},
 	{Title: "SRE charter", URL: "https://handbook.example.com/teams/sre/", Why: "owning team"},
@@ -50,10 +65,16 @@ func TestRenderGolden(t *testing.T) {
 		Severity: bot.SeverityCritical, Title: "Checkout latency above SLO", URL: "https://acme.pagerduty.com/incidents/Q1ABC",
 		Labels: map[string]string{"service": "checkout"}, OpenedAt: renderNow.Add(-30 * time.Second),
 	}
+	correlated := correlatedIncident()
 	tests := []struct {
 		name string
 		msg  bot.Message
 	}{
+		{"parent_correlated", bot.RenderParent(correlated, capacityLinks, renderNow)},
+		{"reply_correlated", bot.RenderReply(correlated, bot.ReplyPayload{Member: "pagerduty/Q7CAP", Source: "pagerduty", Changes: []bot.Change{
+			{Kind: bot.ChangeJoined, Note: "same dedup key", Source: "pagerduty"},
+			{Kind: bot.ChangeAcknowledged, Actor: "Ana Lima", Source: "pagerduty"},
+		}}, capacityLinks, renderNow)},
 		{"parent_firing", bot.RenderParent(capacityIncident(), capacityLinks, renderNow)},
 		{"parent_acknowledged", bot.RenderParent(acked, capacityLinks, renderNow)},
 		{"parent_resolved", bot.RenderParent(resolved, capacityLinks, renderNow)},
@@ -104,6 +125,10 @@ func FuzzRenderNoMentions(f *testing.F) {
 		inc.Alerts[0].Labels = map[string]string{"node": label}
 		inc.URL = "https://x.example/" + label
 		links := []bot.Link{{Title: title, URL: "https://handbook.example.com/" + note, Why: label}, {Title: note, URL: label}}
+		joined := correlatedIncident()
+		joined.Title, joined.Owner = title, label
+		joined.Members[1].Owner, joined.Members[1].URL, joined.Members[1].Source = label, "https://pd.example/"+note, title
+		joined.Members[0].Status = bot.StatusResolved
 		msgs := []bot.Message{
 			bot.RenderParent(inc, links, renderNow),
 			bot.RenderMinimalParent(inc),
@@ -112,6 +137,11 @@ func FuzzRenderNoMentions(f *testing.F) {
 				{Kind: bot.ChangeNote, Actor: label, Note: note},
 				{Kind: bot.ChangeReassigned, Actor: title, Note: label},
 				{Kind: bot.ChangeKind(note)},
+			}}, links, renderNow),
+			bot.RenderParent(joined, links, renderNow),
+			bot.RenderReply(joined, bot.ReplyPayload{Source: title, Changes: []bot.Change{
+				{Kind: bot.ChangeJoined, Note: note, Source: label},
+				{Kind: bot.ChangeSplit, Actor: label, Note: title, Source: note},
 			}}, links, renderNow),
 		}
 		for _, m := range msgs {

@@ -71,6 +71,19 @@ type Tx interface {
 	// SetThreadTS records where the parent message landed: the channel ID
 	// Slack reported and the message's timestamp.
 	SetThreadTS(ctx context.Context, key string, generation int, channelID, ts string) error
+	// FindLinks returns the stored links among keys, by key. In a write
+	// transaction of a store shared by replicas it first locks the keys
+	// (all at once, in a fixed order), so that replicas correlating the same
+	// source or key take turns and the later sees the earlier's links.
+	FindLinks(ctx context.Context, keys []string) (map[string]IncidentLink, error)
+	// SetLink stores l when the stored link with its key points at
+	// incident prev ("" for no link: create it). ErrConflict when it does
+	// not: another writer linked the key first; the key's primary key makes
+	// this hold across replicas.
+	SetLink(ctx context.Context, l IncidentLink, prev string) error
+	// FindThread returns the incident generation whose parent message is
+	// ts in channel (a channel ID), or ErrNotFound.
+	FindThread(ctx context.Context, channel, ts string) (*Incident, error)
 	// ListIncidents returns incidents not resolved (all if open is false),
 	// newest first, at most limit.
 	ListIncidents(ctx context.Context, open bool, limit int) ([]*Incident, error)
@@ -127,6 +140,15 @@ type Tx interface {
 	// RecoverOps moves ops left in OpSending by a stopped process back to
 	// OpPending with MaybeSent set, and returns how many.
 	RecoverOps(ctx context.Context) (int, error)
+}
+
+// IncidentLink says which incident a source or a correlation key belongs to
+// (correlate.go).
+type IncidentLink struct {
+	Key      string // "source/{event key}", "dedup/{key}", "incident/{name}", "labels/{name=value…}"
+	Incident string // the incident's key
+	Via      string // for a source's link: how it joined ("" for its own incident, "split" once split off)
+	At       time.Time
 }
 
 // Leaser is implemented by a Store whose claims on ops expire (Postgres,
@@ -194,4 +216,9 @@ type ReplyPayload struct {
 	Changes   []Change `json:"changes"`
 	Dropped   int      `json:"dropped,omitempty"` // changes beyond the cap, counted not kept
 	Broadcast bool     `json:"broadcast,omitempty"`
+	// Member is the key of the incident member every change came from,
+	// Source its source: a correlated incident's replies say which source
+	// they report, and a reply can be split off by it.
+	Member string `json:"member,omitempty"`
+	Source string `json:"source,omitempty"`
 }

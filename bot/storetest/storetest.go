@@ -34,6 +34,9 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 		{"view reads committed state", testView},
 		{"stats", testStats},
 		{"ping writes a probe row that prune forgets", testPingProbe},
+		{"correlation links", testLinks},
+		{"links of pruned incidents go", testLinksPrune},
+		{"find incident by thread", testFindThread},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,6 +110,11 @@ func sample(key string, gen int) *bot.Incident {
 			StartsAt: t0,
 		}},
 		Owner: "ana", Priority: "P2", OpenedAt: t0, UpdatedAt: t0.Add(time.Minute),
+		Members: []bot.Member{
+			{Key: key, Source: "alertmanager", Group: true, Status: bot.StatusFiring, Severity: bot.SeverityCritical, Title: "KubeCPUOvercommit", OpenedAt: t0},
+			{Key: "pagerduty/Q1", Source: "pagerduty", Via: "same dedup key", Status: bot.StatusAcknowledged, Owner: "ana",
+				Labels: map[string]string{"service": "capacity"}, OpenedAt: t0.Add(time.Second), ResolvedAt: time.Time{}},
+		},
 		Thread: bot.Thread{Channel: "#ops"},
 	}
 }
@@ -758,4 +766,116 @@ func testPingProbe(t *testing.T, s bot.Store) {
 	if n := prune(time.Now().Add(time.Hour)); n != 1 {
 		t.Errorf("Prune after the probe = %d rows, want 1 (the probe row)", n)
 	}
+}
+
+// testLinks: links are created once (a second create is ErrConflict, as a
+// replica losing the race sees it) and re-pointed only from the incident
+// the caller read.
+func testLinks(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	dedup := bot.IncidentLink{Key: "dedup/abc", Incident: "alertmanager/r/g", At: t0}
+	src := bot.IncidentLink{Key: "source/pagerduty/Q1", Incident: "alertmanager/r/g", Via: "same dedup key", At: t0}
+	update(t, s, func(tx bot.Tx) error {
+		if err := tx.SetLink(ctx, dedup, ""); err != nil {
+			return err
+		}
+		return tx.SetLink(ctx, src, "")
+	})
+	err := s.Update(ctx, func(tx bot.Tx) error {
+		return tx.SetLink(ctx, bot.IncidentLink{Key: "dedup/abc", Incident: "pagerduty/Q9", At: t0}, "")
+	})
+	if !errors.Is(err, bot.ErrConflict) {
+		t.Errorf("creating a link that exists: err = %v, want ErrConflict", err)
+	}
+	err = s.Update(ctx, func(tx bot.Tx) error {
+		return tx.SetLink(ctx, bot.IncidentLink{Key: "dedup/abc", Incident: "pagerduty/Q9", At: t0}, "pagerduty/Q8")
+	})
+	if !errors.Is(err, bot.ErrConflict) {
+		t.Errorf("re-pointing from the wrong incident: err = %v, want ErrConflict", err)
+	}
+	moved := bot.IncidentLink{Key: "source/pagerduty/Q1", Incident: "pagerduty/Q1", Via: "split", At: t0.Add(time.Hour)}
+	update(t, s, func(tx bot.Tx) error { return tx.SetLink(ctx, moved, "alertmanager/r/g") })
+	var got map[string]bot.IncidentLink
+	update(t, s, func(tx bot.Tx) (err error) {
+		got, err = tx.FindLinks(ctx, []string{"dedup/abc", "source/pagerduty/Q1", "labels/none"})
+		return err
+	})
+	want := map[string]bot.IncidentLink{"dedup/abc": dedup, "source/pagerduty/Q1": moved}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("FindLinks = %+v\nwant %+v", got, want)
+	}
+	err = s.View(ctx, func(tx bot.Tx) (err error) {
+		got, err = tx.FindLinks(ctx, []string{"dedup/abc"})
+		return err
+	})
+	if err != nil || len(got) != 1 {
+		t.Errorf("FindLinks in View: %v, %v", got, err)
+	}
+}
+
+// testLinksPrune: Prune forgets old links whose incident has gone, and
+// keeps the links of incidents still kept.
+func testLinksPrune(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	gone := sample("gone", 1)
+	gone.Status, gone.ResolvedAt = bot.StatusResolved, t0
+	kept := sample("kept", 1)
+	update(t, s, func(tx bot.Tx) error {
+		for _, inc := range []*bot.Incident{gone, kept} {
+			if err := tx.CreateIncident(ctx, inc); err != nil {
+				return err
+			}
+		}
+		for _, l := range []bot.IncidentLink{
+			{Key: "source/gone", Incident: "gone", At: t0},
+			{Key: "dedup/gone", Incident: "gone", At: t0},
+			{Key: "source/kept", Incident: "kept", At: t0},
+		} {
+			if err := tx.SetLink(ctx, l, ""); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	update(t, s, func(tx bot.Tx) error {
+		if _, err := tx.Prune(ctx, t0.Add(24*time.Hour)); err != nil {
+			return err
+		}
+		got, err := tx.FindLinks(ctx, []string{"source/gone", "dedup/gone", "source/kept"})
+		if err != nil {
+			return err
+		}
+		if len(got) != 1 || got["source/kept"].Incident != "kept" {
+			t.Errorf("links after prune = %+v, want only source/kept", got)
+		}
+		return nil
+	})
+}
+
+// testFindThread: the split action finds an incident by its parent message.
+func testFindThread(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	in := sample("alertmanager/r/g", 1)
+	update(t, s, func(tx bot.Tx) error {
+		if err := tx.CreateIncident(ctx, in); err != nil {
+			return err
+		}
+		if _, err := tx.FindThread(ctx, "#ops", ""); !errors.Is(err, bot.ErrNotFound) {
+			t.Errorf("FindThread before the parent is posted: err = %v, want ErrNotFound", err)
+		}
+		return tx.SetThreadTS(ctx, in.Key, 1, "C0001", "1700000000.000100")
+	})
+	update(t, s, func(tx bot.Tx) error {
+		got, err := tx.FindThread(ctx, "C0001", "1700000000.000100")
+		if err != nil {
+			return err
+		}
+		if got.Key != in.Key || got.Generation != 1 || len(got.Members) != 2 {
+			t.Errorf("FindThread = %s/%d with %d members", got.Key, got.Generation, len(got.Members))
+		}
+		if _, err := tx.FindThread(ctx, "C0002", "1700000000.000100"); !errors.Is(err, bot.ErrNotFound) {
+			t.Errorf("FindThread in another channel: err = %v, want ErrNotFound", err)
+		}
+		return nil
+	})
 }

@@ -192,6 +192,7 @@ func newBot(cfg Config, store bot.Store, poster bot.Poster, lk bot.Linker, log *
 	return bot.New(bot.Options{
 		Store: store, Poster: poster, Linker: lk, Logger: log,
 		Channel: cfg.Bot.Channel, Routes: cfg.Bot.Routes, ReopenWindow: cfg.Bot.ReopenWindow,
+		CorrelateLabels: cfg.Bot.CorrelateLabels,
 		RefreshInterval: refresh, MaxAge: cfg.Bot.MaxAge, Retention: cfg.Bot.Retention,
 	})
 }

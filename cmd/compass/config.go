@@ -130,6 +130,10 @@ type BotConfig struct {
 	// Lease: how long a Postgres claim on an op holds unless renewed; a
 	// dead replica's ops are taken over after it.
 	Lease time.Duration `mapstructure:"lease"`
+	// CorrelateLabels: label names whose equal values (all of them) join
+	// a page or alert group to an open incident when no dedup key or
+	// compass_incident label does; empty turns label matching off.
+	CorrelateLabels labelNames `mapstructure:"correlate_labels"`
 }
 
 // SlackConfig is compass.yaml's slack block.
@@ -387,6 +391,7 @@ type (
 	ruleSeverities map[string]string // check.rules: rule id → off, warning, error
 	pathGlobs      []string          // check.ignore
 	alertGlobs     []string          // bot.capacity_alerts: a list, or comma-separated
+	labelNames     []string          // bot.correlate_labels: a list, or comma-separated
 )
 
 // decodeHook reads durations, routes and the lists and maps above from
@@ -412,6 +417,11 @@ func decodeHook(_ reflect.Type, to reflect.Type, data any) (any, error) {
 		return decodeGlobs(data)
 	case reflect.TypeFor[alertGlobs]():
 		return decodeAlertGlobs(data), nil
+	case reflect.TypeFor[labelNames]():
+		if names, ok := data.(labelNames); ok {
+			return names, nil
+		}
+		return labelNames(decodeAlertGlobs(data)), nil
 	}
 	return data, nil
 }

@@ -4,6 +4,8 @@
 package alertmanager
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -34,7 +36,7 @@ func New(opts Options, sink bot.Sink, log *slog.Logger) http.Handler {
 }
 
 // Decode parses one webhook body into a Delivery with a single KindAlerts
-// event keyed "alertmanager/{receiver}/{groupKey}". now is the receipt time.
+// event keyed "alertmanager/{receiver}/{groupKey}", with DedupKey(groupKey). now is the receipt time.
 // Alertmanager sends no delivery id, so ID is empty and ContentKey carries the
 // identity: receiver, group key, status and every alert's fingerprint, status
 // and times.
@@ -57,11 +59,21 @@ func Decode(body []byte, now time.Time) (bot.Delivery, error) {
 		return bot.Delivery{}, err
 	}
 	ev.URL = alertsURL(p.ExternalURL, p.Receiver, p.GroupLabels)
+	ev.DedupKey = DedupKey(p.GroupKey)
 	return bot.Delivery{
 		Source:     Source,
 		ContentKey: alertgroup.ContentKey([]string{Source, p.Receiver, p.GroupKey, p.Status, strconv.Itoa(p.TruncatedAlerts)}, p.Alerts),
 		Events:     []bot.Event{ev},
 	}, nil
+}
+
+// DedupKey is what Alertmanager's PagerDuty and Opsgenie integrations send
+// for the alert group with this group key (PagerDuty's dedup_key, Opsgenie's
+// alias): the SHA-256 of the key, in lower-case hex. A page carrying it
+// joins the group's incident.
+func DedupKey(groupKey string) string {
+	sum := sha256.Sum256([]byte(groupKey))
+	return hex.EncodeToString(sum[:])
 }
 
 // alertsURL links to the group in Alertmanager's UI: the alerts view

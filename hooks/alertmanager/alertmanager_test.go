@@ -317,3 +317,17 @@ func TestHandlerMethod(t *testing.T) {
 		t.Error("sink called on GET")
 	}
 }
+
+// TestDedupKey pins the hash to what Alertmanager's PagerDuty and Opsgenie
+// integrations send for a group key (values from sha256sum of the key).
+func TestDedupKey(t *testing.T) {
+	tests := []struct{ groupKey, want string }{
+		{`{}/{team="sre"}:{cluster="prod-eu-1"}`, "5ec1c99fdfcd267ff4352daebc3c262530276ff1ee63e989bd2cdbed9f36e2e6"},
+		{`{}:{alertname="DiskFull"}`, "17c4e445d234645c9e547ff6d32a864af0ebdadcd1902771c24c8d366637ff41"},
+	}
+	for _, tt := range tests {
+		if got := DedupKey(tt.groupKey); got != tt.want {
+			t.Errorf("DedupKey(%q) = %s, want %s", tt.groupKey, got, tt.want)
+		}
+	}
+}

@@ -104,7 +104,9 @@ var actions = map[string]mapping{
 }
 
 // Decode parses one callback body. Mapped actions yield one event keyed
-// "opsgenie/{alertId}"; other actions yield a delivery with no events
+// "opsgenie/{alertId}", whose DedupKey is the alert's alias (for alerts
+// Alertmanager created, the SHA-256 of the alert group's key, which
+// correlates the alert with the group); other actions yield a delivery with no events
 // (accepted and ignored). Opsgenie sends no delivery id, so ContentKey hashes
 // the action, alert id, update time, actor and note. now is the receipt
 // time, used when the alert carries no times.
@@ -141,7 +143,8 @@ func Decode(body []byte, now time.Time) (bot.Delivery, error) {
 		Key:      Source + "/" + a.AlertID,
 		Kind:     m.kind,
 		Status:   m.status,
-		Title:    cmp.Or(a.Message, a.Alias, "Opsgenie alert "+cmp.Or(a.TinyID, a.AlertID)),
+		Title:    webhook.TrimStatusPrefix(cmp.Or(a.Message, a.Alias, "Opsgenie alert "+cmp.Or(a.TinyID, a.AlertID))),
+		DedupKey: a.Alias,
 		Severity: Severity(a.Priority),
 		Actor:    a.Username,
 		Labels:   labels(a),
@@ -184,7 +187,9 @@ func normalise(action string) string {
 
 // labelKeys are the routing labels taken from "key:value" (or "key=value")
 // tags and from details.
-var labelKeys = []string{"team", "service", "cluster", "namespace"}
+// compass_incident names the incident explicitly (bot.IncidentLabel);
+// Alertmanager copies the group's common labels into details.
+var labelKeys = []string{"team", "service", "cluster", "namespace", bot.IncidentLabel}
 
 func labels(a *alert) map[string]string {
 	l := map[string]string{}

@@ -162,6 +162,7 @@ type data struct {
 	HTMLURL          string      `json:"html_url"`
 	Number           int64       `json:"number"`
 	Status           string      `json:"status"`
+	IncidentKey      string      `json:"incident_key"` // the Events API dedup_key: Alertmanager's hashed group key
 	Title            string      `json:"title"`
 	Urgency          string      `json:"urgency"`
 	Service          *reference  `json:"service"`
@@ -187,7 +188,9 @@ var kinds = map[string]bot.EventKind{
 }
 
 // Decode parses one V3 webhook body. Incident events of the mapped types
-// yield one event keyed "pagerduty/{incident id}"; other event types and
+// yield one event keyed "pagerduty/{incident id}", whose DedupKey is the
+// incident_key (for incidents Alertmanager opened, the SHA-256 of the alert
+// group's key, which correlates the page with the group); other event types and
 // resources yield none (accepted and ignored). ContentKey hashes the event
 // id, so a retry with a new delivery id still deduplicates. now is the
 // receipt time, used when occurred_at is missing. The caller sets ID from
@@ -236,7 +239,7 @@ func Decode(body []byte, now time.Time) (bot.Delivery, error) {
 			return bot.Delivery{}, fmt.Errorf("event.data.incident.id: missing in %s", ev.EventType)
 		}
 		incidentID = dt.Incident.ID
-		e.Title = dt.Incident.Summary
+		e.Title = webhook.TrimStatusPrefix(dt.Incident.Summary)
 		e.URL = dt.Incident.HTMLURL
 		e.Note = dt.Content
 		// A note doesn't change the status; "" tells the bot to keep it.
@@ -244,7 +247,8 @@ func Decode(body []byte, now time.Time) (bot.Delivery, error) {
 		if incidentID == "" {
 			return bot.Delivery{}, fmt.Errorf("event.data.id: missing incident id in %s", ev.EventType)
 		}
-		e.Title = dt.Title
+		e.Title = webhook.TrimStatusPrefix(dt.Title)
+		e.DedupKey = dt.IncidentKey
 		e.URL = dt.HTMLURL
 		e.Status = status(dt.Status)
 		e.Severity = severity(dt.Urgency, dt.Priority)

@@ -81,6 +81,7 @@ type incidentData struct {
 	Assignee  string            `json:"assignee,omitempty"`
 	Priority  string            `json:"priority,omitempty"`
 	Broadcast bool              `json:"broadcast,omitempty"`
+	Members   []bot.Member      `json:"members,omitempty"`
 }
 
 // EncodeData is the data column of inc's row.
@@ -88,6 +89,7 @@ func EncodeData(inc *bot.Incident) ([]byte, error) {
 	b, err := json.Marshal(incidentData{
 		URL: inc.URL, Labels: inc.Labels, Alerts: inc.Alerts, Owner: inc.Owner,
 		Assignee: inc.Assignee, Priority: inc.Priority, Broadcast: inc.Broadcast,
+		Members: inc.Members,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("encode incident %s: %w", inc.Key, err)
@@ -112,7 +114,28 @@ func ScanIncident(sc Scanner) (*bot.Incident, error) {
 	}
 	inc.URL, inc.Labels, inc.Alerts = d.URL, d.Labels, d.Alerts
 	inc.Owner, inc.Assignee, inc.Priority, inc.Broadcast = d.Owner, d.Assignee, d.Priority, d.Broadcast
+	inc.Members = d.Members
 	return &inc, nil
+}
+
+// LinkCols are the columns ScanLink reads.
+const LinkCols = `key, incident, via, at`
+
+// ScanLink reads a row of LinkCols.
+func ScanLink(sc Scanner) (bot.IncidentLink, error) {
+	var l bot.IncidentLink
+	var at int64
+	if err := sc.Scan(&l.Key, &l.Incident, &l.Via, &at); err != nil {
+		return bot.IncidentLink{}, err
+	}
+	l.At = FromNanos(at)
+	return l, nil
+}
+
+// ThreadIncident is the query of bot.Tx.FindThread with parameters
+// channel (p1) and ts (p2).
+func ThreadIncident(p1, p2 string) string {
+	return `SELECT ` + IncidentCols + IncidentFrom + `WHERE t.ts = ` + p2 + ` AND t.channel = ` + p1 + ` AND t.ts <> ''`
 }
 
 // OpCols are the outbox columns ScanOp reads.
@@ -198,6 +221,9 @@ func PruneStatements(param string) []string {
 		`DELETE FROM deliveries WHERE received_at < P`,
 		`DELETE FROM outbox WHERE state IN ('done', 'failed') AND created_at < P`,
 		`DELETE FROM probe WHERE at < P`, // replicas gone since (Ping writes one row each)
+		// Links whose incident has gone: a source or key seen again
+		// after that opens or joins afresh.
+		`DELETE FROM links WHERE at < P AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.key = links.incident)`,
 	}
 	for i, q := range stmts {
 		stmts[i] = strings.ReplaceAll(q, "P", param)
