@@ -42,6 +42,11 @@ func TestFrontMatterProblems(t *testing.T) {
 			"f.md:2:1: review has no incident (required)\nf.md:2:1: review has no started (required)\nf.md:4:11: severity: \"high\" is not one of critical, warning, info"},
 		{"review times", "title: R\nkind: review\nincident: x\nstarted: 2026-03-01T10:00:00Z\nacknowledged: 2026-03-01 10:04\nresolved: 2026-03-01T09:00:00Z\n",
 			"f.md:6:15: acknowledged: want a time with its offset like 2025-01-31T14:05:00Z, got \"2026-03-01 10:04\"\nf.md:7:11: resolved: 2026-03-01T09:00:00Z is before started (2026-03-01T10:00:00Z)"},
+		{"review duration", "title: R\nkind: review\nincident: x\nstarted: 2026-03-01T10:00:00Z\nresolved: 2026-03-01T11:25:40Z\nduration: 1h25m\n", ""},
+		{"review duration wrong", "title: R\nkind: review\nincident: x\nstarted: 2026-03-01T10:00:00Z\nresolved: 2026-03-01T11:00:00Z\nduration: 2h\n",
+			"f.md:7:11: duration: 2h is not the time from started to resolved (1h0m0s)"},
+		{"review duration malformed", "title: R\nkind: review\nincident: x\nstarted: 2026-03-01T10:00:00Z\nduration: an hour\nrunbooks: [3, [x]]\n",
+			"f.md:6:11: duration: \"an hour\" is not a duration like 45m or 1h30m\nf.md:7:15: runbooks[1]: want a string, got a list"},
 		{"null optional is fine", "title: A\ndescription:\n", ""},
 	}
 	for _, tt := range tests {

@@ -73,6 +73,7 @@ func Load(ctx context.Context, opts Options) (*Site, error) {
 	for _, p := range s.Pages {
 		s.listChildren(p)
 	}
+	s.linkReviews(&all)
 	s.addViews()
 	s.checkFileConflicts(&all)
 	s.checkLinks(targets, &all)

@@ -104,7 +104,8 @@ type Policy struct {
 }
 
 // Review is the front matter of an incident review: which incident, from
-// which alert sources, and when it was started, acknowledged and resolved.
+// which alert sources, when it was started, acknowledged and resolved, and
+// which runbooks it used. The owning team is the page's owner.
 type Review struct {
 	Incident     string   // the bot's incident key, "alertmanager/…", "pagerduty/…"
 	Sources      []string // alert sources: alertmanager, grafana, pagerduty, opsgenie
@@ -112,5 +113,8 @@ type Review struct {
 	Started      string   // RFC 3339 times, "" when not set
 	Acknowledged string
 	Resolved     string
-	Runbooks     []string // related runbooks, as links to their pages
+	Duration     string   // Go duration, resolved − started: "1h25m"
+	Runbooks     []string // related runbooks, as links to their pages ("/runbooks/disk/", "../runbooks/disk.md")
+
+	runbookPos []Position // where each of Runbooks is written
 }

@@ -29,6 +29,11 @@ func (s *Site) addViews() {
 	if slices.ContainsFunc(m.Pages, func(p handbook.Page) bool { return p.ReviewBy != "" }) {
 		s.addView("/review/", "Due for review", views.NewReview(m, s.now()))
 	}
+	if len(m.Reviews) > 0 {
+		if p := s.addView("/reviews/", "Incident reviews", views.NewReviews(m)); p != nil {
+			p.List = nil // the view lists the folder's reviews, with more to say about each
+		}
+	}
 	s.viewFiles = map[string]views.File{}
 	if len(m.Meetings) > 0 {
 		s.addView("/meetings/week/", "The meeting week", views.NewWeek(m, s.now()))

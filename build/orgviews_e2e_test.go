@@ -26,6 +26,9 @@ func browserViews(t *testing.T, ctx context.Context, base string, m *handbook.Ma
 	if charter == "" {
 		t.Fatal("the example handbook needs a charter with skills")
 	}
+	if len(m.Reviews) == 0 {
+		t.Fatal("the example handbook needs an incident review")
+	}
 	t.Run("skills chart light and dark", func(t *testing.T) {
 		var strokes []string
 		for _, scheme := range []string{"light", "dark"} {
@@ -66,7 +69,7 @@ func browserViews(t *testing.T, ctx context.Context, base string, m *handbook.Ma
 	})
 	script := browsertest.AxeScript(t)
 	for _, scheme := range []string{"light", "dark"} {
-		for _, page := range []string{"/", "/people/", charter, "/meetings/week/", "/changes/", "/review/", "/oncall/"} {
+		for _, page := range []string{"/", "/people/", charter, "/meetings/week/", "/changes/", "/review/", "/oncall/", "/reviews/", m.Reviews[0].URL} {
 			t.Run("axe "+scheme+" "+page, func(t *testing.T) {
 				if err := chromedp.Do(ctx, browsertest.Scheme(scheme), chromedp.Navigate(base+page), chromedp.WaitVisible(chromedp.CSS("main"))); err != nil {
 					t.Fatal(err)

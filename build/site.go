@@ -76,6 +76,7 @@ type Site struct {
 	aliases  map[string]*Page // alias URL → target
 	theme    *theme
 	teams    map[string]*Page    // team id → charter page
+	reviews  reviewLinks         // incident reviews ↔ the runbooks they used
 	dirs     map[string]bool     // content-relative folders holding a built page, each with a folder page
 	project  *toc                // myst.yml or mkdocs.yml, nil when there is none
 	toc      *toc                // the table of contents of myst.yml or mkdocs.yml; nil orders by folder
@@ -114,7 +115,8 @@ type Page struct {
 	// meeting week, …): what they show under their own text.
 	View View
 
-	// LinksTo are the content pages this page's body links to (itself
+	// LinksTo are the content pages this page's body (or, for a runbook,
+	// its list of incident reviews) links to (itself
 	// excluded), once links are checked; `compass check` finds orphans with it.
 	LinksTo []*Page
 

@@ -223,6 +223,15 @@ func (s *Site) funcs() template.FuncMap {
 			}
 			return strings.ToUpper(s[:1]) + s[1:]
 		},
+		// when writes an RFC 3339 time as "31 January 2025, 14:05 UTC", in
+		// the offset it was written with.
+		"when": func(ts string) string {
+			t, err := time.Parse(time.RFC3339, ts)
+			if err != nil {
+				return ts
+			}
+			return t.Format("2 January 2006, 15:04 MST")
+		},
 		"duration": humanDuration,
 		// skillsChart is the skills radar of a charter page, nil without skills.
 		"skillsChart": func(p *Page) *views.Radar { return views.TeamRadar(charterTeam(p)) },
@@ -235,6 +244,10 @@ func (s *Site) funcs() template.FuncMap {
 		// slack shows a person's Slack account as a name, never a raw id.
 		"slack":   func(p handbook.Person) views.Slack { return views.SlackOf(p, s.opts.SlackWorkspace) },
 		"cadence": describeCadence,
+		// incidents are the reviews whose runbooks name runbook page p, newest first.
+		"incidents": func(p *Page) []*Page { return s.reviews.usedBy[p] },
+		// reviewRunbooks are the runbook pages review page p used.
+		"reviewRunbooks": func(p *Page) []*Page { return s.reviews.runbooks[p] },
 	}
 }
 

@@ -479,6 +479,7 @@ func (s *Site) handbookMap(sections bool) *handbook.Map {
 		Teams:    []handbook.Team{},
 		Runbooks: []handbook.Runbook{},
 		Meetings: []handbook.Meeting{},
+		Reviews:  s.reviewList(),
 	}
 	services := map[string][]string{}
 	for _, p := range s.Pages {

@@ -13,24 +13,25 @@ const Version = 1
 
 // Map is the whole handbook map, written to public/compass.json.
 type Map struct {
-	Version  int       `json:"version"`
-	BaseURL  string    `json:"base_url"` // site base URL, "" when the site uses relative URLs
-	Title    string    `json:"title"`    // site title
-	Pages    []Page    `json:"pages"`    // every rendered page, sorted by URL
-	Teams    []Team    `json:"teams"`    // one per charter page, sorted by ID
-	Runbooks []Runbook `json:"runbooks"` // one per runbook page, sorted by URL
-	Meetings []Meeting `json:"meetings"` // one per meeting page, sorted by URL
-	People   []Member  `json:"people"`   // everyone on any team, sorted by ID
-	Views    []View    `json:"views"`    // the generated organisation pages, sorted by URL
+	Version  int              `json:"version"`
+	BaseURL  string           `json:"base_url"` // site base URL, "" when the site uses relative URLs
+	Title    string           `json:"title"`    // site title
+	Pages    []Page           `json:"pages"`    // every rendered page, sorted by URL
+	Teams    []Team           `json:"teams"`    // one per charter page, sorted by ID
+	Runbooks []Runbook        `json:"runbooks"` // one per runbook page, sorted by URL
+	Meetings []Meeting        `json:"meetings"` // one per meeting page, sorted by URL
+	Reviews  []IncidentReview `json:"reviews"`  // one per incident review page, newest first
+	People   []Member         `json:"people"`   // everyone on any team, sorted by ID
+	Views    []View           `json:"views"`    // the generated organisation pages, sorted by URL
 }
 
 // View is a page the build generates from the handbook's data: /people/ and
 // a page per person, the meeting week, on call now, what changed, review
-// due; and the files beside them (calendar feeds, the changes feed).
+// due, incident reviews; and the files beside them (calendar feeds, the changes feed).
 type View struct {
 	URL   string `json:"url"`
 	Title string `json:"title"`
-	Kind  string `json:"kind"` // people, person, week, oncall, changes, review, calendar, feed
+	Kind  string `json:"kind"` // people, person, week, oncall, changes, review, reviews, calendar, feed
 }
 
 // Member is one person across every team they are on, and the hats they
@@ -55,7 +56,7 @@ type Page struct {
 	Path        string    `json:"path"` // source file, relative to content/: "policies/oncall.md"
 	Title       string    `json:"title"`
 	Description string    `json:"description,omitempty"`
-	Kind        string    `json:"kind,omitempty"` // policy, charter, meeting, runbook, guide; "" for plain pages
+	Kind        string    `json:"kind,omitempty"` // policy, charter, meeting, runbook, guide, review; "" for plain pages
 	Owner       string    `json:"owner,omitempty"`
 	Tags        []string  `json:"tags,omitempty"`
 	ReviewBy    string    `json:"review_by,omitempty"` // YYYY-MM-DD

@@ -15,7 +15,7 @@ import (
 
 // URLs are the generated views' pages, which content may link to before
 // they exist (links are resolved while pages render, before views are made).
-var URLs = []string{"/people/", "/meetings/week/", "/oncall/", "/changes/", "/review/"}
+var URLs = []string{"/people/", "/meetings/week/", "/oncall/", "/changes/", "/review/", "/reviews/"}
 
 // Ref is a link to a page: a team, a meeting, a page a team owns.
 type Ref struct {

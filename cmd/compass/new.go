@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/compasshq/compass/build/handbook"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -85,40 +87,41 @@ TODO
 
 TODO
 `,
-	// An incident review: the times come from the incident's Slack thread.
+	// An incident review: the times come from the incident's Slack thread;
+	// the headings are the ones the bot's drafts have.
 	"review": `incident: "TODO: the incident's key, as the bot's thread shows it"
 sources: [alertmanager]
 severity: critical
 started: {{.Now}}
 acknowledged: {{.Now}}
 resolved: {{.Now}}
+duration: 0m
 runbooks: []
 ---
 
-TODO: what happened and its impact, in one paragraph. Set the times above
-from the incident's thread, and list the runbooks that helped (or should
-have) in runbooks.
+TODO: what happened, in one paragraph. Set the times above from the
+incident's thread (duration is resolved minus started), and list the
+runbooks that helped (or should have) in runbooks, like /runbooks/disk-full/.
+The bot's Draft review button writes all of this for you.
 
 ## Timeline
 
 TODO: when the alert fired, who acknowledged it, what was tried (times UTC).
-
-## What went well
-
-TODO
-
-## What went wrong
-
-TODO
-
-## Actions
-
-TODO: each with an owner and an issue link.
-`,
+` + reviewSections(),
 	"guide": `---
 
 TODO
 `,
+}
+
+// reviewSections are the headings of an incident review left for people
+// to fill, each with a TODO.
+func reviewSections() string {
+	var b strings.Builder
+	for _, h := range handbook.ReviewHeadings {
+		b.WriteString("\n## " + h + "\n\nTODO\n")
+	}
+	return b.String()
 }
 
 // newPage is what a kind's template sees.
