@@ -1,6 +1,7 @@
 package build
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -51,13 +52,13 @@ func TestDiagramLibraryOnlyWhenUsed(t *testing.T) {
 	if _, err := Build(t.Context(), Options{Source: src, Out: out}); err != nil {
 		t.Fatal(err)
 	}
-	lib := filepath.Join(out, "assets", themefs.MermaidFile)
+	lib := filepath.Join(out, "assets", themefs.Mermaid.File)
 	if fi, err := os.Stat(lib); err != nil || fi.Size() < 1<<20 {
 		t.Fatalf("mermaid library not written: %v", err)
 	}
 	flow, _ := os.ReadFile(filepath.Join(out, "flow", "index.html"))
 	home, _ := os.ReadFile(filepath.Join(out, "index.html"))
-	if !strings.Contains(string(flow), themefs.MermaidFile) || !strings.Contains(string(flow), "/assets/diagrams.") {
+	if !strings.Contains(string(flow), themefs.Mermaid.File) || !strings.Contains(string(flow), "/assets/diagrams.") {
 		t.Errorf("the diagram page does not load the library")
 	}
 	if strings.Contains(string(home), "mermaid") || strings.Contains(string(home), "diagrams.") {
@@ -80,12 +81,48 @@ func TestDiagramLibraryOnlyWhenUsed(t *testing.T) {
 // with mermaid's styles applied, and the strict Content-Security-Policy
 // (no inline style or script) logs no violation.
 func TestDiagramInBrowser(t *testing.T) {
-	ctx := testutil.Browser(t, 2*time.Minute)
+	ctx, violations := openWithCSP(t, diagramSite, "/flow/", `document.documentElement.getAttribute("data-diagrams") === "drawn"`)
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[
+		String(document.querySelectorAll(".diagram > svg").length),
+		String(document.querySelectorAll("pre.mermaid").length),
+		document.querySelector(".diagram svg .nodeLabel, .diagram svg text")?.textContent ?? "",
+		getComputedStyle(document.querySelector(".diagram svg .node rect")).stroke,
+		document.querySelector("figure.diagram figcaption")?.textContent ?? "",
+	]`))
+	if err != nil {
+		t.Fatalf("read the diagrams: %v", err)
+	}
+	if got[0] != "2" || got[1] != "0" {
+		t.Errorf("%s SVG diagrams and %s left as source, want 2 and 0", got[0], got[1])
+	}
+	if got[2] != "Alert" {
+		t.Errorf("first label %q, want Alert", got[2])
+	}
+	// mermaid's stylesheet, moved to a constructed one, gives nodes a
+	// stroke; without it they would have none.
+	if got[3] == "" || got[3] == "none" {
+		t.Errorf("node stroke %q: mermaid's styles were not applied", got[3])
+	}
+	if got[4] != "From alert to engineer" {
+		t.Errorf("caption %q", got[4])
+	}
+	for _, v := range violations() {
+		t.Errorf("CSP violation or exception: %s", v)
+	}
+}
+
+// openWithCSP builds the txtar site, serves it with netlify.toml's
+// Content-Security-Policy, opens path in headless Chromium and waits for
+// ready (a JavaScript expression) to hold. violations returns what the
+// page reported so far: CSP violations and uncaught exceptions.
+func openWithCSP(t *testing.T, site, path, ready string) (ctx context.Context, violations func() []string) {
+	t.Helper()
+	ctx = testutil.Browser(t, 2*time.Minute)
 	if testing.Short() {
 		t.Skip("starts a browser")
 	}
 	out := t.TempDir()
-	if _, err := Build(t.Context(), Options{Source: writeSite(t, diagramSite), Out: out}); err != nil {
+	if _, err := Build(t.Context(), Options{Source: writeSite(t, site), Out: out}); err != nil {
 		t.Fatal(err)
 	}
 	csp := siteCSP(t)
@@ -94,7 +131,7 @@ func TestDiagramInBrowser(t *testing.T) {
 		w.Header().Set("Content-Security-Policy", csp)
 		files.ServeHTTP(w, r)
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 
 	var mu sync.Mutex
 	var logged []string
@@ -133,40 +170,16 @@ func TestDiagramInBrowser(t *testing.T) {
 			window.__csp.push(e.violatedDirective + " at " + e.sourceFile + ":" + e.lineNumber + ":" + e.columnNumber);
 		});`})
 	step("add violation recorder", err)
-	_, err = chromedp.Run(ctx, chromedp.Navigate(srv.URL+"/flow/"))
-	step("open the diagram page", err)
-	_, err = chromedp.Run(ctx, chromedp.Poll[bool](`document.documentElement.getAttribute("data-diagrams") === "drawn"`, chromedp.WithPollingTimeout(60*time.Second)))
-	step("diagrams drawn", err)
-
-	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[
-		String(document.querySelectorAll(".diagram > svg").length),
-		String(document.querySelectorAll("pre.mermaid").length),
-		document.querySelector(".diagram svg .nodeLabel, .diagram svg text")?.textContent ?? "",
-		getComputedStyle(document.querySelector(".diagram svg .node rect")).stroke,
-		document.querySelector("figure.diagram figcaption")?.textContent ?? "",
-	]`))
-	step("read the diagrams", err)
-	if got[0] != "2" || got[1] != "0" {
-		t.Errorf("%s SVG diagrams and %s left as source, want 2 and 0", got[0], got[1])
-	}
-	if got[2] != "Alert" {
-		t.Errorf("first label %q, want Alert", got[2])
-	}
-	// mermaid's stylesheet, moved to a constructed one, gives nodes a
-	// stroke; without it they would have none.
-	if got[3] == "" || got[3] == "none" {
-		t.Errorf("node stroke %q: mermaid's styles were not applied", got[3])
-	}
-	if got[4] != "From alert to engineer" {
-		t.Errorf("caption %q", got[4])
-	}
-	violations, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__csp`))
-	step("read violations", err)
-	mu.Lock()
-	violations = append(violations, logged...)
-	mu.Unlock()
-	for _, v := range violations {
-		t.Errorf("CSP violation or exception: %s", v)
+	_, err = chromedp.Run(ctx, chromedp.Navigate(srv.URL+path))
+	step("open "+path, err)
+	_, err = chromedp.Run(ctx, chromedp.Poll[bool](ready, chromedp.WithPollingTimeout(60*time.Second)))
+	step("wait for "+ready, err)
+	return ctx, func() []string {
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__csp`))
+		step("read violations", err)
+		mu.Lock()
+		defer mu.Unlock()
+		return append(v, logged...)
 	}
 }
 

@@ -363,7 +363,7 @@ func (s *Site) render(md *markdown.Renderer, p *Page, drafts map[string]bool, pr
 	p.labels = res.Labels
 	p.links = res.Links
 	p.includes = res.Includes
-	p.Diagrams = res.Diagrams
+	p.Diagrams, p.Math = res.Diagrams, res.Math
 	p.body = nil
 	p.Title = p.Meta.Title
 	if p.Title == "" {

@@ -61,8 +61,10 @@ func (s *Site) ReadOutput(name string) ([]byte, error) {
 	if s.static[name] {
 		return readSiteFile(filepath.Join(s.opts.Source, "static", filepath.FromSlash(name)))
 	}
-	if name == "assets/"+themefs.MermaidFile {
-		return themefs.Mermaid()
+	for _, l := range themefs.Libraries {
+		if name == "assets/"+l.File {
+			return l.Data()
+		}
 	}
 	if a, ok := strings.CutPrefix(name, "assets/"); ok {
 		for _, as := range s.theme.assets {

@@ -103,6 +103,7 @@ type Page struct {
 	Intro    string             // plain text before the first heading
 	Headings []markdown.Heading // every heading in the body
 	Diagrams bool               // the body has a mermaid diagram: the page loads the library that draws it
+	Math     bool               // the body has math: the page loads the library that typesets it
 
 	// Section is the folder the page lives in; for a folder's own page
 	// (_index.md) it is that folder.

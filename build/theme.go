@@ -97,9 +97,15 @@ func loadTheme(opts Options, funcs template.FuncMap) (*theme, error) {
 		return funcs["url"].(func(string) string)("/assets/" + a.Name), nil
 	}
 	funcs["hasAsset"] = func(name string) bool { _, ok := th.assets[name]; return ok }
-	// The vendored mermaid library is no theme asset: it is written only
-	// when a page draws a diagram (see writeFiles).
-	funcs["mermaidURL"] = func() string { return funcs["url"].(func(string) string)("/assets/" + themefs.MermaidFile) }
+	// The vendored libraries are no theme assets: each is written only
+	// when some page needs it (see Site.libraries).
+	funcs["library"] = func(name string) (string, error) {
+		l, ok := themefs.Libraries[name]
+		if !ok {
+			return "", fmt.Errorf("no vendored library %q", name)
+		}
+		return funcs["url"].(func(string) string)("/assets/" + l.File), nil
+	}
 
 	root := template.New("").Funcs(funcs)
 	names := make([]string, 0, len(templates))
@@ -306,4 +312,17 @@ func describeCadence(c handbook.Cadence) string {
 		b.WriteString(" (" + c.Note + ")")
 	}
 	return b.String()
+}
+
+// libraries are the vendored scripts that some page of the site loads:
+// a site without diagrams or math carries neither library.
+func (s *Site) libraries() []*themefs.Library {
+	var out []*themefs.Library
+	if slices.ContainsFunc(s.Pages, func(p *Page) bool { return p.Diagrams }) {
+		out = append(out, themefs.Mermaid)
+	}
+	if slices.ContainsFunc(s.Pages, func(p *Page) bool { return p.Math }) {
+		out = append(out, themefs.KaTeX)
+	}
+	return out
 }

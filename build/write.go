@@ -21,7 +21,6 @@ import (
 	"github.com/compasshq/compass/build/handbook"
 	"github.com/compasshq/compass/build/search"
 	"github.com/compasshq/compass/build/views"
-	themefs "github.com/compasshq/compass/themes/compass"
 )
 
 // Result summarises a build for the one-line report.
@@ -266,12 +265,12 @@ func (s *Site) writeFiles(w *writer) error {
 	for _, a := range s.theme.assets {
 		w.write(path.Join("assets", a.Name), a.Data)
 	}
-	if slices.ContainsFunc(s.Pages, func(p *Page) bool { return p.Diagrams }) {
-		js, err := themefs.Mermaid()
+	for _, l := range s.libraries() {
+		js, err := l.Data()
 		if err != nil {
 			return err
 		}
-		w.write(path.Join("assets", themefs.MermaidFile), js)
+		w.write(path.Join("assets", l.File), js)
 	}
 	if err := s.copyTree(w, filepath.Join(s.opts.Source, "static"), ""); err != nil {
 		return err

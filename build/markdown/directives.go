@@ -32,6 +32,10 @@ type directiveNode struct {
 	at      int // body offset of the opening line, for positions
 	// included is the rendered file of an {include}.
 	included *Result
+	// number is a labelled {math} equation's "(1)", in page order.
+	number string
+	// complete is set on a one-line "$$ x $$" block: nothing follows.
+	complete bool
 }
 
 func (n *directiveNode) Kind() ast.NodeKind { return kindDirective }
@@ -62,6 +66,7 @@ var directives = map[string]directiveSpec{
 	"image":           {options: []string{"alt", "width", "height", "align", "class", "name", "target", "scale"}},
 	"figure":          {options: []string{"alt", "width", "height", "align", "class", "name", "target", "scale", "figwidth", "figclass"}},
 	"mermaid":         {literal: true, options: []string{"caption", "name", "align", "zoom"}},
+	"math":            {literal: true, options: []string{"name", "class", "nowrap", "enumerated"}},
 	"card":            {options: []string{"link", "link-type", "class", "class-card", "class-body", "class-header", "class-footer", "header", "footer", "shadow", "text-align", "width", "margin", "padding"}},
 	"grid":            {options: []string{"class", "class-container", "class-row", "gutter", "margin", "padding", "reverse"}},
 	"grid-item":       {options: []string{"class", "columns", "child-align", "child-direction", "margin", "padding", "outline", "shadow"}},
@@ -102,6 +107,9 @@ func (n *directiveNode) title() string {
 	}
 	if n.name == "include" || n.name == "literalinclude" {
 		return strings.TrimSpace(n.opts["caption"]) // the argument is a path
+	}
+	if n.name == "math" {
+		return n.number // the argument is TeX
 	}
 	return strings.TrimSpace(n.arg)
 }
@@ -176,6 +184,10 @@ func (directiveTransformer) Transform(doc *ast.Document, reader text.Reader, pc 
 	}
 	for _, d := range found {
 		if name := strings.TrimSpace(d.opts["name"]); name != "" {
+			if d.name == "math" {
+				st.equations++
+				d.number = equationNumber(st.equations)
+			}
 			// ":name:" labels the directive, as a "(label)=" line above it would.
 			l := &labelNode{name: name, id: LabelID(name), title: d.title(), at: d.at}
 			d.Parent().InsertBefore(d.Parent(), d, l)
@@ -384,6 +396,15 @@ func (r *htmlRenderer) leafDirective(w util.BufWriter, source []byte, n *directi
 		}
 	case "contents":
 		// The theme's "On this page" list already shows the page's contents.
+	case "math":
+		if entering {
+			var tex strings.Builder
+			tex.WriteString(n.arg)
+			for i := 0; i < n.Lines().Len(); i++ {
+				tex.Write(lineValue(n, i, source))
+			}
+			writeDisplayMath(w, tex.String(), n.number)
+		}
 	case "csv-table", "mermaid":
 		if entering {
 			r.literalDirective(w, source, n)

@@ -23,6 +23,7 @@ func (r *htmlRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	reg.Register(kindCallout, r.callout)
 	reg.Register(kindUnknownDirective, r.unknown)
 	reg.Register(kindRole, r.role)
+	reg.Register(kindMath, r.renderMath)
 	reg.Register(kindTemplateTag, r.template)
 	reg.Register(kindLabel, r.label)
 	reg.Register(kindDirective, r.directive)
@@ -149,7 +150,7 @@ func (r *htmlRenderer) role(w util.BufWriter, source []byte, node ast.Node, ente
 		_, _ = w.WriteString("</" + tag + ">")
 	}
 	switch n.name {
-	case "ref", "doc", "numref", "term", "button", "download":
+	case "ref", "doc", "numref", "eq", "term", "button", "download":
 		_, _ = w.WriteString(`<a href="`)
 		if r.unsafe || !ghtml.IsDangerousURL([]byte(n.dest)) {
 			_, _ = w.Write(util.EscapeHTML(util.URLEscape([]byte(n.dest), true)))

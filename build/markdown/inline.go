@@ -37,6 +37,7 @@ var knownRoles = map[string]bool{
 	"sub": true, "subscript": true, "sup": true, "superscript": true,
 	"code": true, "samp": true, "file": true, "command": true, "term": true,
 	"button": true, "download": true, "guilabel": true, "menuselection": true,
+	"eq": true,
 }
 
 // kindTemplateTag is the goldmark node kind of a template tag of another
@@ -172,9 +173,13 @@ func parseRole(line []byte, seg text.Segment, block text.Reader, st *renderState
 	}
 	raw := string(line[:closeAt+ticks])
 	lname := strings.ToLower(name)
+	if lname == "math" {
+		block.Advance(len(raw))
+		return newMath(content)
+	}
 	n := &roleNode{name: lname, content: content, raw: raw, known: knownRoles[lname]}
 	switch lname {
-	case "ref", "doc", "numref":
+	case "ref", "doc", "numref", "eq":
 		n.label, n.dest = splitRoleTarget(content)
 		if lname == "doc" && !strings.Contains(n.dest, "#") && !strings.HasSuffix(n.dest, ".md") {
 			n.dest += ".md" // Sphinx names documents without their suffix

@@ -103,6 +103,7 @@ type scanner struct {
 	fenceLen   int
 	open       []openDirective // backtick directive fences, innermost last
 	options    *openDirective  // the directive whose option lines may follow
+	equations  int             // labelled {math} equations so far
 	term       string          // a glossary line that may be a term, if ": definition" follows
 	colonGloss int             // colons of an open ":::{glossary}" fence, 0 when none
 	termLine   int
@@ -235,6 +236,10 @@ func (sc *scanner) option(t []byte) bool {
 	if key := string(m[1]); (key == "name" || known && key == "label") && len(m[2]) > 0 {
 		name := strings.TrimSpace(string(m[2]))
 		d := directiveNode{name: strings.ToLower(sc.options.name), arg: sc.options.arg}
+		if d.name == "math" {
+			sc.equations++ // numbered as directiveTransformer numbers them
+			d.number = equationNumber(sc.equations)
+		}
 		sc.out.Labels = append(sc.out.Labels, Label{Name: name, ID: LabelID(name), Title: d.title(), Line: sc.options.line})
 	}
 	return true

@@ -106,8 +106,9 @@ func New(opts Options) *Renderer {
 				util.Prioritized(admonitionParser{}, 670),
 				util.Prioritized(labelParser{}, 680),
 				util.Prioritized(snippetParser{}, 690),
+				util.Prioritized(dollarBlockParser{}, 695),
 			),
-			parser.WithInlineParsers(util.Prioritized(braceParser{}, 90)),
+			parser.WithInlineParsers(util.Prioritized(braceParser{}, 90), util.Prioritized(dollarParser{}, 95)),
 			parser.WithASTTransformers(
 				util.Prioritized(alertTransformer{}, 500),
 				util.Prioritized(directiveTransformer{}, 600),
@@ -134,6 +135,9 @@ type Result struct {
 	// Diagrams is true when the page has a mermaid diagram: its page
 	// loads the library that draws it.
 	Diagrams bool
+	// Math is true when the page has math ({math}, $…$): its page loads
+	// the library that turns TeX into MathML.
+	Math bool
 }
 
 // Heading is one heading of a page; the build turns these into section
@@ -223,6 +227,7 @@ func (r *Renderer) render(body []byte, firstLine int, resolve func(dest string) 
 		Diagnostics: st.diags,
 		Includes:    st.includes,
 		Diagrams:    bytes.Contains(buf.Bytes(), []byte(diagramTag)),
+		Math:        bytes.Contains(buf.Bytes(), []byte(mathClass)),
 	}
 	if c, ok := pc.Get(collectedKey).(*collected); ok {
 		res.Title, res.Intro, res.Headings, res.Labels = c.title, c.intro, c.headings, c.labels

@@ -45,6 +45,9 @@ func summary(res *Result) string {
 	if res.Diagrams {
 		b.WriteString("diagrams: true\n")
 	}
+	if res.Math {
+		b.WriteString("math: true\n")
+	}
 	for _, h := range res.Headings {
 		fmt.Fprintf(&b, "heading: h%d line %d id=%q text=%q\n  body: %q\n", h.Level, h.Line, h.ID, h.Text, h.Body)
 	}

@@ -32,6 +32,7 @@ type renderState struct {
 	// directives is set when a known directive was parsed, so pages
 	// without one skip directiveTransformer's walk.
 	directives bool
+	equations  int                          // labelled {math} equations numbered so far
 	lineStart  []int                        // byte offsets where each body line starts, built lazily
 	last       struct{ off, line, col int } // the previous position computed
 
