@@ -75,6 +75,7 @@ type Event struct {
 	URL      string            // link back to the incident in the source
 	Labels   map[string]string // common labels: team, service, severity, cluster, namespace, …
 	Alerts   []Alert           // KindAlerts: every alert in the group as of this notification
+	Silence  *Silence          // KindSilenced: the silence set; KindUnsilenced: the silence expired (nil: any)
 	At       time.Time         // when it happened, per the source; receipt time if the source gave none
 	// DedupKey is what the sender deduplicates the incident by, the first
 	// thing correlation matches (correlate.go): for an Alertmanager alert

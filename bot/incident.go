@@ -34,6 +34,9 @@ type Incident struct {
 	// (correlate.go). Status, Severity, Title, Owner and the rest above are
 	// combined from them (member.go); with one member they are its own.
 	Members []Member
+	// Silence is the Alertmanager silence set from the thread; zero when
+	// none. It belongs to the incident, not to a member.
+	Silence Silence
 	Thread  Thread
 	Version int64 // bumped by every UpdateIncident; optimistic concurrency for stores shared by replicas
 }
@@ -161,6 +164,15 @@ func apply(inc *Incident, ev Event, via string, now time.Time, reopenWindow time
 		fresh = true
 	} else {
 		out = inc.clone()
+	}
+	if ev.Kind == KindSilenced || ev.Kind == KindUnsilenced {
+		// A silence is the whole incident's, set from its thread: no
+		// member's state changes.
+		changes = out.applySilence(ev, at)
+		for k := range changes {
+			changes[k].Source = ev.Source
+		}
+		return out, changes, fresh
 	}
 	i, joined := out.join(ev.Key, ev.Source, via, at)
 	v := out.view(i)

@@ -143,3 +143,34 @@ func TestRouteMatches(t *testing.T) {
 		})
 	}
 }
+
+// TestApplySilence: a silence is recorded and forgotten without touching
+// the incident's state; an unsilence naming a replaced silence is stale.
+func TestApplySilence(t *testing.T) {
+	inc, _, _ := apply(nil, alertsEvent(StatusFiring, firing("a", at0)), "", at0, time.Hour)
+	s1 := &Silence{ID: "s1", By: "ana", Until: at0.Add(time.Hour)}
+	s2 := &Silence{ID: "s2", By: "ben", Until: at0.Add(4 * time.Hour)}
+	steps := []struct {
+		name        string
+		ev          Event
+		wantSilence string
+		wantChanges []ChangeKind
+	}{
+		{"silence", Event{Key: "k", Kind: KindSilenced, Actor: "ana", Silence: s1}, "s1", []ChangeKind{ChangeSilenced}},
+		{"same silence again", Event{Key: "k", Kind: KindSilenced, Actor: "ana", Silence: s1}, "s1", nil},
+		{"replaced", Event{Key: "k", Kind: KindSilenced, Actor: "ben", Silence: s2}, "s2", []ChangeKind{ChangeSilenced}},
+		{"stale expiry of the first", Event{Key: "k", Kind: KindUnsilenced, Actor: "bot", Silence: s1}, "s2", nil},
+		{"expiry", Event{Key: "k", Kind: KindUnsilenced, Actor: "ana", Silence: s2}, "", []ChangeKind{ChangeUnsilenced}},
+		{"expiry with none", Event{Key: "k", Kind: KindUnsilenced, Actor: "ana"}, "", nil},
+	}
+	for _, st := range steps {
+		var changes []Change
+		inc, changes, _ = apply(inc, st.ev, "", at0.Add(time.Minute), time.Hour)
+		if inc.Silence.ID != st.wantSilence || !reflect.DeepEqual(kinds(changes), st.wantChanges) {
+			t.Errorf("%s: silence %q changes %v, want %q %v", st.name, inc.Silence.ID, kinds(changes), st.wantSilence, st.wantChanges)
+		}
+		if inc.Status != StatusFiring || inc.Firing() != 1 {
+			t.Errorf("%s: status %s firing %d, want the alert state untouched", st.name, inc.Status, inc.Firing())
+		}
+	}
+}

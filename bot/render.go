@@ -104,6 +104,9 @@ func RenderParent(inc *Incident, links []Link, now time.Time) Message {
 	if len(lparts) > 0 {
 		details = append(details, slacktext.Context(strings.Join(lparts, " · ")))
 	}
+	if line := silenceLine(inc, now); line != "" {
+		details = append(details, slacktext.Context(line))
+	}
 	if inc.Status != StatusResolved {
 		firing := func(limit int) string { return alertList(inc, StatusFiring, 10, limit) }
 		if b, ok := listSection("Firing", firing); ok {
@@ -114,7 +117,7 @@ func RenderParent(inc *Incident, links []Link, now time.Time) Message {
 	if b, ok := listSection("Handbook", handbook); ok {
 		details = append(details, b)
 	}
-	if acts := incidentButtons(inc); len(acts) > 0 {
+	if acts := append(incidentButtons(inc), silenceButtons(inc, now)...); len(acts) > 0 {
 		details = append(details, slacktext.Actions("compass_incident", acts...))
 	}
 	details = append(details, slacktext.Context("compass · "+slacktext.Esc(inc.Key, 200)+genSuffix(inc)))
@@ -416,6 +419,10 @@ func changeText(c Change) string {
 		return ":link: *" + slacktext.Esc(SourceName(c.Source), 40) + " joined this incident*" + paren(c.Note)
 	case ChangeSplit:
 		return ":scissors: *" + slacktext.Esc(SourceName(c.Source), 40) + " split off into its own thread*" + by + paren(c.Note)
+	case ChangeSilenced:
+		return ":mute: *Silenced*" + by + note(c.Note)
+	case ChangeUnsilenced:
+		return ":loud_sound: *Silence expired*" + by + note(c.Note)
 	}
 	return slacktext.Esc(string(c.Kind), 40)
 }

@@ -87,6 +87,10 @@ type Tx interface {
 	// ListIncidents returns incidents not resolved (all if open is false),
 	// newest first, at most limit.
 	ListIncidents(ctx context.Context, open bool, limit int) ([]*Incident, error)
+	// ListSilenced returns incident generations that carry a silence
+	// (Silence.ID set), least recently updated first, at most limit: the
+	// silence watcher's work.
+	ListSilenced(ctx context.Context, limit int) ([]*Incident, error)
 
 	// EnqueueOp appends op to the outbox and sets op.ID.
 	EnqueueOp(ctx context.Context, op *Op) error

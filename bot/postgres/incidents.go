@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/compasshq/compass/bot"
@@ -44,11 +45,13 @@ func (t *txn) CreateIncident(ctx context.Context, inc *bot.Incident) error {
 	}
 	// ON CONFLICT DO NOTHING: a replica that created the same generation
 	// first makes this ErrConflict, and the transaction stays usable.
+	args := append([]any{inc.Key, inc.Generation, inc.Source, inc.Status, inc.Severity, inc.Title,
+		sqlstore.Nanos(inc.OpenedAt), sqlstore.Nanos(inc.UpdatedAt), sqlstore.Nanos(inc.ResolvedAt), data},
+		sqlstore.SilenceArgs(inc)...)
 	tag, err := t.tx.Exec(ctx, `INSERT INTO incidents (key, generation, source, status, severity, title,
-		opened_at, updated_at, resolved_at, version, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10)
-		ON CONFLICT DO NOTHING`,
-		inc.Key, inc.Generation, inc.Source, inc.Status, inc.Severity, inc.Title,
-		sqlstore.Nanos(inc.OpenedAt), sqlstore.Nanos(inc.UpdatedAt), sqlstore.Nanos(inc.ResolvedAt), data)
+		opened_at, updated_at, resolved_at, version, data, `+strings.Join(sqlstore.SilenceCols, ", ")+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $10, $11, $12, $13, $14)
+		ON CONFLICT DO NOTHING`, args...)
 	if err != nil {
 		return fmt.Errorf("create incident %s: %w", inc.Key, err)
 	}
@@ -77,10 +80,11 @@ func (t *txn) UpdateIncident(ctx context.Context, inc *bot.Incident) error {
 	}
 	var v int64
 	err = t.tx.QueryRow(ctx, `UPDATE incidents SET source = $1, status = $2, severity = $3, title = $4,
-		opened_at = $5, updated_at = $6, resolved_at = $7, version = version + 1, data = $8
-		WHERE key = $9 AND generation = $10 AND version = $11 RETURNING version`,
-		inc.Source, inc.Status, inc.Severity, inc.Title, sqlstore.Nanos(inc.OpenedAt), sqlstore.Nanos(inc.UpdatedAt),
-		sqlstore.Nanos(inc.ResolvedAt), data, inc.Key, inc.Generation, inc.Version).Scan(&v)
+		opened_at = $5, updated_at = $6, resolved_at = $7, version = version + 1, data = $8,
+		silence_id = $9, silenced_by = $10, silenced_until = $11, silence_until_resolved = $12
+		WHERE key = $13 AND generation = $14 AND version = $15 RETURNING version`,
+		append(append([]any{inc.Source, inc.Status, inc.Severity, inc.Title, sqlstore.Nanos(inc.OpenedAt), sqlstore.Nanos(inc.UpdatedAt),
+			sqlstore.Nanos(inc.ResolvedAt), data}, sqlstore.SilenceArgs(inc)...), inc.Key, inc.Generation, inc.Version)...).Scan(&v)
 	if errors.Is(err, pgx.ErrNoRows) {
 		var stored int64
 		err := t.tx.QueryRow(ctx, `SELECT version FROM incidents WHERE key = $1 AND generation = $2`,
@@ -121,6 +125,15 @@ func (t *txn) ListIncidents(ctx context.Context, open bool, limit int) ([]*bot.I
 	}
 	defer rows.Close()
 	return sqlstore.Collect(rows, "list incidents", sqlstore.ScanIncident)
+}
+
+func (t *txn) ListSilenced(ctx context.Context, limit int) ([]*bot.Incident, error) {
+	rows, err := t.tx.Query(ctx, sqlstore.ListSilenced+` LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list silenced incidents: %w", err)
+	}
+	defer rows.Close()
+	return sqlstore.Collect(rows, "list silenced incidents", sqlstore.ScanIncident)
 }
 
 func (t *txn) StaleParents(ctx context.Context, before time.Time, limit int) ([]*bot.Incident, error) {

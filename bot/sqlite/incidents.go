@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/compasshq/compass/bot"
@@ -36,10 +37,12 @@ func (t *txn) CreateIncident(ctx context.Context, inc *bot.Incident) error {
 	if err != nil {
 		return err
 	}
+	args := append([]any{inc.Key, inc.Generation, inc.Source, inc.Status, inc.Severity, inc.Title,
+		sqlstore.Nanos(inc.OpenedAt), sqlstore.Nanos(inc.UpdatedAt), sqlstore.Nanos(inc.ResolvedAt), string(data)}, // TEXT, not a BLOB
+		sqlstore.SilenceArgs(inc)...)
 	_, err = t.exec(ctx, `INSERT INTO incidents (key, generation, source, status, severity, title,
-		opened_at, updated_at, resolved_at, version, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
-		inc.Key, inc.Generation, inc.Source, inc.Status, inc.Severity, inc.Title,
-		sqlstore.Nanos(inc.OpenedAt), sqlstore.Nanos(inc.UpdatedAt), sqlstore.Nanos(inc.ResolvedAt), string(data)) // TEXT, not a BLOB
+		opened_at, updated_at, resolved_at, version, data, `+strings.Join(sqlstore.SilenceCols, ", ")+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)`, args...)
 	if err != nil {
 		return mapErr(fmt.Errorf("create incident %s: %w", inc.Key, err))
 	}
@@ -57,11 +60,12 @@ func (t *txn) UpdateIncident(ctx context.Context, inc *bot.Incident) error {
 	if err != nil {
 		return err
 	}
+	args := append([]any{inc.Source, inc.Status, inc.Severity, inc.Title, sqlstore.Nanos(inc.OpenedAt), sqlstore.Nanos(inc.UpdatedAt),
+		sqlstore.Nanos(inc.ResolvedAt), string(data)}, sqlstore.SilenceArgs(inc)...)
 	res, err := t.exec(ctx, `UPDATE incidents SET source = ?, status = ?, severity = ?, title = ?,
-		opened_at = ?, updated_at = ?, resolved_at = ?, version = version + 1, data = ?
-		WHERE key = ? AND generation = ? AND version = ?`,
-		inc.Source, inc.Status, inc.Severity, inc.Title, sqlstore.Nanos(inc.OpenedAt), sqlstore.Nanos(inc.UpdatedAt),
-		sqlstore.Nanos(inc.ResolvedAt), string(data), inc.Key, inc.Generation, inc.Version)
+		opened_at = ?, updated_at = ?, resolved_at = ?, version = version + 1, data = ?,
+		`+strings.Join(sqlstore.SilenceCols, " = ?, ")+` = ?
+		WHERE key = ? AND generation = ? AND version = ?`, append(args, inc.Key, inc.Generation, inc.Version)...)
 	if err != nil {
 		return mapErr(fmt.Errorf("update incident %s: %w", inc.Key, err))
 	}
@@ -98,6 +102,15 @@ func (t *txn) ListIncidents(ctx context.Context, open bool, limit int) ([]*bot.I
 	}
 	defer rows.Close()
 	return sqlstore.Collect(rows, "list incidents", sqlstore.ScanIncident)
+}
+
+func (t *txn) ListSilenced(ctx context.Context, limit int) ([]*bot.Incident, error) {
+	rows, err := t.query(ctx, sqlstore.ListSilenced+` LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list silenced incidents: %w", err)
+	}
+	defer rows.Close()
+	return sqlstore.Collect(rows, "list silenced incidents", sqlstore.ScanIncident)
 }
 
 func (t *txn) StaleParents(ctx context.Context, before time.Time, limit int) ([]*bot.Incident, error) {

@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) bot.Store) {
 		{"outbox pending merge and recovery", testOutboxPending},
 		{"outbox claim refreshes and guards", testClaim},
 		{"stale parents", testStaleParents},
+		{"silence round trip and list", testSilence},
 		{"prune", testPrune},
 		{"retry now", testRetryNow},
 		{"busy when context ends", testBusy},
@@ -877,5 +878,52 @@ func testFindThread(t *testing.T, s bot.Store) {
 			t.Errorf("FindThread in another channel: err = %v, want ErrNotFound", err)
 		}
 		return nil
+	})
+}
+
+// testSilence: an incident's silence is stored in both directions (set on
+// create and by update, cleared by update) and ListSilenced finds exactly
+// the generations carrying one, least recently updated first.
+func testSilence(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	a, b, c := sample("am/a", 1), sample("am/b", 1), sample("am/c", 1)
+	a.Silence = bot.Silence{ID: "4f1e0c2a-aaaa", By: "ana", Until: t0.Add(4 * time.Hour)}
+	b.UpdatedAt = t0
+	update(t, s, func(tx bot.Tx) error {
+		for _, inc := range []*bot.Incident{a, b, c} {
+			if err := tx.CreateIncident(ctx, inc); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	b.Silence = bot.Silence{ID: "4f1e0c2a-bbbb", By: "ben", Until: t0.Add(7 * 24 * time.Hour), UntilResolved: true}
+	update(t, s, func(tx bot.Tx) error { return tx.UpdateIncident(ctx, b) })
+	list := func() []*bot.Incident {
+		var got []*bot.Incident
+		update(t, s, func(tx bot.Tx) (err error) {
+			got, err = tx.ListSilenced(ctx, 10)
+			return err
+		})
+		return got
+	}
+	got := list()
+	if keys := incidentKeys(got); !slices.Equal(keys, []string{"am/b/1", "am/a/1"}) {
+		t.Fatalf("ListSilenced = %v, want [am/b am/a] (least recently updated first)", keys)
+	}
+	if !reflect.DeepEqual(got[0], b) || !reflect.DeepEqual(got[1], a) {
+		t.Errorf("silenced incidents did not round-trip:\n got %+v\n     %+v\nwant %+v\n     %+v", got[0], got[1], b, a)
+	}
+	a.Silence = bot.Silence{}
+	update(t, s, func(tx bot.Tx) error { return tx.UpdateIncident(ctx, a) })
+	if keys := incidentKeys(list()); !slices.Equal(keys, []string{"am/b/1"}) {
+		t.Errorf("ListSilenced after clearing am/a = %v, want [am/b]", keys)
+	}
+	update(t, s, func(tx bot.Tx) error {
+		got, err := tx.FindIncident(ctx, "am/a")
+		if err == nil && got.Silence != (bot.Silence{}) {
+			t.Errorf("cleared silence read back as %+v", got.Silence)
+		}
+		return err
 	})
 }

@@ -56,7 +56,22 @@ func Prefixed(p, cols string) string {
 // IncidentCols are the columns ScanIncident reads, from IncidentFrom (or a
 // join naming incidents i and threads t).
 const IncidentCols = `i.key, i.generation, i.source, i.status, i.severity, i.title, i.opened_at, i.updated_at,
-	i.resolved_at, i.version, i.data, COALESCE(t.channel, ''), COALESCE(t.ts, '')`
+	i.resolved_at, i.version, i.data, COALESCE(t.channel, ''), COALESCE(t.ts, ''),
+	i.silence_id, i.silenced_by, i.silenced_until, i.silence_until_resolved`
+
+// SilenceCols are the incident's silence columns, in the order of
+// SilenceArgs: CreateIncident and UpdateIncident write them.
+var SilenceCols = []string{"silence_id", "silenced_by", "silenced_until", "silence_until_resolved"}
+
+// SilenceArgs are the values of SilenceCols for inc.
+func SilenceArgs(inc *bot.Incident) []any {
+	s := inc.Silence
+	return []any{s.ID, s.By, Nanos(s.Until), s.UntilResolved}
+}
+
+// ListSilenced is the query of bot.Tx.ListSilenced without its LIMIT:
+// incident generations carrying a silence, least recently updated first.
+const ListSilenced = `SELECT ` + IncidentCols + IncidentFrom + `WHERE i.silence_id <> '' ORDER BY i.updated_at, i.key`
 
 // IncidentFrom joins an incident with its thread mapping.
 const IncidentFrom = ` FROM incidents i LEFT JOIN threads t ON t.key = i.key AND t.generation = i.generation `
@@ -102,12 +117,15 @@ func ScanIncident(sc Scanner) (*bot.Incident, error) {
 	var inc bot.Incident
 	var opened, updated, resolved int64
 	var data []byte
+	var until int64
 	err := sc.Scan(&inc.Key, &inc.Generation, &inc.Source, &inc.Status, &inc.Severity, &inc.Title,
-		&opened, &updated, &resolved, &inc.Version, &data, &inc.Thread.Channel, &inc.Thread.TS)
+		&opened, &updated, &resolved, &inc.Version, &data, &inc.Thread.Channel, &inc.Thread.TS,
+		&inc.Silence.ID, &inc.Silence.By, &until, &inc.Silence.UntilResolved)
 	if err != nil {
 		return nil, err
 	}
 	inc.OpenedAt, inc.UpdatedAt, inc.ResolvedAt = FromNanos(opened), FromNanos(updated), FromNanos(resolved)
+	inc.Silence.Until = FromNanos(until)
 	var d incidentData
 	if err := json.Unmarshal(data, &d); err != nil {
 		return nil, fmt.Errorf("decode incident %s: %w", inc.Key, err)
