@@ -74,9 +74,13 @@ type Event struct {
 	Note     string            // note text, escalation target, new priority, new assignee
 	URL      string            // link back to the incident in the source
 	Labels   map[string]string // common labels: team, service, severity, cluster, namespace, …
-	Alerts   []Alert           // KindAlerts: every alert in the group as of this notification
-	Silence  *Silence          // KindSilenced: the silence set; KindUnsilenced: the silence expired (nil: any)
-	At       time.Time         // when it happened, per the source; receipt time if the source gave none
+	// GroupLabels are an alert group's grouping labels (Alertmanager's
+	// groupLabels): what identifies the group, so what a silence of it
+	// matches.
+	GroupLabels map[string]string
+	Alerts      []Alert   // KindAlerts: every alert in the group as of this notification
+	Silence     *Silence  // KindSilenced: the silence set; KindUnsilenced: the silence expired (nil: any)
+	At          time.Time // when it happened, per the source; receipt time if the source gave none
 	// DedupKey is what the sender deduplicates the incident by, the first
 	// thing correlation matches (correlate.go): for an Alertmanager alert
 	// group the SHA-256 hex of its group key, which is what Alertmanager

@@ -19,13 +19,15 @@ type Incident struct {
 	Title      string
 	URL        string            // link back to the incident in the source
 	Labels     map[string]string // common labels of the group or page
-	Alerts     []Alert           // the alert set with each alert's current status, sorted by fingerprint
-	Owner      string            // who acknowledged; "" while nobody has
-	Assignee   string            // who the source says it is assigned to
-	Priority   string            // the source's priority, if any
-	OpenedAt   time.Time
-	UpdatedAt  time.Time
-	ResolvedAt time.Time // zero unless resolved
+	// GroupLabels are the alert group's grouping labels; nil for pages.
+	GroupLabels map[string]string
+	Alerts      []Alert // the alert set with each alert's current status, sorted by fingerprint
+	Owner       string  // who acknowledged; "" while nobody has
+	Assignee    string  // who the source says it is assigned to
+	Priority    string  // the source's priority, if any
+	OpenedAt    time.Time
+	UpdatedAt   time.Time
+	ResolvedAt  time.Time // zero unless resolved
 	// Broadcast is set once the resolution has been broadcast to the channel,
 	// so a flapping incident does not shout more than once per generation.
 	Broadcast bool
@@ -165,6 +167,10 @@ func apply(inc *Incident, ev Event, via string, now time.Time, reopenWindow time
 	} else {
 		out = inc.clone()
 	}
+	if len(ev.GroupLabels) > 0 {
+		// The incident's, not a member's: what a silence of it matches.
+		out.GroupLabels = cloneMap(ev.GroupLabels)
+	}
 	if ev.Kind == KindSilenced || ev.Kind == KindUnsilenced {
 		// A silence is the whole incident's, set from its thread: no
 		// member's state changes.
@@ -195,6 +201,7 @@ func apply(inc *Incident, ev Event, via string, now time.Time, reopenWindow time
 func (inc *Incident) clone() *Incident {
 	c := *inc
 	c.Labels = cloneMap(inc.Labels)
+	c.GroupLabels = cloneMap(inc.GroupLabels)
 	c.Alerts = make([]Alert, len(inc.Alerts))
 	copy(c.Alerts, inc.Alerts)
 	c.Members = make([]Member, len(inc.Members))

@@ -62,6 +62,20 @@ func (inc *Incident) applySilence(ev Event, at time.Time) (changes []Change) {
 	return changes
 }
 
+// Silenceable reports whether the incident holds an Alertmanager alert
+// group (opened it, or was correlated into it): what a silence can mute.
+func (inc *Incident) Silenceable() bool {
+	if inc.Source == "alertmanager" {
+		return true
+	}
+	for _, m := range inc.Members {
+		if m.Source == "alertmanager" {
+			return true
+		}
+	}
+	return false
+}
+
 // MatchLabels are the labels an incident is matched by: its common
 // labels, plus severity, plus the labels all its alerts agree on (what
 // routes and the owning team are found by).
@@ -87,7 +101,7 @@ var SilenceFor = map[string]time.Duration{
 // "Expire silence" while one is; each carries the incident key (a key over
 // Slack's value limit gets none, as incidentButtons).
 func silenceButtons(inc *Incident, now time.Time) []slacktext.Button {
-	if inc.Source != "alertmanager" || inc.Status == StatusResolved || len(inc.Key) > slacktext.MaxButtonValue {
+	if !inc.Silenceable() || inc.Status == StatusResolved || len(inc.Key) > slacktext.MaxButtonValue {
 		return nil
 	}
 	if inc.Silence.Active(now) {

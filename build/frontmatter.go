@@ -373,6 +373,9 @@ var charterKeys = map[string]keyDecoder{
 	"goals":   func(d *fmDecoder, m *Meta, key string, v *yaml.Node) { m.Charter.Goals = d.strList(key, v) },
 	"systems": func(d *fmDecoder, m *Meta, key string, v *yaml.Node) { m.Charter.Systems = d.strList(key, v) },
 	"channel": func(d *fmDecoder, m *Meta, key string, v *yaml.Node) { m.Charter.Channel, _ = d.str(key, v) },
+	"slack_group": func(d *fmDecoder, m *Meta, key string, v *yaml.Node) {
+		m.Charter.SlackGroup, _ = d.str(key, v)
+	},
 	"roles": func(d *fmDecoder, m *Meta, key string, v *yaml.Node) {
 		d.list(key, v, func(name string, n *yaml.Node) {
 			var r handbook.Role

@@ -51,8 +51,11 @@ type Charter struct {
 	Roles   []handbook.Role
 	Systems []string
 	Channel string
-	People  []handbook.Person
-	Oncall  *handbook.Rotation
+	// SlackGroup is the team's Slack user group (handle or ID): its members
+	// may silence the team's alerts from Slack.
+	SlackGroup string
+	People     []handbook.Person
+	Oncall     *handbook.Rotation
 }
 
 // Skills reports whether anyone on the team has skills listed, so the theme

@@ -528,7 +528,7 @@ func (s *Site) handbookMap(sections bool) *handbook.Map {
 		svc := services[c.Team]
 		slices.Sort(svc)
 		m.Teams = append(m.Teams, handbook.Team{
-			ID: c.Team, Name: p.Title, URL: p.URL, Channel: c.Channel, Mission: c.Mission,
+			ID: c.Team, Name: p.Title, URL: p.URL, Channel: c.Channel, SlackGroup: c.SlackGroup, Mission: c.Mission,
 			Goals: c.Goals, Roles: c.Roles, Systems: c.Systems, People: c.People, Oncall: c.Oncall,
 			Services: slices.Compact(svc),
 		})

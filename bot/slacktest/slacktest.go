@@ -1,6 +1,7 @@
 // Package slacktest is an in-process fake of the Slack Web API methods the bot
 // uses (chat.postMessage, chat.update, conversations.history,
-// conversations.replies, conversations.list, auth.test). It records every
+// conversations.replies, conversations.list, auth.test, usergroups.list,
+// usergroups.users.list) and Slack's side of a button click (Click). It records every
 // call and stores the messages posted (served back by conversations.history
 // and conversations.replies, for crash recovery), refuses messages over
 // Slack's limits as Slack does (invalid_blocks, msg_too_long), and can fail
@@ -83,16 +84,19 @@ type Message struct {
 type Server struct {
 	srv *httptest.Server
 
-	mu       sync.Mutex
-	calls    []Call
-	msgs     []*Message
-	channels map[string]string // name (no '#') → ID
-	failures []Failure
-	script   script
-	down     bool
-	seq      int64
-	changed  chan struct{} // closed and replaced on every call
-	closing  chan struct{}
+	mu        sync.Mutex
+	calls     []Call
+	msgs      []*Message
+	channels  map[string]string     // name (no '#') → ID
+	groups    map[string]*userGroup // user groups by id
+	clicks    int                   // Click calls, numbering response_urls
+	responses []Response            // what the app sent to response_urls
+	failures  []Failure
+	script    script
+	down      bool
+	seq       int64
+	changed   chan struct{} // closed and replaced on every call
+	closing   chan struct{}
 	// LoseResponses makes successful posts hang after storing the message,
 	// as if the response was lost in the network.
 	loseN int
@@ -262,6 +266,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/respond/") {
+		s.respond(w, r)
+		return
+	}
 	method := strings.TrimPrefix(r.URL.Path, "/api/")
 	if err := r.ParseForm(); err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"ok": false, "error": "invalid_form_data"})
@@ -389,6 +397,10 @@ func (s *Server) serve(c *Call, r *http.Request) (resp map[string]any, lose bool
 		return s.listChannels(), false
 	case "conversations.history", "conversations.replies":
 		return s.history(c, r.Form), false
+	case "usergroups.list":
+		return s.listUserGroups(r.Form.Get("include_users") == "true" || r.Form.Get("include_users") == "1"), false
+	case "usergroups.users.list":
+		return s.listGroupMembers(c, r.Form.Get("usergroup")), false
 	}
 	c.Error = "unknown_method"
 	return map[string]any{"ok": false, "error": c.Error}, false

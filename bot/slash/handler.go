@@ -62,6 +62,14 @@ type Options struct {
 	Incidents Incidents
 	Sink      bot.Sink // where button clicks go, through the bot's durable path
 	PagerDuty PagerDuty
+	// Alertmanager and Gate answer the silence buttons: without
+	// Alertmanager they explain that silencing is not set up, without Gate
+	// nobody may silence.
+	Alertmanager Alertmanager
+	Gate         Gate
+	// UntilResolvedMax is how long an "Until resolved" silence lasts in
+	// Alertmanager at most; default DefaultUntilResolvedMax.
+	UntilResolvedMax time.Duration
 	// CapacityAlerts are extra alert-name globs that count as capacity
 	// alerts, besides the alerts of runbooks tagged "capacity".
 	CapacityAlerts []string
@@ -113,6 +121,9 @@ func New(opt Options) (*Handler, error) {
 	}
 	if opt.WorkTimeout <= 0 {
 		opt.WorkTimeout = 25 * time.Second
+	}
+	if opt.UntilResolvedMax <= 0 {
+		opt.UntilResolvedMax = DefaultUntilResolvedMax
 	}
 	if opt.SearchLimit <= 0 {
 		opt.SearchLimit = 5

@@ -73,6 +73,7 @@ func (h *Handler) ServeInteraction(ctx context.Context, in Interaction) {
 	for _, a := range in.Actions {
 		switch a.ActionID {
 		case ActionShare, ActionAcknowledge, ActionResolve:
+		case bot.ActionSilence1h, bot.ActionSilence4h, bot.ActionSilenceResolved, bot.ActionExpireSilence:
 		default:
 			continue
 		}
@@ -93,6 +94,10 @@ func (h *Handler) ServeInteraction(ctx context.Context, in Interaction) {
 				h.setStatus(wctx, in, a, id, bot.StatusAcknowledged)
 			case ActionResolve:
 				h.setStatus(wctx, in, a, id, bot.StatusResolved)
+			case bot.ActionExpireSilence:
+				h.expireSilence(wctx, in, a, id)
+			case bot.ActionSilence1h, bot.ActionSilence4h, bot.ActionSilenceResolved:
+				h.silenceIncident(wctx, in, a, id)
 			}
 		}()
 	}

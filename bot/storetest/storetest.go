@@ -103,7 +103,8 @@ func sample(key string, gen int) *bot.Incident {
 	return &bot.Incident{
 		Key: key, Generation: gen, Source: "alertmanager", Status: bot.StatusFiring,
 		Severity: bot.SeverityCritical, Title: "KubeCPUOvercommit", URL: "http://am/#/alerts",
-		Labels: map[string]string{"cluster": "prod-eu", "team": "platform"},
+		Labels:      map[string]string{"cluster": "prod-eu", "team": "platform"},
+		GroupLabels: map[string]string{"cluster": "prod-eu"},
 		Alerts: []bot.Alert{{
 			Name: "KubeCPUOvercommit", Fingerprint: "fp1", Status: bot.StatusFiring,
 			Labels:      map[string]string{"alertname": "KubeCPUOvercommit", "cluster": "prod-eu"},

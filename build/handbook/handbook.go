@@ -73,17 +73,20 @@ type Section struct {
 
 // Team is a team defined by a charter page.
 type Team struct {
-	ID       string    `json:"id"`
-	Name     string    `json:"name"`
-	URL      string    `json:"url"` // the charter page
-	Channel  string    `json:"channel,omitempty"`
-	Mission  string    `json:"mission,omitempty"`
-	Goals    []string  `json:"goals,omitempty"`
-	Roles    []Role    `json:"roles,omitempty"`
-	Systems  []string  `json:"systems,omitempty"`
-	People   []Person  `json:"people,omitempty"`
-	Oncall   *Rotation `json:"oncall,omitempty"`
-	Services []string  `json:"services,omitempty"` // services named by the team's runbooks
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	URL     string `json:"url"` // the charter page
+	Channel string `json:"channel,omitempty"`
+	// SlackGroup is the team's Slack user group, a handle ("sre-oncall")
+	// or an ID ("S0123ABCD"): its members may silence the team's alerts.
+	SlackGroup string    `json:"slack_group,omitempty"`
+	Mission    string    `json:"mission,omitempty"`
+	Goals      []string  `json:"goals,omitempty"`
+	Roles      []Role    `json:"roles,omitempty"`
+	Systems    []string  `json:"systems,omitempty"`
+	People     []Person  `json:"people,omitempty"`
+	Oncall     *Rotation `json:"oncall,omitempty"`
+	Services   []string  `json:"services,omitempty"` // services named by the team's runbooks
 }
 
 // Role is a hat someone on a team can wear.

@@ -57,6 +57,7 @@ func validateBot(c Config) error {
 		errs = append(errs, errors.New("bot.channel is not set: incidents that match no route and no team need a default channel"))
 	}
 	errs = append(errs, validateSlash(c)...)
+	errs = append(errs, validateSilence(c)...)
 	return errors.Join(errs...)
 }
 
@@ -260,7 +261,7 @@ func runBot(ctx context.Context, cfg Config, log *slog.Logger) error {
 		Ready: readiness(b, m, src, cfg.Bot.ReadyzSlackFailing),
 	})
 	handleHooks(srv, cfg, m.Sink(b), log.With("component", "hooks"))
-	waitSlash, err := serveSlash(ctx, cfg, src, store, b, srv, log)
+	waitSlash, err := serveSlash(ctx, cfg, src, store, b, poster, srv, log)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/compasshq/compass/bot"
 	"github.com/compasshq/compass/bot/httpserver"
 	"github.com/compasshq/compass/bot/pdapi"
+	"github.com/compasshq/compass/bot/silence"
 	"github.com/compasshq/compass/bot/slack"
 	"github.com/compasshq/compass/bot/slash"
 	"github.com/compasshq/compass/build/handbook"
@@ -48,7 +49,7 @@ func validateSlash(c Config) []error {
 // and, with Socket Mode, connects to Slack as well, until ctx ends. The
 // returned wait blocks until the Socket Mode connection and background
 // follow-ups have finished.
-func serveSlash(ctx context.Context, cfg Config, src *handbook.Source, store bot.Store, sink bot.Sink, srv *httpserver.Server, root *slog.Logger) (wait func(), err error) {
+func serveSlash(ctx context.Context, cfg Config, src *handbook.Source, store bot.Store, sink bot.Sink, poster *slack.Poster, srv *httpserver.Server, root *slog.Logger) (wait func(), err error) {
 	log := root.With("component", "slash")
 	if src == nil {
 		src = handbook.NewSource("", handbook.SourceOptions{Logger: log}) // never loaded: an empty map
@@ -64,6 +65,17 @@ func serveSlash(ctx context.Context, cfg Config, src *handbook.Source, store bot
 		}
 		opt.PagerDuty = pd
 	}
+	am, err := alertmanagerAPI(cfg)
+	if err != nil {
+		return nil, err
+	}
+	var wg sync.WaitGroup
+	if am != nil {
+		opt.Alertmanager, opt.UntilResolvedMax = am, cfg.Bot.Silence.UntilResolvedMax
+		opt.Gate = silence.NewGate(cfg.Bot.Silence.Allowed, poster, cfg.Bot.Silence.MembershipTTL, nil)
+		w := &silence.Watcher{Store: store, Sink: sink, Alertmanager: am, Interval: cfg.Bot.Silence.CheckInterval, Logger: root.With("component", "silence")}
+		wg.Go(func() { w.Run(ctx) })
+	}
 	h, err := slash.New(opt)
 	if err != nil {
 		return nil, err
@@ -75,7 +87,6 @@ func serveSlash(ctx context.Context, cfg Config, src *handbook.Source, store bot
 	srv.Handle("POST /slack/commands", h.CommandsHandler(v))
 	srv.Handle("POST /slack/interactions", h.InteractionsHandler(v))
 
-	var wg sync.WaitGroup
 	if cfg.Bot.SocketMode {
 		wg.Add(1)
 		go func() {

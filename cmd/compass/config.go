@@ -17,6 +17,7 @@ import (
 	"github.com/compasshq/compass/bot/pdapi"
 	"github.com/compasshq/compass/bot/postgres"
 	"github.com/compasshq/compass/bot/slack"
+	"github.com/compasshq/compass/bot/slash"
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
@@ -134,6 +135,10 @@ type BotConfig struct {
 	// a page or alert group to an open incident when no dedup key or
 	// compass_incident label does; empty turns label matching off.
 	CorrelateLabels labelNames `mapstructure:"correlate_labels"`
+	// Alertmanager is the API the silence buttons call; Silence who may
+	// press them and how silences are kept.
+	Alertmanager AlertmanagerAPIConfig `mapstructure:"alertmanager"`
+	Silence      SilenceConfig         `mapstructure:"silence"`
 }
 
 // SlackConfig is compass.yaml's slack block.
@@ -195,6 +200,11 @@ func DefaultConfig() Config {
 			Lease:              postgres.DefaultLease,
 			MaxConnections:     httpserver.DefaultMaxConnections,
 			ReadyzSlackFailing: 15 * time.Minute,
+			Alertmanager:       AlertmanagerAPIConfig{Timeout: 5 * time.Second},
+			Silence: SilenceConfig{
+				UntilResolvedMax: slash.DefaultUntilResolvedMax, CheckInterval: time.Minute,
+				MembershipTTL: 5 * time.Minute,
+			},
 		},
 		Slack:     SlackConfig{APIURL: slack.DefaultAPIURL},
 		PagerDuty: PagerDutyConfig{APIURL: pdapi.DefaultBaseURL},
@@ -392,6 +402,7 @@ type (
 	pathGlobs      []string          // check.ignore
 	alertGlobs     []string          // bot.capacity_alerts: a list, or comma-separated
 	labelNames     []string          // bot.correlate_labels: a list, or comma-separated
+	wordList       []string          // a list, or comma- or space-separated words (URLs, ids, handles)
 )
 
 // decodeHook reads durations, routes and the lists and maps above from
@@ -422,6 +433,8 @@ func decodeHook(_ reflect.Type, to reflect.Type, data any) (any, error) {
 			return names, nil
 		}
 		return labelNames(decodeAlertGlobs(data)), nil
+	case reflect.TypeFor[wordList]():
+		return wordList(decodeAlertGlobs(data)), nil
 	}
 	return data, nil
 }

@@ -132,16 +132,19 @@ func TestStarterConfig(t *testing.T) {
 	if err := yaml.Unmarshal(b, &doc); err != nil {
 		t.Fatal(err)
 	}
+	// Blocks nest (bot.silence.allowed); check.rules is a value, a mapping.
 	var keys []string
-	for k, v := range doc {
-		if m, ok := v.(map[string]any); ok && k != "rules" {
-			for sub := range m {
-				keys = append(keys, k+"."+sub)
+	var walk func(prefix string, m map[string]any)
+	walk = func(prefix string, m map[string]any) {
+		for k, v := range m {
+			if sub, ok := v.(map[string]any); ok && k != "rules" {
+				walk(prefix+k+".", sub)
+				continue
 			}
-			continue
+			keys = append(keys, prefix+k)
 		}
-		keys = append(keys, k)
 	}
+	walk("", doc)
 	slices.Sort(keys)
 	defaults := defaultValues()
 	if want := slices.Sorted(maps.Keys(defaults)); !slices.Equal(keys, want) {

@@ -91,6 +91,7 @@ func ListIncidents(open bool) string {
 type incidentData struct {
 	URL       string            `json:"url,omitempty"`
 	Labels    map[string]string `json:"labels,omitempty"`
+	Group     map[string]string `json:"group_labels,omitempty"`
 	Alerts    []bot.Alert       `json:"alerts,omitempty"`
 	Owner     string            `json:"owner,omitempty"`
 	Assignee  string            `json:"assignee,omitempty"`
@@ -102,7 +103,7 @@ type incidentData struct {
 // EncodeData is the data column of inc's row.
 func EncodeData(inc *bot.Incident) ([]byte, error) {
 	b, err := json.Marshal(incidentData{
-		URL: inc.URL, Labels: inc.Labels, Alerts: inc.Alerts, Owner: inc.Owner,
+		URL: inc.URL, Labels: inc.Labels, Group: inc.GroupLabels, Alerts: inc.Alerts, Owner: inc.Owner,
 		Assignee: inc.Assignee, Priority: inc.Priority, Broadcast: inc.Broadcast,
 		Members: inc.Members,
 	})
@@ -130,7 +131,7 @@ func ScanIncident(sc Scanner) (*bot.Incident, error) {
 	if err := json.Unmarshal(data, &d); err != nil {
 		return nil, fmt.Errorf("decode incident %s: %w", inc.Key, err)
 	}
-	inc.URL, inc.Labels, inc.Alerts = d.URL, d.Labels, d.Alerts
+	inc.URL, inc.Labels, inc.GroupLabels, inc.Alerts = d.URL, d.Labels, d.Group, d.Alerts
 	inc.Owner, inc.Assignee, inc.Priority, inc.Broadcast = d.Owner, d.Assignee, d.Priority, d.Broadcast
 	inc.Members = d.Members
 	return &inc, nil

@@ -5,6 +5,7 @@ package amtest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -52,6 +53,12 @@ type Options struct {
 	// ResolveTimeout is global.resolve_timeout: how long an alert posted
 	// without endsAt stays firing. "" keeps Alertmanager's default (5m).
 	ResolveTimeout string
+	// RepeatInterval is route.repeat_interval: how often a group still
+	// firing is sent again. "" is 1h.
+	RepeatInterval string
+	// AlsoHookURLs receive every notification too (same receiver, without
+	// credentials): a test's own counter of what Alertmanager sends.
+	AlsoHookURLs []string
 }
 
 // Start runs one unclustered Alertmanager replica with short group timers
@@ -71,7 +78,7 @@ func Start(tb testing.TB, bin string, o Options) string {
   group_by: [%s]
   group_wait: 1s
   group_interval: 2s
-  repeat_interval: 1h
+  repeat_interval: %s
 receivers:
   - name: compass
     webhook_configs:
@@ -80,7 +87,10 @@ receivers:
         http_config:
           authorization:
             credentials: %q
-`, strings.Join(o.GroupBy, ", "), o.HookURL, o.Token)
+`, strings.Join(o.GroupBy, ", "), cmp.Or(o.RepeatInterval, "1h"), o.HookURL, o.Token)
+	for _, u := range o.AlsoHookURLs {
+		fmt.Fprintf(&cfg, "      - url: %q\n        send_resolved: true\n", u)
+	}
 	if err := os.WriteFile(filepath.Join(dir, "am.yml"), []byte(cfg.String()), 0o600); err != nil {
 		tb.Fatal(err)
 	}

@@ -70,12 +70,13 @@ func Event(source, key string, p *Payload, now time.Time) (bot.Event, error) {
 		return bot.Event{}, fmt.Errorf("status: %w", err)
 	}
 	ev := bot.Event{
-		Source: source,
-		Key:    key,
-		Kind:   bot.KindAlerts,
-		Status: status,
-		Labels: cloneNonEmpty(p.CommonLabels),
-		Alerts: make([]bot.Alert, 0, len(p.Alerts)),
+		Source:      source,
+		Key:         key,
+		Kind:        bot.KindAlerts,
+		Status:      status,
+		Labels:      cloneNonEmpty(p.CommonLabels),
+		GroupLabels: cloneNonEmpty(p.GroupLabels),
+		Alerts:      make([]bot.Alert, 0, len(p.Alerts)),
 	}
 	var latest time.Time
 	for i := range p.Alerts {
