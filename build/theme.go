@@ -210,7 +210,7 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 func (s *Site) funcs() template.FuncMap {
 	return template.FuncMap{
 		// url prefixes a site URL with the base URL's path.
-		"url": func(u string) string { return s.basePath + u },
+		"url": s.href,
 		// team returns the charter page of a team id, or nil.
 		"team": func(id string) *Page { return s.teams[id] },
 		// tagURL is the index page URL of a tag.

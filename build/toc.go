@@ -8,6 +8,7 @@ package build
 // warning, as mystmd does.
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -24,7 +25,9 @@ import (
 type tocEntry struct {
 	File     string // content-relative page path; "" for a titled group
 	Dir      string // content-relative folder whose pages are the children (MkDocs "Title: folder/")
-	Title    string // a group's title
+	URL      string // an external link listed in the sidebar (MyST and Jupyter Book url:, an MkDocs nav link)
+	Pattern  string // a content-relative glob ("runbooks/*.md", "**" for any folders): the pages it matches, by path
+	Title    string // a group's title, or an external link's text
 	Hidden   bool   // built and in the tree, not listed in the sidebar
 	Children []tocEntry
 	pos      Position
@@ -186,8 +189,8 @@ func (r *tocReader) globPath(p string) string {
 	return strings.TrimPrefix(strings.TrimPrefix(path.Join(r.base, p), "content/"), "./")
 }
 
-// mystEntries reads a MyST toc list: entries with file, title, children,
-// hidden, and url or pattern (reported, not supported).
+// mystEntries reads a MyST toc list: entries with file, url or pattern,
+// title, children and hidden.
 func (r *tocReader) mystEntries(list *yaml.Node) []tocEntry {
 	if list.Kind != yaml.SequenceNode {
 		r.pr.errorf(r.pos(list), "toc: want a list of entries, got %s", describe(list))
@@ -201,7 +204,6 @@ func (r *tocReader) mystEntries(list *yaml.Node) []tocEntry {
 			continue
 		}
 		e := tocEntry{pos: r.pos(n)}
-		skip := false
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], resolveAlias(n.Content[i+1])
 			switch k.Value {
@@ -213,14 +215,15 @@ func (r *tocReader) mystEntries(list *yaml.Node) []tocEntry {
 				e.Hidden = v.Value == "true"
 			case "children":
 				e.Children = r.mystEntries(v)
-			case "url", "pattern":
-				r.pr.warnf(r.pos(k), "toc: %s entries are not supported; %q is not in the sidebar", k.Value, v.Value)
-				skip = true
+			case "url":
+				e.URL = v.Value
+			case "pattern":
+				e.Pattern = r.globPath(v.Value)
 			default:
 				r.pr.warnf(r.pos(k), "toc: unknown key %q", k.Value)
 			}
 		}
-		if skip || e.File == "" && e.Title == "" {
+		if e.File == "" && e.Title == "" && e.URL == "" && e.Pattern == "" {
 			continue
 		}
 		out = append(out, e)
@@ -261,7 +264,7 @@ func (r *tocReader) jupyterBook(file string, b []byte) *toc {
 }
 
 // jbEntries reads a Jupyter Book list of entries: file (with sections),
-// and url or glob (reported, not supported).
+// url (with title) and glob.
 func (r *tocReader) jbEntries(list *yaml.Node) []tocEntry {
 	if list.Kind != yaml.SequenceNode {
 		r.pr.errorf(r.pos(list), "_toc.yml: want a list of entries, got %s", describe(list))
@@ -277,8 +280,14 @@ func (r *tocReader) jbEntries(list *yaml.Node) []tocEntry {
 				e.Children = r.jbEntries(s)
 			}
 			out = append(out, e)
-		case tocValue(n, "url") != nil || tocValue(n, "glob") != nil:
-			r.pr.warnf(r.pos(n), "_toc.yml: url and glob entries are not supported; not in the sidebar")
+		case tocValue(n, "url") != nil:
+			e := tocEntry{URL: tocValue(n, "url").Value, pos: r.pos(n)}
+			if t := tocValue(n, "title"); t != nil {
+				e.Title = t.Value
+			}
+			out = append(out, e)
+		case tocValue(n, "glob") != nil:
+			out = append(out, tocEntry{Pattern: r.globPath(tocValue(n, "glob").Value), pos: r.pos(n)})
 		default:
 			r.pr.errorf(r.pos(n), "_toc.yml: want an entry with file, got %s", describe(n))
 		}
@@ -308,7 +317,7 @@ func (r *tocReader) mkdocs(file string, b []byte) *toc {
 }
 
 // mkdocsEntries reads an MkDocs nav list: "page.md", "Title: page.md",
-// "Title: [children]" and "Title: https://…" (reported, not shown).
+// "Title: [children]" and "Title: https://…".
 func (r *tocReader) mkdocsEntries(list *yaml.Node) []tocEntry {
 	if list.Kind != yaml.SequenceNode {
 		r.pr.errorf(r.pos(list), "nav: want a list, got %s", describe(list))
@@ -333,8 +342,7 @@ func (r *tocReader) mkdocsEntries(list *yaml.Node) []tocEntry {
 		case v.Kind == yaml.SequenceNode:
 			e.Children = r.mkdocsEntries(v)
 		case strings.Contains(v.Value, "://"):
-			r.pr.warnf(pos, "nav: external link %s is not in the sidebar", v.Value)
-			continue
+			e.URL = v.Value
 		case strings.HasSuffix(v.Value, "/"):
 			e.Dir = strings.TrimSuffix(strings.TrimSuffix(r.contentPath(strings.TrimSuffix(v.Value, "/")), ".md"), "/")
 			if e.Title == "" {
@@ -384,11 +392,20 @@ func (s *Site) buildTocTree(t *toc, pr *problems) {
 	if s.Root.Page != nil {
 		placed[s.Root.Page] = true
 	}
+	listed := t.files()
 	var add func(parent *Section, entries []tocEntry)
 	add = func(parent *Section, entries []tocEntry) {
 		for _, e := range entries {
 			var p *Page
 			switch {
+			case e.URL != "":
+				// A link, not a page: in its folder's children for the
+				// sidebar and lists, never written, not in reading order.
+				parent.Children = append(parent.Children, &Page{URL: e.URL, Title: cmp.Or(e.Title, e.URL), Section: parent, generated: true})
+				continue
+			case e.Pattern != "":
+				add(parent, s.patternEntries(e, placed, listed, pr))
+				continue
 			case e.Dir != "":
 				p, e.Children = s.folderEntry(e, placed)
 			case e.File != "":
@@ -484,4 +501,69 @@ func (s *Site) groupPage(title string) *Page {
 	p := &Page{URL: u, Title: title}
 	s.addGenerated(p)
 	return p
+}
+
+// files are the pages the toc names one by one, which a pattern entry
+// leaves where they are listed.
+func (t *toc) files() map[string]bool {
+	out := map[string]bool{}
+	var walk func(es []tocEntry)
+	walk = func(es []tocEntry) {
+		for _, e := range es {
+			if e.File != "" {
+				out[e.File] = true
+			}
+			walk(e.Children)
+		}
+	}
+	walk(t.entries)
+	return out
+}
+
+// patternEntries expands a pattern entry: the pages it matches, in path
+// order (as mystmd lists them), except those placed already or listed
+// elsewhere in the toc. A Jupyter Book glob names pages without their
+// extension, so a page matches with or without it.
+func (s *Site) patternEntries(e tocEntry, placed map[*Page]bool, listed map[string]bool, pr *problems) []tocEntry {
+	var out []tocEntry
+	matched := false
+	for _, p := range s.Pages {
+		if !globMatch(e.Pattern, p.Path) && !globMatch(e.Pattern, strings.TrimSuffix(p.Path, path.Ext(p.Path))) {
+			continue
+		}
+		matched = true
+		if !placed[p] && !listed[p.Path] && p != s.Root.Page {
+			out = append(out, tocEntry{File: p.Path, pos: e.pos})
+		}
+	}
+	if !matched {
+		pr.warnf(e.pos, "toc: pattern %q matches no page", e.Pattern)
+	}
+	slices.SortFunc(out, func(a, b tocEntry) int { return strings.Compare(a.File, b.File) })
+	return out
+}
+
+// globMatch reports whether a slash path matches a glob whose segments
+// are path.Match patterns, "**" standing for any number of folders.
+func globMatch(pattern, name string) bool {
+	ps, ns := strings.Split(pattern, "/"), strings.Split(name, "/")
+	var match func(i, j int) bool
+	match = func(i, j int) bool {
+		switch {
+		case i == len(ps):
+			return j == len(ns)
+		case ps[i] == "**":
+			for k := j; k <= len(ns); k++ {
+				if match(i+1, k) {
+					return true
+				}
+			}
+			return false
+		case j == len(ns):
+			return false
+		}
+		ok, _ := path.Match(ps[i], ns[j])
+		return ok && match(i+1, j+1)
+	}
+	return match(0, 0)
 }

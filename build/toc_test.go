@@ -37,6 +37,19 @@ project:
   - file: gone.md
   - url: https://example.com/
     title: Elsewhere
+  - title: Runbooks
+    children:
+    - file: runbooks/disk.md
+    - pattern: runbooks/**/*.md
+    - pattern: nothing/*.md
+-- content/runbooks/disk.md --
+# Disk first, listed by name
+-- content/runbooks/cpu.md --
+# CPU
+-- content/runbooks/net/dns.md --
+# DNS
+-- content/runbooks/net/index.md --
+# Network
 -- content/README.md --
 # Not built
 -- content/index.md --
@@ -64,8 +77,20 @@ project:
 		t.Error("README.md is excluded but was built")
 	}
 	zeta := s.PageByURL("/people/zeta/")
-	if got, want := navString(s.Nav(zeta)), "Organization wide[People[*Zeta] Finance] About"; got != want {
+	if got, want := navString(s.Nav(zeta)), "Organization wide[People[*Zeta] Finance] About Elsewhere Runbooks"; got != want {
 		t.Errorf("sidebar %q, want %q", got, want)
+	}
+	// A pattern lists the pages it matches in path order, leaving out
+	// those the toc names elsewhere; a url entry is a link in the sidebar.
+	cpu := s.PageByURL("/runbooks/cpu/")
+	if got, want := navString(s.Nav(cpu)), "Organization wide About Elsewhere Runbooks[Disk first, listed by name *CPU DNS Network]"; got != want {
+		t.Errorf("sidebar %q, want %q", got, want)
+	}
+	if nav := string(s.NavHTML(zeta)); !strings.Contains(nav, `<a href="https://example.com/">Elsewhere</a>`) {
+		t.Errorf("the url entry is not an external link in the sidebar:\n%s", nav)
+	}
+	if about := s.PageByURL("/about/"); about.Next != s.PageByURL("/runbooks/disk/").Section.Page {
+		t.Errorf("reading order must skip the url entry: about.Next = %s", about.Next.URL)
 	}
 	alpha := s.PageByURL("/people/alpha/")
 	if zeta.Next != alpha || alpha.Next != s.PageByURL("/finance/") {
@@ -84,7 +109,7 @@ project:
 	}
 	want := `content/stray.md:1:1: warning: page is not in the table of contents in content/myst.yml; built, but not in the sidebar
 content/toc.yml:14:5: warning: toc: gone.md matches no page; entry skipped
-content/toc.yml:15:5: warning: toc: url entries are not supported; "https://example.com/" is not in the sidebar`
+content/toc.yml:21:7: warning: toc: pattern "nothing/*.md" matches no page`
 	if got := strings.Join(warns, "\n"); got != want {
 		t.Errorf("warnings:\n%s\nwant:\n%s", got, want)
 	}
@@ -105,6 +130,7 @@ nav:
     - Disk full: runbooks/disk.md
   - about.md
   - Guides: guides/
+  - Status page: https://status.example.com/
 -- content/guides/b.md --
 # Beta guide
 -- content/guides/a.md --
@@ -118,10 +144,10 @@ nav:
 -- content/runbooks/disk.md --
 # Disk
 `)
-	if got, want := navString(s.Nav(s.PageByURL("/runbooks/disk/"))), "Runbooks[ZZ first *Disk] About Guides"; got != want {
+	if got, want := navString(s.Nav(s.PageByURL("/runbooks/disk/"))), "Runbooks[ZZ first *Disk] About Guides Status page"; got != want {
 		t.Errorf("sidebar %q, want %q", got, want)
 	}
-	if got, want := navString(s.Nav(s.PageByURL("/guides/b/"))), "Runbooks About Guides[Alpha guide *Beta guide]"; got != want {
+	if got, want := navString(s.Nav(s.PageByURL("/guides/b/"))), "Runbooks About Guides[Alpha guide *Beta guide] Status page"; got != want {
 		t.Errorf("a folder in nav lists its pages: sidebar %q, want %q", got, want)
 	}
 	if len(s.Warnings) != 0 {
@@ -219,6 +245,13 @@ parts:
       sections:
       - file: hubs/upgrade
     - file: hubs/alerts
+    - glob: hubs/howto/*
+    - url: https://docs.example.org/
+      title: Upstream docs
+-- content/hubs/howto/b.md --
+# How to B
+-- content/hubs/howto/a.md --
+# How to A
 -- content/index.md --
 # Home
 -- content/hubs/deploy.md --
@@ -228,7 +261,7 @@ parts:
 -- content/hubs/alerts.md --
 # Alerts
 `)
-	if got, want := navString(s.Nav(s.PageByURL("/hubs/upgrade/"))), "Running hubs[Deploy[*Upgrade] Alerts]"; got != want {
+	if got, want := navString(s.Nav(s.PageByURL("/hubs/upgrade/"))), "Running hubs[Deploy[*Upgrade] Alerts How to A How to B Upstream docs]"; got != want {
 		t.Errorf("sidebar %q, want %q", got, want)
 	}
 	if len(s.Warnings) != 0 {
@@ -262,8 +295,8 @@ func FuzzTOC(f *testing.F) {
 			var check func(es []tocEntry)
 			check = func(es []tocEntry) {
 				for _, e := range es {
-					if e.File == "" && e.Title == "" {
-						t.Errorf("%s: entry with neither file nor title", file)
+					if e.File == "" && e.Title == "" && e.URL == "" && e.Pattern == "" {
+						t.Errorf("%s: entry with neither file, title, url nor pattern", file)
 					}
 					if strings.HasPrefix(e.File, "/") {
 						t.Errorf("%s: entry file %q is not content-relative", file, e.File)

@@ -30,7 +30,9 @@ func (s *Site) buildTree(pr *problems) {
 		prev = p
 		if p.IsSection() {
 			for _, c := range p.Section.Children {
-				walk(c)
+				if !c.IsLink() {
+					walk(c)
+				}
 			}
 		}
 	}
@@ -110,7 +112,7 @@ func (s *Site) listChildren(p *Page) {
 	if p.IsSection() && len(p.Section.Children) > 0 {
 		b.WriteString(`<ul class="pages toc-children">`)
 		for _, c := range p.Section.Children {
-			href, title := navEscape(s.basePath+c.URL, c.Title)
+			href, title := navEscape(s.href(c.URL), c.Title)
 			b.WriteString("\n<li><a href=\"" + href + "\">" + title + "</a></li>")
 		}
 		b.WriteString("\n</ul>")
@@ -315,7 +317,7 @@ func (s *Site) level(sec *Section) *navLevel {
 		if c.navHidden {
 			continue
 		}
-		h, t := navEscape(s.basePath+c.URL, c.Title)
+		h, t := navEscape(s.href(c.URL), c.Title)
 		l.index[c] = len(l.pages)
 		l.pages = append(l.pages, c)
 		l.href, l.title = append(l.href, h), append(l.title, t)
@@ -360,7 +362,7 @@ func (s *Site) Nav(p *Page) []NavItem {
 		for _, sp := range navSpans(len(l.pages), l.focus(chain, depth, p)) {
 			more(sp[0] - next)
 			for _, c := range l.pages[sp[0]:sp[1]] {
-				it := NavItem{Title: c.Title, URL: c.URL, Href: s.basePath + c.URL, Current: c == p, Section: c.IsSection()}
+				it := NavItem{Title: c.Title, URL: c.URL, Href: s.href(c.URL), Current: c == p, Section: c.IsSection()}
 				if it.Section && depth+1 < len(chain) && chain[depth+1] == c.Section {
 					it.Open = true
 					it.Children = level(c.Section, depth+1)
@@ -541,3 +543,17 @@ func (s *Site) Indexes() []NavItem {
 
 // PageByURL returns the page with the site-relative URL u, or nil.
 func (s *Site) PageByURL(u string) *Page { return s.byURL[u] }
+
+// IsLink reports whether p is an external link that the table of contents
+// lists among the pages (a toc url: entry): its URL is the link's address,
+// and it is never written.
+func (p *Page) IsLink() bool { return strings.Contains(p.URL, "://") }
+
+// href is a site URL with the base URL's path, ready for an href; an
+// external link's address is kept as it is.
+func (s *Site) href(u string) string {
+	if strings.Contains(u, "://") {
+		return u
+	}
+	return s.basePath + u
+}
