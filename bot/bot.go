@@ -313,7 +313,7 @@ func (b *Bot) commitBatch(batch []*acceptReq, retry int) {
 	if err == nil {
 		b.settle(stage)
 	} else {
-		b.forget(live, stage)
+		b.forget(live, stage, errors.Is(err, ErrConflict))
 	}
 	if err != nil && (len(live) > 1 || (errors.Is(err, ErrConflict) && retry < 3)) {
 		for _, r := range live {
@@ -381,11 +381,17 @@ func (b *Bot) forgetResolved(before time.Time) {
 }
 
 // forget drops the cached incidents a failed transaction touched (its
-// deliveries' keys and the incidents it had staged, which correlated events
-// joined): one of them may be stale.
-func (b *Bot) forget(reqs []*acceptReq, stage map[string]*Incident) {
+// deliveries' keys and the incidents it had staged): one of them may be
+// stale. After a conflict it drops them all: a correlated event's incident
+// has another source's key, and the stale one is not known here; the cache
+// refills from the store as it is used.
+func (b *Bot) forget(reqs []*acceptReq, stage map[string]*Incident, conflict bool) {
 	b.cmu.Lock()
 	defer b.cmu.Unlock()
+	if conflict {
+		clear(b.cache)
+		return
+	}
 	for key := range stage {
 		delete(b.cache, key)
 	}

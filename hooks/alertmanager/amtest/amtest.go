@@ -59,6 +59,11 @@ type Options struct {
 	// AlsoHookURLs receive every notification too (same receiver, without
 	// credentials): a test's own counter of what Alertmanager sends.
 	AlsoHookURLs []string
+	// PagerDutyURL, when set, adds a pagerduty_configs entry to the same
+	// receiver (so the page shares the group key), sending Events API v2
+	// requests with routing key PagerDutyKey to this URL.
+	PagerDutyURL string
+	PagerDutyKey string
 }
 
 // Start runs one unclustered Alertmanager replica with short group timers
@@ -90,6 +95,13 @@ receivers:
 `, strings.Join(o.GroupBy, ", "), cmp.Or(o.RepeatInterval, "1h"), o.HookURL, o.Token)
 	for _, u := range o.AlsoHookURLs {
 		fmt.Fprintf(&cfg, "      - url: %q\n        send_resolved: true\n", u)
+	}
+	if o.PagerDutyURL != "" {
+		fmt.Fprintf(&cfg, `    pagerduty_configs:
+      - routing_key: %q
+        url: %q
+        send_resolved: true
+`, o.PagerDutyKey, o.PagerDutyURL)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "am.yml"), []byte(cfg.String()), 0o600); err != nil {
 		tb.Fatal(err)
