@@ -124,6 +124,8 @@ var agreementQueries = []string{
 	`"disk full"`, `"out of space"`, `"full disk"`, "escalate kind:policy", "page team:data",
 	"node tag:disk", "tag:oncall", "on-call shift", "incident commander", "delete images", "pa",
 	"freeze deploys", "week", "primary secondary", "rotation hand", "pods restart",
+	// Words with digits are ids: no typo tolerance, prefixes still expand.
+	"HB-04242", "memory2", "replicat1on", "node5 ", "KubeMemoryOvercommit2",
 }
 
 // compareWithJS runs queries in Go and in Node over the index in dir and

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -14,7 +15,8 @@ import (
 
 func TestBrowserSearch(t *testing.T) {
 	ctx := testutil.Browser(t, 2*time.Minute)
-	srv := httptest.NewServer(http.FileServer(http.Dir(exampleSite(t))))
+	site := exampleSite(t)
+	srv := httptest.NewServer(http.FileServer(http.Dir(site)))
 	defer srv.Close()
 
 	type css = chromedp.CSS
@@ -96,5 +98,36 @@ func TestBrowserSearch(t *testing.T) {
 	}
 	if value != "disk full" || active.Value == "" || active != second {
 		t.Errorf("search page: input %q, active %q, second %q", value, active.Value, second.Value)
+	}
+
+	// A server that ignores range requests sends whole files (200): search
+	// still works, and fetches each index file at most once (no-store: the
+	// script, not the browser's cache, must keep them).
+	var mu sync.Mutex
+	gets := map[string]int{}
+	whole := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		gets[r.URL.Path]++
+		mu.Unlock()
+		r.Header.Del("Range")
+		w.Header().Set("Cache-Control", "no-store")
+		http.FileServer(http.Dir(site)).ServeHTTP(w, r)
+	}))
+	defer whole.Close()
+	step("search without ranges", chromedp.Do(ctx,
+		chromedp.Navigate(whole.URL+"/search/?q=disk+full"),
+		chromedp.WaitVisible(css("#search-results .search-link")),
+	))
+	hits, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#search-results .search-link").length`))
+	step("count hits without ranges", err)
+	if hits == 0 {
+		t.Errorf("no results from a server without range requests")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for p, n := range gets {
+		if strings.HasPrefix(p, "/search/") && strings.HasSuffix(p, ".bin") && n > 1 {
+			t.Errorf("%s fetched %d times from a server without range requests", p, n)
+		}
 	}
 }

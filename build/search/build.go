@@ -77,7 +77,7 @@ func Write(dir string, docs []Document) error {
 		return fmt.Errorf("write search index: %w", err)
 	}
 	// Remove shards of earlier builds.
-	for _, kind := range []string{"dict", "post", "pos", "meta"} {
+	for _, kind := range append([]string{"dict"}, fixedFiles...) {
 		old, _ := filepath.Glob(filepath.Join(dir, kind+filePattern))
 		for _, p := range old {
 			if !keep[filepath.Base(p)] {
@@ -350,8 +350,8 @@ func uvarintLen(x uint64) int {
 	return n
 }
 
-// build computes the index of docs, hands every shard file to emit (from
-// several goroutines at once) and returns the manifest, which names them all.
+// build computes the index of docs, hands every file to emit (from several
+// goroutines at once) and returns the manifest, which names them all.
 func build(docs []Document, emit func(name string, data []byte) error) ([]byte, error) {
 	docs = slices.Clone(docs)
 	// Group sections by page, keeping their order inside the page.
@@ -360,8 +360,9 @@ func build(docs []Document, emit func(name string, data []byte) error) ([]byte, 
 	b.indexChunks()
 	b.mergeTerms()
 	b.encodePostings()
-	b.planShards()
-	jobs, names, err := b.emitShards(emit)
+	b.encodeRecords()
+	b.planDict()
+	jobs, names, err := b.emitFiles(emit)
 	if err != nil {
 		return nil, err
 	}
@@ -383,26 +384,41 @@ type indexBuilder struct {
 	sc    *scorer
 
 	// encodePostings
-	scale           float64 // impact per quantised step
-	postSize        []int   // per term, bytes of its postings
-	posSize         []int   // per term, bytes of its positions
-	postOff, posOff []int   // running sums of postSize and posSize
-	postBuf         []byte  // every term's postings, in term order
-	metaPages       []pageSpan
-	metaSizes       []int
+	scale    float64 // impact per quantised step
+	postSize []int   // per term, bytes of its postings
+	posSize  []int   // per term, bytes of its positions
+	postOff  []int   // running sums of postSize
+	postBuf  []byte  // every term's postings, in term order
 
-	// planShards
-	postGroups      [][2]int // shards, as ranges of terms (pages for metaGroups)
-	posGroups       [][2]int
-	dictGroups      [][2]int
-	metaGroups      [][2]int
-	postLoc, posLoc []termLoc
+	// encodeRecords
+	postRec, posRec []record // per term, its lists as stored
+	pages           []pageSpan
+	pageRec         [][]byte // per page, its stored record
+	err             error
+
+	// planDict
+	dictGroups [][2]int // shards, as ranges of terms
 }
 
-// termLoc is where a term's list is: shard number, offset and length.
-type termLoc struct{ pack, off, n int }
+// record is one term's postings or positions list as stored: gzipped when
+// that makes it smaller.
+type record struct {
+	data []byte
+	gz   bool
+}
 
-// shardJob is one shard file to write: its kind and range.
+// stored is the length a dictionary entry gives for the record: its byte
+// length, doubled, plus one when gzipped.
+func (r record) stored() int {
+	n := len(r.data) << 1
+	if r.gz {
+		n |= 1
+	}
+	return n
+}
+
+// shardJob is one file to write: its kind and, for dictionary shards, its
+// range of terms.
 type shardJob struct {
 	kind string
 	g    [2]int
@@ -507,70 +523,84 @@ func (b *indexBuilder) encodePostings() {
 			}
 		}
 	})
-	b.posOff = offsets(b.posSize)
-	b.metaPages, b.metaSizes = pageGroups(b.docs)
 }
 
-// planShards chooses shard sizes so the whole index stays under MaxFiles,
-// and where each term's lists are in them.
-func (b *indexBuilder) planShards() {
-	targets := map[string]int{}
-	for k, v := range baseTargets {
-		targets[k] = v
+// minGzip is the shortest record worth trying to gzip: below it the gzip
+// header and trailer (18 bytes) eat what compression saves.
+const minGzip = 64
+
+// storeRecord gzips data at level when that makes it smaller.
+func storeRecord(data []byte, level int) record {
+	if len(data) >= minGzip {
+		if z := gzipAt(data, level); len(z) < len(data) {
+			return record{z, true}
+		}
 	}
-	dictSizes := make([]int, len(b.terms))
-	for i, t := range b.terms {
-		dictSizes[i] = len(t.term) + 12
-	}
-	sizes := map[string][]int{"dict": dictSizes, "post": b.postSize, "pos": b.posSize, "meta": b.metaSizes}
-	for {
-		total := 1
-		worst, worstN := "", -1
-		for _, k := range []string{"dict", "meta", "pos", "post"} {
-			c := len(groups(sizes[k], targets[k]))
-			total += c
-			if c > worstN {
-				worst, worstN = k, c
+	return record{data, false}
+}
+
+// encodeRecords stores each term's postings and positions and each page's
+// documents as records of their own, so a reader fetches (by HTTP range)
+// only the records a query needs.
+func (b *indexBuilder) encodeRecords() {
+	n := len(b.terms)
+	b.postRec = make([]record, n)
+	b.posRec = make([]record, n)
+	nruns := (n + termRun - 1) / termRun
+	parallelFor(nruns, b.nw, func(_, r int) {
+		var pos []byte
+		for i := r * termRun; i < min((r+1)*termRun, n); i++ {
+			b.postRec[i] = storeRecord(b.postBuf[b.postOff[i]:b.postOff[i+1]], gzipLevels["post"])
+			pos = pos[:0]
+			for _, p := range b.terms[i].pieces {
+				pos = append(pos, p.c.terms[p.t].pos...)
 			}
+			b.posRec[i] = storeRecord(slices.Clone(pos), gzipLevels["pos"])
 		}
-		if total <= MaxFiles {
-			break
-		}
-		targets[worst] += max(targets[worst]/8, 1)
+	})
+	b.pages = pageSpans(b.docs)
+	b.pageRec = make([][]byte, len(b.pages))
+	errs := make([]error, len(b.pages))
+	parallelFor(len(b.pages), workers(len(b.pages)), func(_, i int) {
+		raw, err := encodePage(b.docs, b.pages[i])
+		errs[i] = err
+		b.pageRec[i] = storeRecord(raw, gzipLevels["meta"]).data
+	})
+	b.err = errors.Join(errs...)
+}
+
+// planDict cuts the dictionary into shards of about dictTarget bytes,
+// fewer if the index would otherwise exceed MaxFiles.
+func (b *indexBuilder) planDict() {
+	sizes := make([]int, len(b.terms))
+	for i, t := range b.terms {
+		sizes[i] = len(t.term) + 4
 	}
-	b.postGroups = groups(b.postSize, targets["post"])
-	b.posGroups = groups(b.posSize, targets["pos"])
-	b.dictGroups = groups(dictSizes, targets["dict"])
-	b.metaGroups = groups(b.metaSizes, targets["meta"])
+	target := dictTarget
+	for b.dictGroups = groups(sizes, target); len(b.dictGroups)+len(fixedFiles)+1 > MaxFiles; b.dictGroups = groups(sizes, target) {
+		target += target / 8
+	}
 	if len(b.terms) == 0 {
 		b.dictGroups = [][2]int{{0, 0}}
 	}
-	b.postLoc = locate(b.postGroups, b.postOff, b.postSize)
-	b.posLoc = locate(b.posGroups, b.posOff, b.posSize)
 }
 
-// locate places each item of groups in its shard.
-func locate(groups [][2]int, off, size []int) []termLoc {
-	locs := make([]termLoc, len(size))
-	for g, r := range groups {
-		for i := r[0]; i < r[1]; i++ {
-			locs[i] = termLoc{g, off[i] - off[r[0]], size[i]}
-		}
+// fixedFiles are the kinds of file an index has exactly one of, besides the
+// manifest and the dictionary shards.
+var fixedFiles = []string{"post", "pos", "meta", "mdir"}
+
+// emitFiles assembles, compresses and emits the files, the largest first,
+// returning each job's file name.
+func (b *indexBuilder) emitFiles(emit func(name string, data []byte) error) ([]shardJob, []string, error) {
+	if b.err != nil {
+		return nil, nil, b.err
 	}
-	return locs
-}
-
-// emitShards assembles, compresses and emits the files, largest kinds
-// first, returning each job's file name.
-func (b *indexBuilder) emitShards(emit func(name string, data []byte) error) ([]shardJob, []string, error) {
 	var jobs []shardJob
-	for _, k := range []struct {
-		kind   string
-		groups [][2]int
-	}{{"pos", b.posGroups}, {"meta", b.metaGroups}, {"post", b.postGroups}, {"dict", b.dictGroups}} {
-		for _, g := range k.groups {
-			jobs = append(jobs, shardJob{k.kind, g})
-		}
+	for _, k := range fixedFiles {
+		jobs = append(jobs, shardJob{kind: k})
+	}
+	for _, g := range b.dictGroups {
+		jobs = append(jobs, shardJob{"dict", g})
 	}
 	names := make([]string, len(jobs))
 	errs := make([]error, len(jobs))
@@ -580,16 +610,13 @@ func (b *indexBuilder) emitShards(emit func(name string, data []byte) error) ([]
 			return
 		}
 		jb := jobs[j]
-		data, err := b.shard(jb)
-		if err != nil {
-			errs[j] = err
-			failed.Store(true)
-			return
+		data := b.file(jb)
+		if jb.kind == "dict" {
+			data = gzipAt(data, gzipLevels["dict"])
 		}
-		z := gzipAt(data, gzipLevels[jb.kind])
-		sum := sha256.Sum256(z)
+		sum := sha256.Sum256(data)
 		names[j] = jb.kind + "-" + hex.EncodeToString(sum[:8]) + ".bin"
-		if err := emit(names[j], z); err != nil {
+		if err := emit(names[j], data); err != nil {
 			errs[j] = err
 			failed.Store(true)
 		}
@@ -597,59 +624,88 @@ func (b *indexBuilder) emitShards(emit func(name string, data []byte) error) ([]
 	return jobs, names, errors.Join(errs...)
 }
 
-// shard is the uncompressed content of one shard file.
-func (b *indexBuilder) shard(jb shardJob) ([]byte, error) {
+// file is the content of one file, before the dictionary's compression.
+func (b *indexBuilder) file(jb shardJob) []byte {
 	switch jb.kind {
 	case "post":
-		return b.postBuf[b.postOff[jb.g[0]]:b.postOff[jb.g[1]]], nil
+		return concat(b.postRec)
 	case "pos":
-		data := make([]byte, 0, b.posOff[jb.g[1]]-b.posOff[jb.g[0]])
-		for i := jb.g[0]; i < jb.g[1]; i++ {
-			for _, p := range b.terms[i].pieces {
-				data = append(data, p.c.terms[p.t].pos...)
-			}
-		}
-		return data, nil
-	case "dict":
-		data := binary.AppendUvarint(nil, uint64(jb.g[1]-jb.g[0]))
-		prev := ""
-		for i := jb.g[0]; i < jb.g[1]; i++ {
-			t := b.terms[i].term
-			shared := commonPrefix(prev, t)
-			data = binary.AppendUvarint(data, uint64(shared))
-			data = binary.AppendUvarint(data, uint64(len(t)-shared))
-			data = append(data, t[shared:]...)
-			post, pos := b.postLoc[i], b.posLoc[i]
-			for _, v := range [...]int{b.terms[i].df, post.pack, post.off, post.n, pos.pack, pos.off, pos.n} {
-				data = binary.AppendUvarint(data, uint64(v))
-			}
-			prev = t
-		}
-		return data, nil
+		return concat(b.posRec)
 	case "meta":
-		return encodeMetaShard(b.docs, b.metaPages, jb.g)
+		return slices.Concat(b.pageRec...)
+	case "mdir":
+		// Per document, big-endian uint32 start and end of its page's record.
+		data := make([]byte, 0, 8*len(b.docs))
+		off := 0
+		for i, pg := range b.pages {
+			end := off + len(b.pageRec[i])
+			for range pg.end - pg.first {
+				data = binary.BigEndian.AppendUint32(data, uint32(off))
+				data = binary.BigEndian.AppendUint32(data, uint32(end))
+			}
+			off = end
+		}
+		return data
 	}
-	return nil, nil
+	// A dictionary shard: its term count, where its first term's records
+	// start in post and pos, then per term: bytes shared with the previous
+	// term, suffix length and bytes, df and the stored lengths of its
+	// records (which follow each other, so offsets are running sums).
+	g := jb.g
+	postOff, posOff := 0, 0
+	for i := range g[0] {
+		postOff += len(b.postRec[i].data)
+		posOff += len(b.posRec[i].data)
+	}
+	data := binary.AppendUvarint(nil, uint64(g[1]-g[0]))
+	data = binary.AppendUvarint(data, uint64(postOff))
+	data = binary.AppendUvarint(data, uint64(posOff))
+	prev := ""
+	for i := g[0]; i < g[1]; i++ {
+		t := b.terms[i].term
+		shared := commonPrefix(prev, t)
+		data = binary.AppendUvarint(data, uint64(shared))
+		data = binary.AppendUvarint(data, uint64(len(t)-shared))
+		data = append(data, t[shared:]...)
+		for _, v := range [...]int{b.terms[i].df, b.postRec[i].stored(), b.posRec[i].stored()} {
+			data = binary.AppendUvarint(data, uint64(v))
+		}
+		prev = t
+	}
+	return data
 }
 
-// manifest encodes the manifest naming every shard file written.
+func concat(rs []record) []byte {
+	n := 0
+	for _, r := range rs {
+		n += len(r.data)
+	}
+	out := make([]byte, 0, n)
+	for _, r := range rs {
+		out = append(out, r.data...)
+	}
+	return out
+}
+
+// manifest encodes the manifest naming every file written.
 func (b *indexBuilder) manifest(jobs []shardJob, names []string) ([]byte, error) {
-	m := manifest{Version: indexVersion, Docs: len(b.docs), Pages: len(b.metaPages), Scale: b.scale,
-		Post: []string{}, Pos: []string{}, Meta: []metaRef{}}
+	m := manifest{Version: indexVersion, Docs: len(b.docs), Pages: len(b.pages), Scale: b.scale}
 	for j, jb := range jobs {
 		switch jb.kind {
 		case "post":
-			m.Post = append(m.Post, names[j])
+			m.Post = names[j]
 		case "pos":
-			m.Pos = append(m.Pos, names[j])
+			m.Pos = names[j]
+		case "meta":
+			m.Meta = names[j]
+		case "mdir":
+			m.MetaDir = names[j]
 		case "dict":
 			first := ""
 			if jb.g[0] < len(b.terms) {
 				first = b.terms[jb.g[0]].term
 			}
 			m.Dict = append(m.Dict, dictRef{First: first, File: names[j]})
-		case "meta":
-			m.Meta = append(m.Meta, metaRef{First: b.metaPages[jb.g[0]].first, File: names[j]})
 		}
 	}
 	mb, err := json.Marshal(m)
@@ -669,28 +725,26 @@ func offsets(sizes []int) []int {
 	return out
 }
 
-// encodeMetaShard encodes the document shard of pages g[0]..g[1]-1.
-func encodeMetaShard(docs []Document, pages []pageSpan, g [2]int) ([]byte, error) {
-	shard := metaFile{Pages: [][4]string{}, Docs: []metaFileDoc{}}
-	for pi := g[0]; pi < g[1]; pi++ {
-		pg := pages[pi]
-		d0 := &docs[pg.first]
-		shard.Pages = append(shard.Pages, [4]string{d0.Page, d0.Title, strings.ToLower(d0.Kind), strings.ToLower(d0.Team)})
-		for id := pg.first; id < pg.end; id++ {
-			d := &docs[id]
-			suffix := d.URL
-			switch {
-			case d.URL == d.Page:
-				suffix = ""
-			case len(d.URL) > len(d.Page) && d.URL[len(d.Page)] == '#' && strings.HasPrefix(d.URL, d.Page):
-				suffix = d.URL[len(d.Page):]
-			}
-			shard.Docs = append(shard.Docs, metaFileDoc{pi - g[0], suffix, d.Section, Excerpt(d.Text, ExcerptLen)})
+// encodePage encodes the record of one page: its URL, title, kind and team,
+// its first document ID, and per document its URL suffix ("" for the page
+// itself, "#anchor", or a full URL), heading and excerpt.
+func encodePage(docs []Document, pg pageSpan) ([]byte, error) {
+	d0 := &docs[pg.first]
+	rec := pageRecord{Page: [4]string{d0.Page, d0.Title, strings.ToLower(d0.Kind), strings.ToLower(d0.Team)}, First: pg.first}
+	for id := pg.first; id < pg.end; id++ {
+		d := &docs[id]
+		suffix := d.URL
+		switch {
+		case d.URL == d.Page:
+			suffix = ""
+		case len(d.URL) > len(d.Page) && d.URL[len(d.Page)] == '#' && strings.HasPrefix(d.URL, d.Page):
+			suffix = d.URL[len(d.Page):]
 		}
+		rec.Docs = append(rec.Docs, [3]string{suffix, d.Section, Excerpt(d.Text, ExcerptLen)})
 	}
-	b, err := json.Marshal(shard)
+	b, err := json.Marshal(rec)
 	if err != nil {
-		return nil, fmt.Errorf("encode search documents: %w", err)
+		return nil, fmt.Errorf("encode search documents of %s: %w", d0.Page, err)
 	}
 	return b, nil
 }

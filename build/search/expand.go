@@ -67,7 +67,7 @@ func (ix *Index) wordAlts(c Clause) ([]alt, error) {
 			alts = append(alts, alt{[]*dictEntry{e}, WeightPrefix})
 		}
 	}
-	if rl := []rune(w.Lower); len(rl) >= MinTypoLen && !allDigits(rl) {
+	if rl := []rune(w.Lower); len(rl) >= MinTypoLen && !hasDigit(rl) {
 		cands, err := ix.withPrefix(string(rl[0]))
 		if err != nil {
 			return nil, err
@@ -132,13 +132,12 @@ func stemTypo(t, w []rune) bool {
 	return false
 }
 
-func allDigits(rs []rune) bool {
-	for _, r := range rs {
-		if !unicode.IsDigit(r) {
-			return false
-		}
-	}
-	return true
+// hasDigit reports whether a word holds a digit. Such words are ids
+// ("handle4242", "HB-04242", "ipv6") and get no typo tolerance: one edit
+// away from an id is another id, not a misspelling, and looking for typos
+// would fetch every dictionary shard of the word's first letter.
+func hasDigit(rs []rune) bool {
+	return slices.ContainsFunc(rs, unicode.IsDigit)
 }
 
 // WithinOneEdit reports whether a and b differ by exactly one insertion,

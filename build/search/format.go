@@ -9,9 +9,10 @@ type manifest struct {
 	Pages   int       `json:"pages"`   // number of pages
 	Scale   float64   `json:"scale"`   // BM25 score of one impact unit
 	Dict    []dictRef `json:"dict"`    // dictionary shards, sorted by first term
-	Post    []string  `json:"post"`    // postings packs, by number
-	Pos     []string  `json:"pos"`     // positions packs, by number
-	Meta    []metaRef `json:"meta"`    // document shards, sorted by first doc
+	Post    string    `json:"post"`    // postings records of every term
+	Pos     string    `json:"pos"`     // positions records of every term
+	Meta    string    `json:"meta"`    // page records
+	MetaDir string    `json:"mdir"`    // per document, where its page's record is
 }
 
 // dictRef names a dictionary shard and the first term it holds; a shard holds
@@ -21,24 +22,13 @@ type dictRef struct {
 	File  string `json:"n"`
 }
 
-// metaRef names a document shard and the first document ID it holds.
-type metaRef struct {
-	First int    `json:"f"`
-	File  string `json:"n"`
+// pageRecord is the decompressed JSON of one page's record in the meta file:
+// what a hit shows.
+type pageRecord struct {
+	Page  [4]string   `json:"p"` // url, title, kind, team
+	First int         `json:"f"` // ID of the page's first document
+	Docs  [][3]string `json:"d"` // per document: URL suffix, heading, excerpt
 }
-
-// metaFile is the decompressed JSON of a document shard: whole pages and
-// their sections, with the text used for snippets.
-type metaFile struct {
-	// Pages: [url, title, kind, team] for each page in the shard.
-	Pages [][4]string `json:"pages"`
-	// Docs: one per section, in ID order: [page index in Pages, URL suffix
-	// ("" for the page itself, "#anchor", or a full URL), heading, excerpt].
-	Docs []metaFileDoc `json:"docs"`
-}
-
-// metaFileDoc is one section in a metaFile, encoded as a JSON array.
-type metaFileDoc [4]any
 
 // Weights of a clause's match kinds: an exact term counts fully, a prefix
 // expansion of the last word typed and a one-edit typo less. Scores are

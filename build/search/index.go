@@ -6,6 +6,7 @@ package search
 // ranking for the browser.
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -37,20 +38,20 @@ type Index struct {
 	fetch func(name string) ([]byte, error)
 	m     manifest
 
-	mu   sync.Mutex
-	dict map[int][]dictEntry
-	post map[int][]byte
-	pos  map[int][]byte
-	meta map[int]*metaShard
-	dec  map[*dictEntry][]posting // decoded postings
-	pool sync.Pool                // *scratch
+	mu    sync.Mutex
+	files map[string][]byte // whole files as fetched
+	dict  map[int][]dictEntry
+	meta  map[int]*metaShard       // by the record's start in the meta file
+	dec   map[*dictEntry][]posting // decoded postings
+	pool  sync.Pool                // *scratch
 }
 
 type dictEntry struct {
-	term                   string
-	df                     int
-	post, postOff, postLen int
-	pos, posOff, posLen    int
+	term             string
+	df               int
+	postOff, postLen int // bytes in the post file
+	posOff, posLen   int // bytes in the pos file
+	postGz, posGz    bool
 }
 
 type metaShard struct {
@@ -88,9 +89,8 @@ func LoadIndex(fetch func(name string) ([]byte, error)) (*Index, error) {
 	return &Index{
 		fetch: fetch,
 		m:     m,
+		files: map[string][]byte{},
 		dict:  map[int][]dictEntry{},
-		post:  map[int][]byte{},
-		pos:   map[int][]byte{},
 		meta:  map[int]*metaShard{},
 		dec:   map[*dictEntry][]posting{},
 	}, nil
@@ -106,8 +106,14 @@ func OpenIndexDir(dir string) (*Index, error) {
 	})
 }
 
-// loadFile fetches and decompresses one index file.
-func (ix *Index) loadFile(name string) ([]byte, error) {
+// file fetches one index file whole, once.
+func (ix *Index) file(name string) ([]byte, error) {
+	ix.mu.Lock()
+	b, ok := ix.files[name]
+	ix.mu.Unlock()
+	if ok {
+		return b, nil
+	}
 	if name == "" || strings.ContainsAny(name, `/\`) {
 		return nil, fmt.Errorf("bad index file name %q", name)
 	}
@@ -115,9 +121,30 @@ func (ix *Index) loadFile(name string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", name, err)
 	}
+	ix.mu.Lock()
+	ix.files[name] = b
+	ix.mu.Unlock()
+	return b, nil
+}
+
+// record returns bytes [off, off+n) of the named file, decompressed if gz.
+// The browser fetches exactly these bytes with an HTTP range request; here
+// the whole file is read once and sliced.
+func (ix *Index) record(name string, off, n int, gz bool) ([]byte, error) {
+	b, err := ix.file(name)
+	if err != nil {
+		return nil, err
+	}
+	if off < 0 || n < 0 || off+n > len(b) {
+		return nil, fmt.Errorf("%s: record [%d, %d) out of range", name, off, off+n)
+	}
+	b = b[off : off+n]
+	if !gz {
+		return b, nil
+	}
 	out, err := gunzip(b)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, fmt.Errorf("%s at %d: %w", name, off, err)
 	}
 	return out, nil
 }
@@ -129,12 +156,17 @@ func (ix *Index) dictShard(i int) ([]dictEntry, error) {
 	if ok {
 		return d, nil
 	}
-	b, err := ix.loadFile(ix.m.Dict[i].File)
+	z, err := ix.file(ix.m.Dict[i].File)
 	if err != nil {
 		return nil, err
 	}
+	b, err := gunzip(z)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", ix.m.Dict[i].File, err)
+	}
 	r := &reader{b: b}
 	n := r.uvarint()
+	postOff, posOff := r.uvarint(), r.uvarint()
 	if r.err == nil && n > len(b) {
 		return nil, fmt.Errorf("%s: bad term count %d", ix.m.Dict[i].File, n)
 	}
@@ -147,9 +179,11 @@ func (ix *Index) dictShard(i int) ([]dictEntry, error) {
 			return nil, fmt.Errorf("%s: corrupt dictionary", ix.m.Dict[i].File)
 		}
 		term := append(prev[:shared:shared], suffix...)
-		e := dictEntry{term: string(term)}
-		e.df, e.post, e.postOff, e.postLen = r.uvarint(), r.uvarint(), r.uvarint(), r.uvarint()
-		e.pos, e.posOff, e.posLen = r.uvarint(), r.uvarint(), r.uvarint()
+		e := dictEntry{term: string(term), df: r.uvarint(), postOff: postOff, posOff: posOff}
+		post, pos := r.uvarint(), r.uvarint()
+		e.postLen, e.postGz, e.posLen, e.posGz = post>>1, post&1 == 1, pos>>1, pos&1 == 1
+		postOff += e.postLen
+		posOff += e.posLen
 		if r.err != nil {
 			return nil, fmt.Errorf("%s: corrupt dictionary: %w", ix.m.Dict[i].File, r.err)
 		}
@@ -160,26 +194,6 @@ func (ix *Index) dictShard(i int) ([]dictEntry, error) {
 	ix.dict[i] = d
 	ix.mu.Unlock()
 	return d, nil
-}
-
-func (ix *Index) pack(cache map[int][]byte, files []string, i int) ([]byte, error) {
-	ix.mu.Lock()
-	b, ok := cache[i]
-	ix.mu.Unlock()
-	if ok {
-		return b, nil
-	}
-	if i < 0 || i >= len(files) {
-		return nil, fmt.Errorf("index pack %d out of range", i)
-	}
-	b, err := ix.loadFile(files[i])
-	if err != nil {
-		return nil, err
-	}
-	ix.mu.Lock()
-	cache[i] = b
-	ix.mu.Unlock()
-	return b, nil
 }
 
 // shardFor returns the dictionary shard that would hold term.
@@ -248,15 +262,12 @@ func (ix *Index) postings(e *dictEntry) ([]posting, error) {
 }
 
 func (ix *Index) decodePostings(e *dictEntry) ([]posting, error) {
-	b, err := ix.pack(ix.post, ix.m.Post, e.post)
+	b, err := ix.record(ix.m.Post, e.postOff, e.postLen, e.postGz)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("postings of %q: %w", e.term, err)
 	}
-	if e.postOff+e.postLen > len(b) {
-		return nil, fmt.Errorf("postings of %q out of range", e.term)
-	}
-	r := &reader{b: b[e.postOff : e.postOff+e.postLen]}
-	if e.df > e.postLen {
+	r := &reader{b: b}
+	if e.df > len(b) {
 		return nil, fmt.Errorf("postings of %q: corrupt", e.term)
 	}
 	out := make([]posting, e.df)
@@ -279,18 +290,15 @@ func (ix *Index) decodePostings(e *dictEntry) ([]posting, error) {
 // positions returns the word positions of every posting of e, in postings
 // order.
 func (ix *Index) positions(e *dictEntry) ([][]int, error) {
-	b, err := ix.pack(ix.pos, ix.m.Pos, e.pos)
+	b, err := ix.record(ix.m.Pos, e.posOff, e.posLen, e.posGz)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("positions of %q: %w", e.term, err)
 	}
-	if e.posOff+e.posLen > len(b) {
-		return nil, fmt.Errorf("positions of %q out of range", e.term)
-	}
-	r := &reader{b: b[e.posOff : e.posOff+e.posLen]}
+	r := &reader{b: b}
 	out := make([][]int, e.df)
 	for i := range out {
 		n := r.uvarint()
-		if r.err != nil || n > e.posLen {
+		if r.err != nil || n > len(b) {
 			return nil, fmt.Errorf("positions of %q: corrupt", e.term)
 		}
 		ps := make([]int, n)
@@ -307,43 +315,36 @@ func (ix *Index) positions(e *dictEntry) ([][]int, error) {
 	return out, nil
 }
 
+// metaFor returns the record of the page holding document doc.
 func (ix *Index) metaFor(doc int) (*metaShard, error) {
-	i := sort.Search(len(ix.m.Meta), func(i int) bool { return ix.m.Meta[i].First > doc }) - 1
-	if i < 0 {
-		return nil, fmt.Errorf("document %d not in any shard", doc)
+	if doc < 0 || doc >= ix.m.Docs {
+		return nil, fmt.Errorf("document %d out of range", doc)
 	}
+	dir, err := ix.record(ix.m.MetaDir, 8*doc, 8, false)
+	if err != nil {
+		return nil, err
+	}
+	start, end := int(binary.BigEndian.Uint32(dir)), int(binary.BigEndian.Uint32(dir[4:]))
 	ix.mu.Lock()
-	ms, ok := ix.meta[i]
+	ms, ok := ix.meta[start]
 	ix.mu.Unlock()
 	if ok {
 		return ms, nil
 	}
-	b, err := ix.loadFile(ix.m.Meta[i].File)
+	b, err := ix.record(ix.m.Meta, start, end-start, true)
 	if err != nil {
 		return nil, err
 	}
-	var raw struct {
-		Pages [][4]string       `json:"pages"`
-		Docs  []json.RawMessage `json:"docs"`
+	var rec pageRecord
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return nil, fmt.Errorf("%s at %d: %w", ix.m.Meta, start, err)
 	}
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return nil, fmt.Errorf("%s: %w", ix.m.Meta[i].File, err)
-	}
-	ms = &metaShard{first: ix.m.Meta[i].First, pages: raw.Pages}
-	for _, d := range raw.Docs {
-		var page int
-		var suffix, heading, excerpt string
-		arr := []any{&page, &suffix, &heading, &excerpt}
-		if err := json.Unmarshal(d, &arr); err != nil {
-			return nil, fmt.Errorf("%s: %w", ix.m.Meta[i].File, err)
-		}
-		if page < 0 || page >= len(raw.Pages) {
-			return nil, fmt.Errorf("%s: page %d out of range", ix.m.Meta[i].File, page)
-		}
-		ms.docs = append(ms.docs, metaDocDecoded{page, suffix, heading, excerpt})
+	ms = &metaShard{first: rec.First, pages: [][4]string{rec.Page}}
+	for _, d := range rec.Docs {
+		ms.docs = append(ms.docs, metaDocDecoded{0, d[0], d[1], d[2]})
 	}
 	ix.mu.Lock()
-	ix.meta[i] = ms
+	ix.meta[start] = ms
 	ix.mu.Unlock()
 	return ms, nil
 }

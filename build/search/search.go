@@ -96,13 +96,13 @@ const (
 	filePattern = "-*.bin"
 )
 
-// Base target sizes (uncompressed bytes) of each kind of shard, grown when
-// the index would otherwise exceed MaxFiles.
-//
-// Document shards get most of the file budget: a query fetches one per hit
-// shown, so their size is what a first query pays most. Positions packs are
-// only fetched for phrase queries and may be large.
-var baseTargets = map[string]int{"dict": 16 << 10, "post": 32 << 10, "pos": 256 << 10, "meta": 4 << 10}
+// dictTarget is the size, in uncompressed bytes, of a dictionary shard. A
+// query fetches the shard of each of its words (and, for a word long enough
+// to get typo tolerance, every shard of terms with its first letter), while
+// the manifest, fetched before the first query, names every shard: about
+// 4 KB (2 KB gzipped) per shard is where the two balance on the generated
+// 10,000-page handbook.
+const dictTarget = 4 << 10
 
 // filterTerms returns the filter terms of a document's page.
 func filterTerms(d Document) []string {
@@ -129,23 +129,18 @@ func filterValue(s string) string {
 
 type pageSpan struct{ first, end int }
 
-// pageGroups returns each page's span of document IDs and the approximate
-// encoded size of each page's metadata.
-func pageGroups(docs []Document) ([]pageSpan, []int) {
+// pageSpans returns each page's span of document IDs.
+func pageSpans(docs []Document) []pageSpan {
 	var spans []pageSpan
-	var sizes []int
 	for i := 0; i < len(docs); {
 		j := i
-		size := len(docs[i].Page) + len(docs[i].Title) + 16
 		for j < len(docs) && docs[j].Page == docs[i].Page {
-			size += len(docs[j].URL) - len(docs[j].Page) + len(docs[j].Section) + min(len(docs[j].Text), ExcerptLen) + 16
 			j++
 		}
 		spans = append(spans, pageSpan{i, j})
-		sizes = append(sizes, size)
 		i = j
 	}
-	return spans, sizes
+	return spans
 }
 
 // groups splits items of the given sizes into consecutive runs [start, end)

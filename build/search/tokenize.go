@@ -19,7 +19,7 @@ import (
 )
 
 // indexVersion is the search-index format version, stored in the manifest.
-const indexVersion = 1
+const indexVersion = 2
 
 // ManifestName is the one file of the index with a stable name; every other
 // file is named by a hash of its content and listed in the manifest.

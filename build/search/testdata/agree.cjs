@@ -21,7 +21,10 @@ async function main() {
     return;
   }
   if (mode === 'search') {
-    const ix = await api.Index.open(async (name) => fs.readFileSync(path.join(dir, name)));
+    const ix = await api.Index.open(async (name, start, end) => {
+      const b = fs.readFileSync(path.join(dir, name));
+      return start === undefined ? b : b.subarray(start, end);
+    });
     const out = [];
     for (const q of input.split('\n')) {
       if (q === '') continue;

@@ -248,11 +248,13 @@
     return new Uint8Array(await new Response(stream).arrayBuffer());
   }
 
-  // Index loads shards through load(name) → Promise<ArrayBuffer|Uint8Array>.
+  // Index loads files through load(name[, start, end]) →
+  // Promise<ArrayBuffer|Uint8Array>: the whole file, or its bytes [start,
+  // end) (an HTTP range request in the browser).
   function Index(manifest, load) {
     this.m = manifest;
     this.load = load;
-    this.files = new Map(); // name → Promise<Uint8Array>
+    this.files = new Map(); // name or name@start → Promise<Uint8Array>
     this.dict = new Map(); // shard → entries
     this.meta = new Map(); // shard → decoded
     this.dec = new TextDecoder();
@@ -260,16 +262,26 @@
   Index.open = async function (load) {
     var raw = await gunzip(await load('manifest.json'));
     var m = JSON.parse(new TextDecoder().decode(raw));
-    if (m.version !== 1) throw new Error('search index version ' + m.version + ', want 1');
+    if (m.version !== 2) throw new Error('search index version ' + m.version + ', want 2');
     return new Index(m, load);
   };
-  Index.prototype.file = function (name) {
-    var p = this.files.get(name);
+  Index.prototype.file = function (name) { return this.bytes(name, name, gunzip); };
+  // record fetches bytes [off, off+n) of the named file, decompressed if gz.
+  Index.prototype.record = function (name, off, n, gz) {
+    if (n === 0) return Promise.resolve(new Uint8Array(0));
+    return this.bytes(name + '@' + off, name, function (b) {
+      b = new Uint8Array(b);
+      if (b.length !== n) throw new Error('search index: ' + name + ' at ' + off + ': got ' + b.length + ' bytes, want ' + n);
+      return gz ? gunzip(b) : b;
+    }, off, off + n);
+  };
+  Index.prototype.bytes = function (key, name, decode, start, end) {
+    var p = this.files.get(key);
     if (!p) {
       var self = this;
-      p = Promise.resolve(this.load(name)).then(gunzip);
-      p.catch(function () { self.files.delete(name); });
-      this.files.set(name, p);
+      p = Promise.resolve(start === undefined ? this.load(name) : this.load(name, start, end)).then(decode);
+      p.catch(function () { self.files.delete(key); });
+      this.files.set(key, p);
     }
     return p;
   };
@@ -291,6 +303,7 @@
       var b = await self.file(self.m.dict[s].n);
       if (self.dict.has(s)) return;
       var r = { b: b, off: 0 }, n = readVarint(r), entries = new Array(n), prev = new Uint8Array(0);
+      var postOff = readVarint(r), posOff = readVarint(r);
       for (var i = 0; i < n; i++) {
         var shared = readVarint(r), len = readVarint(r);
         if (shared > prev.length || r.off + len > b.length) throw new Error('corrupt dictionary');
@@ -299,10 +312,13 @@
         t.set(b.subarray(r.off, r.off + len), shared);
         r.off += len;
         prev = t;
-        entries[i] = {
-          term: self.dec.decode(t), df: readVarint(r), post: readVarint(r), postOff: readVarint(r),
-          postLen: readVarint(r), pos: readVarint(r), posOff: readVarint(r), posLen: readVarint(r)
-        };
+        var e = { term: self.dec.decode(t), df: readVarint(r), postOff: postOff, posOff: posOff };
+        var post = readVarint(r), pos = readVarint(r);
+        e.postLen = Math.floor(post / 2); e.postGz = post % 2 === 1;
+        e.posLen = Math.floor(pos / 2); e.posGz = pos % 2 === 1;
+        postOff += e.postLen;
+        posOff += e.posLen;
+        entries[i] = e;
       }
       self.dict.set(s, entries);
     }));
@@ -330,8 +346,7 @@
   };
   Index.prototype.postings = async function (e) {
     if (e.decoded) return e.decoded;
-    var b = await this.file(this.m.post[e.post]);
-    var r = { b: b.subarray(e.postOff, e.postOff + e.postLen), off: 0 };
+    var r = { b: await this.record(this.m.post, e.postOff, e.postLen, e.postGz), off: 0 };
     var docs = new Int32Array(e.df), imps = new Uint8Array(e.df), doc = 0;
     for (var i = 0; i < e.df; i++) {
       doc += readVarint(r);
@@ -342,8 +357,7 @@
     return e.decoded;
   };
   Index.prototype.positions = async function (e) {
-    var b = await this.file(this.m.pos[e.pos]);
-    var r = { b: b.subarray(e.posOff, e.posOff + e.posLen), off: 0 }, out = new Array(e.df);
+    var r = { b: await this.record(this.m.pos, e.posOff, e.posLen, e.posGz), off: 0 }, out = new Array(e.df);
     for (var i = 0; i < e.df; i++) {
       var n = readVarint(r), ps = new Array(n), p = 0;
       for (var j = 0; j < n; j++) { p += readVarint(r); ps[j] = p; }
@@ -351,19 +365,19 @@
     }
     return out;
   };
+  // metaFor returns the record of the page holding document doc: its
+  // directory entry (8 bytes) gives where the record is.
   Index.prototype.metaFor = async function (doc) {
-    var mm = this.m.meta, lo = 0, hi = mm.length;
-    while (lo < hi) { var mid = (lo + hi) >> 1; if (mm[mid].f > doc) hi = mid; else lo = mid + 1; }
-    var i = lo - 1;
-    if (i < 0) throw new Error('document ' + doc + ' not in any shard');
-    if (!this.meta.has(i)) {
-      var b = await this.file(mm[i].n);
-      if (!this.meta.has(i)) {
-        var j = JSON.parse(this.dec.decode(b));
-        this.meta.set(i, { first: mm[i].f, pages: j.pages, docs: j.docs });
+    if (doc < 0 || doc >= this.m.docs) throw new Error('document ' + doc + ' out of range');
+    var dir = await this.record(this.m.mdir, 8 * doc, 8, false);
+    var v = new DataView(dir.buffer, dir.byteOffset, 8), start = v.getUint32(0), end = v.getUint32(4);
+    if (!this.meta.has(start)) {
+      var j = JSON.parse(this.dec.decode(await this.record(this.m.meta, start, end - start, true)));
+      if (!this.meta.has(start)) {
+        this.meta.set(start, { first: j.f, pages: [j.p], docs: j.d.map(function (d) { return [0, d[0], d[1], d[2]]; }) });
       }
     }
-    return this.meta.get(i);
+    return this.meta.get(start);
   };
 
   function runes(s) { return Array.from(s); }
@@ -397,7 +411,8 @@
     out.sort(function (a, b) { return b.df - a.df || cmpStr(a.term, b.term); });
     return out.slice(0, MAX_EXPANSIONS);
   }
-  function allDigits(rs) { for (var i = 0; i < rs.length; i++) if (!/^\p{Nd}$/u.test(rs[i])) return false; return true; }
+  // hasDigit: ids get no typo tolerance (see hasDigit in expand.go).
+  function hasDigit(rs) { for (var i = 0; i < rs.length; i++) if (/^\p{Nd}$/u.test(rs[i])) return true; return false; }
   function phraseTokens(text) { return tokenize(text).filter(function (t) { return !t.whole; }); }
 
   // dictShardsFor lists the dictionary shards a parsed query needs, so they
@@ -412,7 +427,7 @@
       if (w.parts) w.parts.forEach(function (p) { set.add(self.shardFor(stem(p))); });
       if (c.prefix && runes(w.lower).length >= MIN_PREFIX_LEN) self.prefixShards(w.lower, set);
       var rl = runes(w.lower);
-      if (rl.length >= MIN_TYPO_LEN && !allDigits(rl)) self.prefixShards(rl[0], set);
+      if (rl.length >= MIN_TYPO_LEN && !hasDigit(rl)) self.prefixShards(rl[0], set);
     });
     return set;
   };
@@ -443,7 +458,7 @@
       });
     }
     var rl = runes(w.lower);
-    if (rl.length >= MIN_TYPO_LEN && !allDigits(rl)) {
+    if (rl.length >= MIN_TYPO_LEN && !hasDigit(rl)) {
       var rexact = runes(exact), typos = [];
       this.withPrefix(rl[0]).forEach(function (e) {
         if (used.has(e.term)) return;
@@ -469,14 +484,16 @@
       var toks = phraseTokens(c.text);
       return { toks: toks, entries: toks.map(function (t) { return self.lookup(t.term); }) };
     });
-    var packs = new Set(), posPacks = new Set(), fkeys = Object.keys(q.filters).sort(cmpStr);
-    fkeys.forEach(function (k) { q.filters[k].forEach(function (v) { var e = self.lookup(k + ':' + v); if (e) packs.add(e.post); }); });
+    var fetches = [], fkeys = Object.keys(q.filters).sort(cmpStr);
+    function post(e) { fetches.push(self.postings(e)); }
+    fkeys.forEach(function (k) { q.filters[k].forEach(function (v) { var e = self.lookup(k + ':' + v); if (e) post(e); }); });
     plans.forEach(function (p) {
-      if (p.alts) p.alts.forEach(function (a) { a.entries.forEach(function (e) { packs.add(e.post); }); });
-      else if (p.entries.every(Boolean)) p.entries.forEach(function (e) { packs.add(e.post); posPacks.add(e.pos); });
+      if (p.alts) p.alts.forEach(function (a) { a.entries.forEach(post); });
+      else if (p.entries.every(Boolean)) {
+        p.entries.forEach(function (e) { post(e); fetches.push(self.record(self.m.pos, e.posOff, e.posLen, e.posGz)); });
+      }
     });
-    await Promise.all(Array.from(packs).map(function (i) { return self.file(self.m.post[i]); })
-      .concat(Array.from(posPacks).map(function (i) { return self.file(self.m.pos[i]); })));
+    await Promise.all(fetches);
 
     var allowed = null;
     for (var fi = 0; fi < fkeys.length; fi++) {
@@ -727,14 +744,52 @@
   var basePath = new URL(indexURL, location.href).pathname.replace(/search\/$/, '');
 
 
-  var indexPromise = null;
+  var indexPromise = null, wholeFiles = new Map(), ranges = null;
+  // load fetches an index file, or bytes [start, end) of it with a range
+  // request. The first range request goes alone: a server that ignores
+  // ranges answers it with the whole file (200), and from then on every
+  // file is fetched whole, once, and sliced.
+  function load(name, start, end) {
+    if (start === undefined) return whole(name);
+    if (!ranges) {
+      var probe = rangeGet(name, start, end);
+      ranges = probe.then(function (r) { return r.partial; }, function () { ranges = null; return true; });
+      return probe.then(function (r) { return r.bytes; });
+    }
+    return ranges.then(function (ok) {
+      return ok ? rangeGet(name, start, end).then(function (r) { return r.bytes; })
+        : whole(name).then(function (b) { return b.slice(start, end); });
+    });
+  }
+  function rangeGet(name, start, end) {
+    return fetch(indexURL + name, { headers: { Range: 'bytes=' + start + '-' + (end - 1) } }).then(function (r) {
+      if (!r.ok) throw new Error('GET ' + name + ': ' + r.status);
+      if (r.status === 206) return r.arrayBuffer().then(function (b) { return { partial: true, bytes: b }; });
+      var b = r.arrayBuffer();
+      wholeFiles.set(name, b);
+      return b.then(function (x) { return { partial: false, bytes: x.slice(start, end) }; });
+    });
+  }
+  function whole(name) {
+    var p = wholeFiles.get(name);
+    if (!p) {
+      p = fetch(indexURL + name).then(function (r) {
+        if (!r.ok) throw new Error('GET ' + name + ': ' + r.status);
+        return r.arrayBuffer();
+      });
+      wholeFiles.set(name, p);
+      p.catch(function () { wholeFiles.delete(name); });
+    }
+    return p;
+  }
   function index() {
     if (!indexPromise) {
-      indexPromise = Index.open(function (name) {
-        return fetch(indexURL + name).then(function (r) {
-          if (!r.ok) throw new Error('GET ' + name + ': ' + r.status);
-          return r.arrayBuffer();
-        });
+      // The first range request (8 bytes of the document directory) goes
+      // out while the query's dictionary shards load, so finding out
+      // whether the server honours ranges costs no round trip.
+      indexPromise = Index.open(load).then(function (ix) {
+        ix.record(ix.m.mdir, 0, 8, false).catch(function () {});
+        return ix;
       });
       indexPromise.catch(function () { indexPromise = null; });
     }

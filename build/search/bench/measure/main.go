@@ -21,7 +21,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -32,7 +31,8 @@ import (
 // pair in a fresh browser profile. Besides ordinary words and two-word
 // queries they hold the kinds issue #17 names: a phrase, id-like tokens
 // that occur on one page ("4242" in a page's title, "handle4242" in its
-// code) and words every page has ("alert", "page").
+// code), an id-like token the handbook does not hold ("HB-04242", first
+// and second) and words every page has ("alert", "page").
 var queryPairs = [][2]string{
 	{"incident review", "rollback"},
 	{"escalation primary", "capacity"},
@@ -42,6 +42,8 @@ var queryPairs = [][2]string{
 	{`"error budget"`, "handle4242"},
 	{"4242", "alert"},
 	{"page", "kubernetes"},
+	{"HB-04242", "escalation"},
+	{"alert", "HB-04242"},
 }
 
 // typed are queries typed character by character for the latency figures.
@@ -53,8 +55,11 @@ const harness = `<!doctype html><meta charset="utf-8"><title>bench</title>
 <script>
 window.bench = {
   async ours(q, n) {
-    if (!window.ix) window.ix = await CompassSearch.Index.open(async (name) => {
-      const r = await fetch('/search/' + name); if (!r.ok) throw new Error(name); return r.arrayBuffer(); });
+    if (!window.ix) window.ix = await CompassSearch.Index.open(async (name, start, end) => {
+      const opt = start === undefined ? {} : { headers: { Range: 'bytes=' + start + '-' + (end - 1) } };
+      const r = await fetch('/search/' + name, opt);
+      if (r.status !== (start === undefined ? 200 : 206)) throw new Error(name + ': ' + r.status);
+      return r.arrayBuffer(); });
     const hits = await window.ix.search(q, n);
     return hits.map(h => h.url);
   },
@@ -73,16 +78,13 @@ window.bench = {
 </script>`
 
 type counter struct {
-	bytes atomic.Int64
-	mu    sync.Mutex
-	files map[string]bool
+	bytes    atomic.Int64
+	requests atomic.Int64
 }
 
 func (c *counter) reset() {
 	c.bytes.Store(0)
-	c.mu.Lock()
-	c.files = map[string]bool{}
-	c.mu.Unlock()
+	c.requests.Store(0)
 }
 
 type countingWriter struct {
@@ -99,16 +101,17 @@ func main() {
 	site := flag.String("site", "", "built site folder (with search/ and pagefind/)")
 	searchJS := flag.String("searchjs", "", "path of search.js in the site")
 	out := flag.String("json", "", "write the figures as JSON to this file")
+	engines := flag.String("engines", "ours,pagefind", "engines to measure, comma-separated (Pagefind's figures do not change while Compass's index does)")
 	flag.DurationVar(&browserTimeout, "timeout", 5*time.Minute, "limit of each browser session (raise it on a loaded machine)")
 	flag.Parse()
-	if err := run(*site, *searchJS, *out); err != nil {
+	if err := run(*site, *searchJS, *out, strings.Split(*engines, ",")); err != nil {
 		slog.Error("measure", "error", err)
 		os.Exit(1)
 	}
 }
 
-func run(site, searchJS, out string) error {
-	c := &counter{files: map[string]bool{}}
+func run(site, searchJS, out string, engines []string) error {
+	c := &counter{}
 	base, stop, err := serve(site, searchJS, c)
 	if err != nil {
 		return err
@@ -117,7 +120,7 @@ func run(site, searchJS, out string) error {
 
 	report := map[string]any{}
 	perQuery := map[string]map[string]int64{} // engine → "1 query" / "2 query" → bytes
-	for _, engine := range []string{"ours", "pagefind"} {
+	for _, engine := range engines {
 		perQuery[engine] = map[string]int64{}
 		tr, err := measureTransfer(base, engine, c, perQuery[engine])
 		if err != nil {
@@ -129,17 +132,17 @@ func run(site, searchJS, out string) error {
 		}
 		slices.Sort(lat)
 		r := map[string]any{
-			"first_query_bytes":  mean(tr.first),
-			"first_query_files":  meanInt(tr.firstFiles),
-			"second_query_bytes": mean(tr.second),
-			"second_query_files": meanInt(tr.secondFiles),
-			"query_ms_p50":       lat[len(lat)/2],
-			"query_ms_p95":       lat[len(lat)*95/100],
-			"queries_timed":      len(lat),
+			"first_query_bytes":     mean(tr.first),
+			"first_query_requests":  meanInt(tr.firstReqs),
+			"second_query_bytes":    mean(tr.second),
+			"second_query_requests": meanInt(tr.secondReqs),
+			"query_ms_p50":          lat[len(lat)/2],
+			"query_ms_p95":          lat[len(lat)*95/100],
+			"queries_timed":         len(lat),
 		}
 		report[engine] = r
-		fmt.Printf("%-9s first query %7.0f bytes in %.1f files, second %7.0f bytes in %.1f files, query p50 %.2f ms p95 %.2f ms (%d typed queries, warm)\n",
-			engine, r["first_query_bytes"], r["first_query_files"], r["second_query_bytes"], r["second_query_files"], r["query_ms_p50"], r["query_ms_p95"], len(lat))
+		fmt.Printf("%-9s first query %7.0f bytes in %.1f requests, second %7.0f bytes in %.1f requests, query p50 %.2f ms p95 %.2f ms (%d typed queries, warm)\n",
+			engine, r["first_query_bytes"], r["first_query_requests"], r["second_query_bytes"], r["second_query_requests"], r["query_ms_p50"], r["query_ms_p95"], len(lat))
 	}
 	fmt.Printf("\n%-28s %10s %10s %7s\n", "query (1 first, 2 second)", "ours", "pagefind", "ratio")
 	for _, pair := range queryPairs {
@@ -168,9 +171,7 @@ func serve(site, searchJS string, c *counter) (string, func(), error) {
 		fmt.Fprintf(w, harness, searchJS)
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		c.mu.Lock()
-		c.files[r.URL.Path] = true
-		c.mu.Unlock()
+		c.requests.Add(1)
 		w.Header().Set("Cache-Control", "max-age=3600")
 		cw := countingWriter{w, c}
 		ext := filepath.Ext(r.URL.Path)
@@ -196,8 +197,8 @@ func serve(site, searchJS string, c *counter) (string, func(), error) {
 // transfer is what an engine fetched for the first and the second query
 // of each pair, each pair in a fresh browser.
 type transfer struct {
-	first, second           []int64
-	firstFiles, secondFiles []int
+	first, second         []int64
+	firstReqs, secondReqs []int
 }
 
 // measureTransfer runs each query pair with engine, recording the bytes of
@@ -214,14 +215,12 @@ func measureTransfer(base, engine string, c *counter, perQuery map[string]int64)
 				if _, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](fmt.Sprintf("bench.%s(%q, 5)", engine, q), chromedp.EvalAwaitPromise)); err != nil {
 					return fmt.Errorf("%s %q: %w", engine, q, err)
 				}
-				c.mu.Lock()
-				n := len(c.files)
-				c.mu.Unlock()
+				n := int(c.requests.Load())
 				perQuery[fmt.Sprintf("%d %s", i+1, q)] = c.bytes.Load()
 				if i == 0 {
-					tr.first, tr.firstFiles = append(tr.first, c.bytes.Load()), append(tr.firstFiles, n)
+					tr.first, tr.firstReqs = append(tr.first, c.bytes.Load()), append(tr.firstReqs, n)
 				} else {
-					tr.second, tr.secondFiles = append(tr.second, c.bytes.Load()), append(tr.secondFiles, n)
+					tr.second, tr.secondReqs = append(tr.second, c.bytes.Load()), append(tr.secondReqs, n)
 				}
 			}
 			return nil
