@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"path"
 	"sync"
+	"time"
 )
 
 // errNotFound is returned by output for a name the site has no file for.
@@ -120,9 +121,11 @@ func contentType(name string) string {
 	return "text/plain; charset=utf-8"
 }
 
-func serveBytes(w http.ResponseWriter, name string, b []byte) {
+// serveBytes serves b as the file name, answering range requests: the
+// search script fetches records of the index's files by range.
+func serveBytes(w http.ResponseWriter, r *http.Request, name string, b []byte) {
 	w.Header().Set("Content-Type", contentType(name))
-	w.Write(b)
+	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(b))
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

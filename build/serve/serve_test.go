@@ -259,6 +259,29 @@ func TestServesPagesWithScript(t *testing.T) {
 	}
 }
 
+// TestServesSearchRanges checks that index files answer range requests,
+// which search.js makes for postings and page records.
+func TestServesSearchRanges(t *testing.T) {
+	s := start(t, basic)
+	var m struct{ Post string }
+	s.until("search manifest", func() bool {
+		code, body := s.get("/search/manifest.json")
+		return code == http.StatusOK && json.Unmarshal([]byte(body), &m) == nil && m.Post != ""
+	})
+	_, whole := s.get("/search/" + m.Post)
+	req, _ := http.NewRequest("GET", s.url+"search/"+m.Post, nil)
+	req.Header.Set("Range", "bytes=1-3")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusPartialContent || len(whole) < 4 || string(b) != whole[1:4] {
+		t.Errorf("range 1-3 of %s (%d bytes): %d %q", m.Post, len(whole), resp.StatusCode, b)
+	}
+}
+
 func TestEditReloadsOnePage(t *testing.T) {
 	s := start(t, basic)
 	s.get("/a/") // cached now: the edit must invalidate it

@@ -438,7 +438,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if strings.HasPrefix(name, "search/") && name != "search/index.html" {
 		if b, ok := s.search.file(strings.TrimPrefix(name, "search/")); ok {
-			serveBytes(w, name, b)
+			serveBytes(w, r, name, b)
 			return
 		}
 	}
