@@ -5,13 +5,14 @@
 // same query language and ranking for the browser. It imports only the
 // standard library, so the bot reads the index without the renderer.
 //
-// # Index format (version 1)
+// # Index format (version 2)
 //
 // The index is a set of files in one directory. Only manifest.json has a
 // stable name; every other file is named <kind>-<hash>.bin, where hash is the
 // first 16 hex digits of the SHA-256 of the file's bytes, so files can be
-// cached forever. Every .bin file is gzip (no name, no time stamp); readers
-// decompress it unless it no longer starts with the gzip magic bytes.
+// cached forever. A query fetches whole dictionary shards and, from the other
+// files, only the records it needs, by HTTP range request; a record is gzip
+// (no name, no time stamp) where the format says so.
 //
 // A document is one section of a page: the text before the first heading
 // (the page's intro, URL without anchor) or one heading and the text under
@@ -28,33 +29,42 @@
 //
 // manifest.json (plain JSON) lists:
 //   - dict: dictionary shards {f: first term, n: file}; terms sorted by bytes.
-//   - post, pos: postings and positions packs, by number.
-//   - meta: document shards {f: first doc ID, n: file}.
+//   - post, pos: the postings and the positions file.
+//   - meta, mdir: the page records file and its directory.
 //   - scale: the BM25 value of one impact unit; docs, pages: counts.
 //
 // A uvarint is encoding/binary's unsigned varint (AppendUvarint, Uvarint).
 //
-// dict-*.bin: uvarint term count, then per term: uvarint bytes shared with the
-// previous term, uvarint suffix length, suffix bytes, and uvarints df, post
-// pack, byte offset, byte length, pos pack, byte offset, byte length (all
-// offsets into the decompressed pack).
+// dict-*.bin (gzip): uvarint term count, uvarint offsets in the post and pos
+// files of the shard's first term's records, then per term: uvarint bytes
+// shared with the previous term, uvarint suffix length, suffix bytes, and
+// uvarints df, postings record length and positions record length, each
+// length doubled plus one if the record is gzip. A term's records follow the
+// previous term's, so offsets are running sums of lengths.
 //
-// post-*.bin: the concatenated postings lists of consecutive terms. A list is
-// df entries of (uvarint doc ID delta from the previous entry, the first
-// from 0; one byte impact). The impact is idf × (BM25F of heading and body,
-// boosts 3 and 1, b 0.3 and 0.75, k1 1.2 + the page title scored as its own
-// saturated field, b 0.3), quantised to 1..255 in units of the manifest's
-// scale; filter terms have impact 0.
+// post-*.bin: per term, its postings record: df entries of (uvarint doc ID
+// delta from the previous entry, the first from 0; one byte impact). The
+// impact is idf × (BM25F of heading and body, boosts 3 and 1, b 0.3 and 0.75,
+// k1 1.2 + the page title scored as its own saturated field, b 0.3),
+// quantised to 1..255 in units of the manifest's scale; filter terms have
+// impact 0.
 //
-// pos-*.bin: for each posting of a term, in the same order: uvarint count,
-// then that many uvarint position deltas. Fetched only for phrase queries.
+// pos-*.bin: per term, its positions record: for each posting, in the same
+// order, uvarint count, then that many uvarint position deltas. Fetched only
+// for phrase queries; filter terms have none.
 //
-// meta-*.bin: JSON: whole pages [url, title, kind, team]
-// and their sections [page index, URL suffix, heading, excerpt], where the
-// excerpt is the section text cut to ExcerptLen bytes at a word boundary.
+// mdir-*.bin: per document, big-endian uint32 start and end of its page's
+// record in the meta file.
 //
-// Writers keep the whole index under MaxFiles files by growing the target
-// size of shards, so a 10,000-page site fits static hosts' file limits.
+// meta-*.bin: per page, its record, gzip unless that would be larger (a
+// record starts with the gzip magic bytes or with "{"): JSON {"p": [url,
+// title, kind, team], "f": first doc ID, "d": [[URL suffix, heading,
+// excerpt], ...]}, where the suffix is "" for the page itself, "#anchor", or
+// a full URL, and the excerpt is the section text cut to ExcerptLen bytes at
+// a word boundary.
+//
+// A site of any size has five files besides the dictionary shards; writers
+// keep the whole index under MaxFiles files by growing the shards.
 package search
 
 import (

@@ -4,13 +4,17 @@
 # fetches for a cold first query and for a second query, and browser query
 # time (headless Chromium).
 #
-#   build/search/bench/pagefind.sh [pages]   (default 10000; run from the repository root)
+#   build/search/bench/pagefind.sh [pages] [folders]   (run from the repository root)
+#
+# pages: default 10000. folders: 0 (default) for the nested corpus of small
+# folders, else that many flat folders (16: the flat corpus of issue 17).
 #
 # Needs: go, node/npm (Pagefind is installed into a temp folder with
 # npm install --prefix, never committed), /usr/bin/chromium.
 set -euo pipefail
 
 pages=${1:-10000}
+folders=${2:-0}
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/compass-pagefind.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -18,7 +22,7 @@ cd "$root"
 
 echo "generating $pages pages ..."
 go build -o "$work/compass" ./cmd/compass
-go run ./build/bench/gencorpus -n "$pages" -layout compass -out "$work/site"
+go run ./build/bench/gencorpus -n "$pages" -folders "$folders" -layout compass -out "$work/site"
 "$work/compass" build --source "$work/site" --out "$work/public" >/dev/null
 
 echo "installing pagefind into $work/npm ..."
@@ -47,4 +51,4 @@ printf '%-10s %14.2f %14d %8d\n' compass "$ours_build" "$(size "$work/public/sea
 printf '%-10s %14.2f %14d %8d\n' pagefind "$pf_build" "$(size "$work/public/pagefind")" "$(count "$work/public/pagefind")"
 echo "search.js: $js_gz bytes gzipped (loaded with every page, not counted below; Pagefind's JS and wasm are counted)"
 echo
-go run ./build/search/bench/measure -site "$work/public" -searchjs "$search_js" -json "$work/measure.json"
+go run ./build/search/bench/measure -site "$work/public" -searchjs "$search_js" -timeout 30m -json "$work/measure.json"

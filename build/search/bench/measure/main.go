@@ -101,16 +101,17 @@ func main() {
 	site := flag.String("site", "", "built site folder (with search/ and pagefind/)")
 	searchJS := flag.String("searchjs", "", "path of search.js in the site")
 	out := flag.String("json", "", "write the figures as JSON to this file")
+	latency := flag.Bool("latency", true, "also time typed queries (warm)")
 	engines := flag.String("engines", "ours,pagefind", "engines to measure, comma-separated (Pagefind's figures do not change while Compass's index does)")
 	flag.DurationVar(&browserTimeout, "timeout", 5*time.Minute, "limit of each browser session (raise it on a loaded machine)")
 	flag.Parse()
-	if err := run(*site, *searchJS, *out, strings.Split(*engines, ",")); err != nil {
+	if err := run(*site, *searchJS, *out, strings.Split(*engines, ","), *latency); err != nil {
 		slog.Error("measure", "error", err)
 		os.Exit(1)
 	}
 }
 
-func run(site, searchJS, out string, engines []string) error {
+func run(site, searchJS, out string, engines []string, latency bool) error {
 	c := &counter{}
 	base, stop, err := serve(site, searchJS, c)
 	if err != nil {
@@ -126,23 +127,25 @@ func run(site, searchJS, out string, engines []string) error {
 		if err != nil {
 			return err
 		}
-		lat, err := measureLatency(base, engine)
-		if err != nil {
-			return err
-		}
-		slices.Sort(lat)
 		r := map[string]any{
 			"first_query_bytes":     mean(tr.first),
 			"first_query_requests":  meanInt(tr.firstReqs),
 			"second_query_bytes":    mean(tr.second),
 			"second_query_requests": meanInt(tr.secondReqs),
-			"query_ms_p50":          lat[len(lat)/2],
-			"query_ms_p95":          lat[len(lat)*95/100],
-			"queries_timed":         len(lat),
 		}
 		report[engine] = r
-		fmt.Printf("%-9s first query %7.0f bytes in %.1f requests, second %7.0f bytes in %.1f requests, query p50 %.2f ms p95 %.2f ms (%d typed queries, warm)\n",
-			engine, r["first_query_bytes"], r["first_query_requests"], r["second_query_bytes"], r["second_query_requests"], r["query_ms_p50"], r["query_ms_p95"], len(lat))
+		fmt.Printf("%-9s first query %7.0f bytes in %.1f requests, second %7.0f bytes in %.1f requests\n",
+			engine, r["first_query_bytes"], r["first_query_requests"], r["second_query_bytes"], r["second_query_requests"])
+		if !latency {
+			continue
+		}
+		lat, err := measureLatency(base, engine)
+		if err != nil {
+			return err
+		}
+		slices.Sort(lat)
+		r["query_ms_p50"], r["query_ms_p95"], r["queries_timed"] = lat[len(lat)/2], lat[len(lat)*95/100], len(lat)
+		fmt.Printf("%-9s query p50 %.2f ms p95 %.2f ms (%d typed queries, warm)\n", engine, r["query_ms_p50"], r["query_ms_p95"], len(lat))
 	}
 	fmt.Printf("\n%-28s %10s %10s %7s\n", "query (1 first, 2 second)", "ours", "pagefind", "ratio")
 	for _, pair := range queryPairs {
