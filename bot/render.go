@@ -216,14 +216,19 @@ func RenderMinimalParent(inc *Incident) Message {
 const (
 	ActionAcknowledge = "compass_ack"
 	ActionResolve     = "compass_resolve"
+	ActionDraftReview = "compass_review"
 )
 
 // incidentButtons are Acknowledge (while nobody has) and Resolve (until
-// resolved), each carrying the incident key; Slack caps a value at 2000
+// resolved), each carrying the incident key, then Draft review, carrying
+// the generation too (ReviewValue); Slack caps a value at 2000
 // characters, so a longer key gets no buttons.
 func incidentButtons(inc *Incident) []slacktext.Button {
-	if inc.Status == StatusResolved || len(inc.Key) > slacktext.MaxButtonValue {
+	if len(ReviewValue(inc)) > slacktext.MaxButtonValue {
 		return nil
+	}
+	if inc.Status == StatusResolved {
+		return []slacktext.Button{slacktext.NewButton("Draft review", ActionDraftReview, ReviewValue(inc), "")}
 	}
 	var bs []slacktext.Button
 	if inc.Status != StatusAcknowledged {
@@ -231,6 +236,10 @@ func incidentButtons(inc *Incident) []slacktext.Button {
 	}
 	return append(bs, slacktext.NewButton("Resolve", ActionResolve, inc.Key, "danger"))
 }
+
+// ReviewValue is the Draft review button's value, "generation key": an
+// older thread's button drafts that generation, not the latest.
+func ReviewValue(inc *Incident) string { return strconv.Itoa(inc.Generation) + " " + inc.Key }
 
 func genSuffix(inc *Incident) string {
 	if inc.Generation > 1 {

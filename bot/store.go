@@ -134,8 +134,8 @@ type Tx interface {
 	CountOps(ctx context.Context, state OpState) (int, error)
 	// Stats reads the figures the bot's metrics export.
 	Stats(ctx context.Context) (Stats, error)
-	// ListOps returns every op of an incident key, oldest first (tests,
-	// debugging).
+	// ListOps returns every op of an incident key, oldest first (review
+	// drafts read the replies' changes; tests, debugging).
 	ListOps(ctx context.Context, key string) ([]*Op, error)
 	// RetryNow makes pending ops to channel that wait out a backoff after
 	// failed attempts due at now, and returns how many: Slack answers

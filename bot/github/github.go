@@ -17,6 +17,9 @@ import (
 	"time"
 )
 
+// DefaultAPIURL is GitHub's REST API.
+const DefaultAPIURL = "https://api.github.com"
+
 // Options configure a Client.
 type Options struct {
 	Token  string // a token allowed to push branches and open pull requests
@@ -45,7 +48,7 @@ func New(opt Options) (*Client, error) {
 		opt.Base = "main"
 	}
 	if opt.APIURL == "" {
-		opt.APIURL = "https://api.github.com"
+		opt.APIURL = DefaultAPIURL
 	}
 	opt.APIURL = strings.TrimRight(opt.APIURL, "/")
 	if opt.HTTP == nil {

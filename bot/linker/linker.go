@@ -600,3 +600,15 @@ func hostOf(u string) string {
 	}
 	return "link"
 }
+
+// RunbookURLs returns the site URLs ("/runbooks/disk/") of every runbook
+// that answers these alert names, by the rule Links uses, best first: an
+// incident review lists them.
+func (l *Linker) RunbookURLs(alertNames []string) []string {
+	t := l.tablesFor()
+	var out []string
+	for _, m := range t.matchRunbooks(alertNames) {
+		out = append(out, t.runbooks[m.runbook].rb.URL)
+	}
+	return out
+}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -195,6 +196,47 @@ func (p *Poster) FindMessage(ctx context.Context, channel, threadTS string, mark
 		cursor = next
 	}
 	return "", "", bot.ErrNotFound
+}
+
+// Replies reads a thread's messages, oldest first, at most 1000 (five
+// pages): a review draft quotes what people wrote. Messages of bots and
+// apps (the bot's own replies) have no User. It needs the history scope
+// FindMessage needs.
+func (p *Poster) Replies(ctx context.Context, channelID, ts string) ([]bot.ThreadMessage, error) {
+	var out []bot.ThreadMessage
+	cursor := ""
+	for range 5 {
+		msgs, _, next, err := p.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
+			ChannelID: channelID, Timestamp: ts, Cursor: cursor, Limit: 200,
+		})
+		if err != nil {
+			return nil, classify("conversations.replies", err)
+		}
+		for _, m := range msgs {
+			tm := bot.ThreadMessage{Text: m.Text, TS: m.Timestamp}
+			if m.BotID == "" && m.SubType == "" {
+				tm.User = m.User
+			}
+			out = append(out, tm)
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	// Oldest first, whatever order the pages came in.
+	slices.SortStableFunc(out, func(a, b bot.ThreadMessage) int { return compareTS(a.TS, b.TS) })
+	return out, nil
+}
+
+// compareTS orders Slack timestamps ("1792030327.000100") by time.
+func compareTS(a, b string) int {
+	as, af, _ := strings.Cut(a, ".")
+	bs, bf, _ := strings.Cut(b, ".")
+	if len(as) != len(bs) {
+		return len(as) - len(bs)
+	}
+	return strings.Compare(as+"."+af, bs+"."+bf)
 }
 
 // channelID resolves "#name" or "name" to an ID through conversations.list

@@ -77,7 +77,8 @@ type Message struct {
 	Attachments json.RawMessage
 	Broadcast   bool
 	Metadata    *Metadata
-	Updates     int // chat.update calls applied
+	Updates     int    // chat.update calls applied
+	User        string // a person's message (Say); "" for the bot's, which carry bot_id B1
 }
 
 // Server is the fake Slack Web API.
@@ -439,6 +440,17 @@ func (s *Server) postMessage(c *Call) (resp map[string]any, lose bool) {
 	return map[string]any{"ok": true, "channel": id, "ts": ts, "message": map[string]any{"text": c.Text, "ts": ts}}, lose
 }
 
+// Say posts a person's message (user is a Slack user id) in the thread
+// of threadTS in channel, as if typed in Slack, and returns its ts.
+func (s *Server) Say(channelID, threadTS, user, text string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq = max(s.seq+1, time.Now().UnixMicro())
+	ts := fmt.Sprintf("%d.%06d", s.seq/1_000_000, s.seq%1_000_000)
+	s.msgs = append(s.msgs, &Message{ChannelID: channelID, TS: ts, ThreadTS: threadTS, Text: text, User: user})
+	return ts
+}
+
 // update replaces a stored message, or refuses the update as Slack would.
 func (s *Server) update(c *Call) map[string]any {
 	id := s.channelID(c.Channel)
@@ -504,6 +516,11 @@ func (s *Server) history(c *Call, f url.Values) map[string]any {
 			continue
 		}
 		msg := map[string]any{"type": "message", "ts": m.TS, "text": m.Text}
+		if m.User != "" {
+			msg["user"] = m.User
+		} else {
+			msg["bot_id"] = "B1"
+		}
 		if m.ThreadTS != "" {
 			msg["thread_ts"] = m.ThreadTS
 		}

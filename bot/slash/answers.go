@@ -22,6 +22,9 @@ import (
 // what transports call; Answer is the pure part, for tests and follow-ups.
 func (h *Handler) Answer(ctx context.Context, c Command) Response {
 	req := Parse(c.Text)
+	if req.Sub == SubReview {
+		return h.reviewCommand(ctx, c, req.Args)
+	}
 	r := h.answer(ctx, req, c.Command)
 	r.ResponseType = Ephemeral
 	return r
@@ -134,10 +137,11 @@ func (h *Handler) help(command string, req Request) Response {
 		fmt.Sprintf("`%s capacity [cluster]`: capacity alerts firing now, by cluster", cmd),
 		fmt.Sprintf("`%s team <id>`: a team's charter in brief (`%s teams` lists them)", cmd, cmd),
 		fmt.Sprintf("`%s meeting <name>`: a meeting's cadence and agenda (`%s meetings` lists them)", cmd, cmd),
+		fmt.Sprintf("`%s review [incident key]`: draft the review of a resolved incident (default: the last one resolved in this channel)", cmd),
 		fmt.Sprintf("`%s help`: this message", cmd),
 	}
 	return Response{
-		Text:   "Compass commands: search, oncall, incidents, capacity, team, meeting, help",
+		Text:   "Compass commands: search, oncall, incidents, capacity, team, meeting, review, help",
 		Blocks: []slacktext.Block{slacktext.Section(lead), slacktext.Section("• " + strings.Join(lines, "\n• ")), slacktext.Context("Answers are only visible to you until you share them.")},
 	}
 }

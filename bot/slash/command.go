@@ -74,6 +74,7 @@ var aliases = map[string]Sub{
 	"capacity": SubCapacity,
 	"team":     SubTeam, "teams": SubTeam,
 	"meeting": SubMeeting, "meetings": SubMeeting,
+	"review": SubReview,
 }
 
 // MaxText bounds the command text we look at; Slack's own limit is lower.
@@ -111,7 +112,7 @@ func Parse(text string) Request {
 	// "team"-like words starting a search stay searches; help is never
 	// suggested, since "helm upgrade" is a real search.
 	if utf8.RuneCountInString(word) >= 5 || (utf8.RuneCountInString(word) == 4 && rest == "") {
-		for _, s := range []Sub{SubOncall, SubIncidents, SubCapacity, SubMeeting, SubSearch, SubTeam} {
+		for _, s := range []Sub{SubOncall, SubIncidents, SubCapacity, SubMeeting, SubSearch, SubTeam, SubReview} {
 			if search.WithinOneEdit([]rune(word), []rune(string(s))) {
 				return Request{Sub: SubHelp, Unknown: first, Suggest: s}
 			}

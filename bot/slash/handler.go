@@ -70,6 +70,15 @@ type Options struct {
 	// UntilResolvedMax is how long an "Until resolved" silence lasts in
 	// Alertmanager at most; default DefaultUntilResolvedMax.
 	UntilResolvedMax time.Duration
+	// GitHub opens a review draft's pull request; nil posts the draft in
+	// the incident's thread instead.
+	GitHub Proposer
+	// Poster posts in incident threads (a review draft, its pull
+	// request); nil answers only the person who asked.
+	Poster bot.Poster
+	// Threads reads incident threads, for the notes in a review draft;
+	// nil drafts from the store's history alone.
+	Threads ThreadReader
 	// CapacityAlerts are extra alert-name globs that count as capacity
 	// alerts, besides the alerts of runbooks tagged "capacity".
 	CapacityAlerts []string

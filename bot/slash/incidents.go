@@ -2,6 +2,8 @@ package slash
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 
 	"github.com/compasshq/compass/bot"
 )
@@ -43,4 +45,64 @@ func (si storeIncidents) Find(ctx context.Context, key string) (*bot.Incident, e
 		return err
 	})
 	return out, err
+}
+
+// History is what a review draft reads from the store besides the
+// incident: one generation, the recent incidents, and the changes the
+// thread reported. StoreIncidents implements it.
+type History interface {
+	// FindGeneration returns one generation of an incident, or bot.ErrNotFound.
+	FindGeneration(ctx context.Context, key string, generation int) (*bot.Incident, error)
+	// Recent returns incidents, open or not, newest first, at most limit.
+	Recent(ctx context.Context, limit int) ([]*bot.Incident, error)
+	// Changes returns the changes the thread's replies reported, oldest
+	// first, and how many the outbox counted without keeping. The store
+	// forgets them after bot.retention, so a review is best drafted soon.
+	Changes(ctx context.Context, key string, generation int) ([]bot.Change, int, error)
+}
+
+func (si storeIncidents) FindGeneration(ctx context.Context, key string, generation int) (*bot.Incident, error) {
+	var out *bot.Incident
+	err := si.read(ctx, func(tx bot.Tx) error {
+		var err error
+		out, err = tx.FindGeneration(ctx, key, generation)
+		return err
+	})
+	return out, err
+}
+
+func (si storeIncidents) Recent(ctx context.Context, limit int) ([]*bot.Incident, error) {
+	var out []*bot.Incident
+	err := si.read(ctx, func(tx bot.Tx) error {
+		var err error
+		out, err = tx.ListIncidents(ctx, false, limit)
+		return err
+	})
+	return out, err
+}
+
+func (si storeIncidents) Changes(ctx context.Context, key string, generation int) ([]bot.Change, int, error) {
+	var ops []*bot.Op
+	err := si.read(ctx, func(tx bot.Tx) error {
+		var err error
+		ops, err = tx.ListOps(ctx, key)
+		return err
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	var changes []bot.Change
+	dropped := 0
+	for _, op := range ops {
+		if op.Generation != generation || op.Kind != bot.OpReply {
+			continue
+		}
+		var p bot.ReplyPayload
+		if err := json.Unmarshal(op.Payload, &p); err != nil {
+			return nil, 0, fmt.Errorf("decode reply op %d: %w", op.ID, err)
+		}
+		changes = append(changes, p.Changes...)
+		dropped += p.Dropped
+	}
+	return changes, dropped, nil
 }

@@ -72,7 +72,7 @@ func (h *Handler) ServeInteraction(ctx context.Context, in Interaction) {
 	}
 	for _, a := range in.Actions {
 		switch a.ActionID {
-		case ActionShare, ActionAcknowledge, ActionResolve:
+		case ActionShare, ActionAcknowledge, ActionResolve, ActionDraftReview:
 		case bot.ActionSilence1h, bot.ActionSilence4h, bot.ActionSilenceResolved, bot.ActionExpireSilence:
 		default:
 			continue
@@ -98,6 +98,8 @@ func (h *Handler) ServeInteraction(ctx context.Context, in Interaction) {
 				h.expireSilence(wctx, in, a, id)
 			case bot.ActionSilence1h, bot.ActionSilence4h, bot.ActionSilenceResolved:
 				h.silenceIncident(wctx, in, a, id)
+			case ActionDraftReview:
+				h.reviewButton(wctx, in, a)
 			}
 		}()
 	}

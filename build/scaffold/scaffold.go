@@ -37,6 +37,7 @@ type Settings struct {
 	Lease          string // as written in compass.yaml, "30s"
 	SlackAPI       string
 	PagerDutyAPI   string
+	GitHubAPI      string
 }
 
 // ErrExists is wrapped by the error of a scaffold that would overwrite
@@ -135,7 +136,7 @@ func (s Settings) data() map[string]any {
 		"Title": s.Title, "HeadingIDs": s.HeadingIDs, "Version": version, "GoVersion": s.GoVersion,
 		"Today": s.Today.Format(time.DateOnly), "ReviewBy": s.Today.AddDate(1, 0, 0).Format(time.DateOnly),
 		"MaxConnections": s.MaxConnections, "Lease": s.Lease,
-		"SlackAPI": s.SlackAPI, "PagerDutyAPI": s.PagerDutyAPI,
+		"SlackAPI": s.SlackAPI, "PagerDutyAPI": s.PagerDutyAPI, "GitHubAPI": s.GitHubAPI,
 	}
 }
 

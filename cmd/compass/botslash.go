@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/compasshq/compass/bot"
+	"github.com/compasshq/compass/bot/github"
 	"github.com/compasshq/compass/bot/httpserver"
 	"github.com/compasshq/compass/bot/pdapi"
 	"github.com/compasshq/compass/bot/silence"
@@ -30,6 +31,13 @@ func pagerDutyOptions(c Config) *pdapi.Options {
 	return &pdapi.Options{BaseURL: c.PagerDuty.APIURL, Token: token, From: c.PagerDuty.From}
 }
 
+// githubOptions are the options of the client that opens review pull
+// requests.
+func githubOptions(c Config) github.Options {
+	g := c.Bot.GitHub
+	return github.Options{Token: g.Token, Repo: g.Repo, Base: g.Base, APIURL: g.APIURL}
+}
+
 // validateSlash reports every problem with the Slack command side's
 // configuration: slash commands, incident buttons and Socket Mode.
 func validateSlash(c Config) []error {
@@ -37,6 +45,11 @@ func validateSlash(c Config) []error {
 	if pd := pagerDutyOptions(c); pd != nil {
 		if _, err := pdapi.New(*pd); err != nil {
 			errs = append(errs, fmt.Errorf("pagerduty.token is set, but: %w (set pagerduty.from and pagerduty.api_url)", err))
+		}
+	}
+	if c.Bot.GitHub.Token != "" {
+		if _, err := github.New(githubOptions(c)); err != nil {
+			errs = append(errs, fmt.Errorf("bot.github.token is set, but: %w (set bot.github.repo)", err))
 		}
 	}
 	if c.Bot.SocketMode && !strings.HasPrefix(c.Secrets.AppToken, "xapp-") {
@@ -57,6 +70,14 @@ func serveSlash(ctx context.Context, cfg Config, src *handbook.Source, store bot
 	opt := slash.Options{
 		Handbook: src, BaseURL: cfg.Handbook.URL, Incidents: slash.StoreIncidents(store), Sink: sink,
 		CapacityAlerts: cfg.Bot.CapacityAlerts, Logger: log,
+		Poster: poster, Threads: poster,
+	}
+	if cfg.Bot.GitHub.Token != "" {
+		gh, err := github.New(githubOptions(cfg))
+		if err != nil {
+			return nil, err
+		}
+		opt.GitHub = gh
 	}
 	if pdo := pagerDutyOptions(cfg); pdo != nil {
 		pd, err := pdapi.New(*pdo)

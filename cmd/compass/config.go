@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/compasshq/compass/bot"
+	"github.com/compasshq/compass/bot/github"
 	"github.com/compasshq/compass/bot/httpserver"
 	"github.com/compasshq/compass/bot/pdapi"
 	"github.com/compasshq/compass/bot/postgres"
@@ -139,6 +140,18 @@ type BotConfig struct {
 	// press them and how silences are kept.
 	Alertmanager AlertmanagerAPIConfig `mapstructure:"alertmanager"`
 	Silence      SilenceConfig         `mapstructure:"silence"`
+	// GitHub: where Draft review opens pull requests; without a token
+	// the draft is posted in the incident's thread.
+	GitHub GitHubConfig `mapstructure:"github"`
+}
+
+// GitHubConfig is the handbook repository the bot proposes incident
+// reviews to.
+type GitHubConfig struct {
+	Token  string `mapstructure:"token"`
+	Repo   string `mapstructure:"repo"` // owner/name
+	Base   string `mapstructure:"base"` // the branch pull requests target
+	APIURL string `mapstructure:"api_url"`
 }
 
 // SlackConfig is compass.yaml's slack block.
@@ -205,6 +218,7 @@ func DefaultConfig() Config {
 				UntilResolvedMax: slash.DefaultUntilResolvedMax, CheckInterval: time.Minute,
 				MembershipTTL: 5 * time.Minute,
 			},
+			GitHub: GitHubConfig{Base: "main", APIURL: github.DefaultAPIURL},
 		},
 		Slack:     SlackConfig{APIURL: slack.DefaultAPIURL},
 		PagerDuty: PagerDutyConfig{APIURL: pdapi.DefaultBaseURL},

@@ -133,6 +133,7 @@ func scaffoldSettings(title string, now time.Time) scaffold.Settings {
 		Lease:          shortDuration(def.Bot.Lease),
 		SlackAPI:       def.Slack.APIURL,
 		PagerDutyAPI:   def.PagerDuty.APIURL,
+		GitHubAPI:      def.Bot.GitHub.APIURL,
 	}
 }
 
