@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -65,7 +66,7 @@ func Write(in Input) (*Draft, error) {
 		Title:    statusPrefix.ReplaceAllString(inc.DisplayTitle(), ""),
 		Owner:    in.Owner,
 		Incident: inc.Key,
-		Sources:  []string{inc.Source},
+		Sources:  sources(inc),
 		Started:  started.Format(time.RFC3339),
 		Resolved: resolved.Format(time.RFC3339),
 		Duration: shortDuration(resolved.Sub(started).Round(time.Minute)),
@@ -109,6 +110,18 @@ func Write(in Input) (*Draft, error) {
 // statusPrefix is the state an alert title starts with ("[FIRING:3] "),
 // which was true of one notification, not of the incident.
 var statusPrefix = regexp.MustCompile(`^(\s*\[(?i:firing|resolved)(:\d+)?\])+\s*`)
+
+// sources are the incident's alert sources, the one that opened it first:
+// a correlated alert group and page are one incident with two.
+func sources(inc *bot.Incident) []string {
+	out := []string{inc.Source}
+	for _, m := range inc.Members {
+		if !slices.Contains(out, m.Source) {
+			out = append(out, m.Source)
+		}
+	}
+	return out
+}
 
 // prompts say what goes under each heading people fill in.
 var prompts = map[string]string{

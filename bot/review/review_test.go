@@ -68,6 +68,10 @@ func TestWrite(t *testing.T) {
 		{name: "long title cut at a word", in: resolved(func(i *bot.Incident) {
 			i.Title = "The quick brown fox jumps over the lazy dog and keeps on running far away"
 		}), path: "content/reviews/2026-03-01-the-quick-brown-fox-jumps-over-the-lazy-dog-and-keeps-on.md"},
+		{name: "correlated sources", in: resolved(func(i *bot.Incident) {
+			i.Source = "alertmanager"
+			i.Members = []bot.Member{{Key: "alertmanager/x", Source: "alertmanager"}, {Key: "pagerduty/P1", Source: "pagerduty", Title: "Page", OpenedAt: at.Add(time.Minute)}}
+		}), fm: []string{"sources:\n  - \"alertmanager\"\n  - \"pagerduty\"", "- **10:01** pagerduty joined: Page"}},
 		{name: "severity and minutes", in: resolved(func(i *bot.Incident) {
 			i.Severity = bot.SeverityWarning
 			i.ResolvedAt = at.Add(45*time.Minute + 31*time.Second)

@@ -23,6 +23,10 @@ type entry struct {
 func timeline(in Input) []string {
 	inc := in.Incident
 	es := []entry{{inc.OpenedAt, who(inc.Source) + ": opened: " + escape(inc.DisplayTitle(), 200)}}
+	for _, m := range inc.Members[min(1, len(inc.Members)):] {
+		// A page (or group) that joined the incident after it opened.
+		es = append(es, entry{m.OpenedAt, who(m.Source) + " joined: " + escape(cmp.Or(m.Title, m.Key), 200)})
+	}
 	for _, c := range in.Changes {
 		if c.Kind != bot.ChangeOpened {
 			es = append(es, entry{c.At, changeText(inc, c)})
