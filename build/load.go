@@ -627,7 +627,9 @@ func (s *Site) checkLinks(targets []map[string]linkTarget, pr *problems) {
 			}
 			if !set[t.frag] {
 				p.HTML = template.HTML(markdown.MarkBroken(string(p.HTML), l.Resolved)) // #nosec: adds an attribute to our own markup
-				if t.page == p {
+				if strings.HasPrefix(l.Dest, termPrefix) {
+					pr.errorf(pos, "%s", s.termProblem(l.Dest))
+				} else if t.page == p {
 					pr.errorf(pos, "link to %q: this page has no heading with id %q", l.Dest, t.frag)
 				} else {
 					pr.errorf(pos, "link to %q: %s has no heading with id %q", l.Dest, t.page.File, t.frag)

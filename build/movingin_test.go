@@ -288,3 +288,37 @@ echo two
 		t.Errorf("errors:\n%s\nwant exactly the two above", text)
 	}
 }
+
+// TestBrokenTermMessage checks that a {term} no glossary defines is
+// reported by its term, with the nearest glossary terms (one typo away,
+// else containing it), instead of as a missing heading id.
+func TestBrokenTermMessage(t *testing.T) {
+	tests := []struct {
+		name, glossary, ref, want string
+	}{
+		{"typo", "Hub\n: A JupyterHub.\n\nHub admin\n: Runs a hub.\n", "{term}´Hbu´",
+			`{term} "Hbu" is not defined in any {glossary}; the nearest glossary term is "Hub"`},
+		{"plural", "Hub\n: A JupyterHub.\n\nHub admin\n: Runs a hub.\n", "{term}´the hubs <Hubs>´",
+			`{term} "Hubs" is not defined in any {glossary}; the nearest glossary term is "Hub"`},
+		{"part of a term", "Hub\n: A JupyterHub.\n\nHub admin\n: Runs a hub.\n", "{term}´admin´",
+			`{term} "admin" is not defined in any {glossary}; the nearest glossary term is "Hub admin"`},
+		{"nothing near", "Hub\n: A JupyterHub.\n", "{term}´Kubernetes´",
+			`{term} "Kubernetes" is not defined in any {glossary}`},
+		{"no glossary", "", "{term}´Hub´",
+			`{term} "Hub" is not defined in any {glossary}; the site has no glossary`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			site := "-- content/index.md --\n# Home\n\nAsk the " + tt.ref + " person.\n"
+			if tt.glossary != "" {
+				site += "-- content/glossary.md --\n# Glossary\n\n´´´{glossary}\n" + tt.glossary + "´´´\n"
+			}
+			_, err := Load(t.Context(), Options{Source: writeSite(t, strings.ReplaceAll(site, "´", "`"))})
+			var ce ContentErrors
+			want := "content/index.md:3:9: " + tt.want
+			if !errors.As(err, &ce) || len(ce) != 1 || ce[0].Error() != want {
+				t.Errorf("got %v\nwant %s", err, want)
+			}
+		})
+	}
+}
