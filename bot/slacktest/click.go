@@ -67,6 +67,48 @@ func (s *Server) Click(t testing.TB, target, secret string, u User, channelID, t
 			"action_ts": fmt.Sprintf("%d.%06d", time.Now().Unix(), n),
 		}},
 	}
+	s.deliver(t, target, secret, payload, "click "+actionID)
+}
+
+// Shortcut plays Slack's side of u choosing the message shortcut
+// callbackID (a message action) on the stored message ts in channel: a
+// message_action payload naming the message (with its thread_ts), signed
+// and posted to target like a click. The response_url points at the fake
+// (Responses). It fails the test when there is no such message or the app
+// does not answer 200.
+func (s *Server) Shortcut(t testing.TB, target, secret string, u User, channelID, ts, callbackID string) {
+	t.Helper()
+	s.mu.Lock()
+	m := s.find(channelID, ts)
+	var msg map[string]any
+	if m != nil {
+		msg = map[string]any{"type": "message", "ts": m.TS, "thread_ts": m.ThreadTS, "text": m.Text}
+	}
+	s.clicks++
+	n := s.clicks
+	s.mu.Unlock()
+	if msg == nil {
+		t.Fatalf("slacktest: no message %s in %s", ts, channelID)
+	}
+	s.deliver(t, target, secret, map[string]any{
+		"type":         "message_action",
+		"callback_id":  callbackID,
+		"user":         map[string]any{"id": u.ID, "username": u.Username, "name": u.Name, "team_id": "T1"},
+		"team":         map[string]any{"id": "T1", "domain": "fake"},
+		"channel":      map[string]any{"id": channelID},
+		"message_ts":   ts,
+		"message":      msg,
+		"response_url": s.srv.URL + "/respond/" + strconv.Itoa(n) + "/" + url.PathEscape(u.ID),
+		"trigger_id":   fmt.Sprintf("%d.1.fake", n),
+		"action_ts":    fmt.Sprintf("%d.%06d", time.Now().Unix(), n),
+	}, "shortcut "+callbackID)
+}
+
+// deliver signs payload as Slack signs requests (v0, HMAC-SHA256) and posts
+// it to the app's interactivity URL target, failing the test unless the app
+// answers 200.
+func (s *Server) deliver(t testing.TB, target, secret string, payload map[string]any, what string) {
+	t.Helper()
 	data, err := json.Marshal(payload)
 	if err != nil {
 		t.Fatal(err)
@@ -84,12 +126,12 @@ func (s *Server) Click(t testing.TB, target, secret string, u User, channelID, t
 	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("slacktest: click %s: %v", actionID, err)
+		t.Fatalf("slacktest: %s: %v", what, err)
 	}
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("slacktest: click %s answered %s: %s", actionID, resp.Status, msg)
+		t.Fatalf("slacktest: %s answered %s: %s", what, resp.Status, msg)
 	}
 }
 

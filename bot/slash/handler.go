@@ -41,6 +41,11 @@ type Incidents interface {
 	ListOpen(ctx context.Context, limit int) ([]*bot.Incident, error)
 	// Find returns the latest generation of an incident, or bot.ErrNotFound.
 	Find(ctx context.Context, key string) (*bot.Incident, error)
+	// ReplySource returns the incident whose parent message is threadTS in
+	// channel (a channel ID) and the key of the member (source) that the
+	// bot's reply ts in that thread reports; bot.ErrNotFound when there is
+	// no such incident or reply.
+	ReplySource(ctx context.Context, channel, threadTS, ts string) (*bot.Incident, string, error)
 }
 
 // PagerDuty changes an incident's status in PagerDuty; bot/pdapi's

@@ -93,6 +93,10 @@ func (f *fakeIncidents) ListOpen(_ context.Context, limit int) ([]*bot.Incident,
 	return out, nil
 }
 
+func (f *fakeIncidents) ReplySource(context.Context, string, string, string) (*bot.Incident, string, error) {
+	return nil, "", bot.ErrNotFound
+}
+
 func (f *fakeIncidents) Find(_ context.Context, key string) (*bot.Incident, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -106,3 +106,31 @@ func (si storeIncidents) Changes(ctx context.Context, key string, generation int
 	}
 	return changes, dropped, nil
 }
+
+func (si storeIncidents) ReplySource(ctx context.Context, channel, threadTS, ts string) (*bot.Incident, string, error) {
+	var inc *bot.Incident
+	var member string
+	err := si.read(ctx, func(tx bot.Tx) error {
+		var err error
+		if inc, err = tx.FindThread(ctx, channel, threadTS); err != nil {
+			return err
+		}
+		ops, err := tx.ListOps(ctx, inc.Key)
+		if err != nil {
+			return err
+		}
+		for _, op := range ops {
+			if op.Kind != bot.OpReply || op.Generation != inc.Generation || op.SlackTS != ts {
+				continue
+			}
+			var p bot.ReplyPayload
+			if err := json.Unmarshal(op.Payload, &p); err != nil {
+				return fmt.Errorf("decode reply %d: %w", op.ID, err)
+			}
+			member = p.Member
+			return nil
+		}
+		return bot.ErrNotFound
+	})
+	return inc, member, err
+}

@@ -37,6 +37,14 @@ type Interaction struct {
 	ResponseURL string   `json:"response_url"`
 	TriggerID   string   `json:"trigger_id"`
 	Actions     []Action `json:"actions"`
+	// A message shortcut (type "message_action") names its callback and
+	// the message it was used on.
+	CallbackID string `json:"callback_id"`
+	ActionTS   string `json:"action_ts"`
+	Message    struct {
+		TS       string `json:"ts"`
+		ThreadTS string `json:"thread_ts"`
+	} `json:"message"`
 }
 
 // Action is one clicked element.
@@ -66,6 +74,10 @@ func ParseInteraction(payload []byte) (Interaction, error) {
 // returns at once. Payload types other than block_actions, and actions of
 // other apps' buttons, are acknowledged and ignored.
 func (h *Handler) ServeInteraction(ctx context.Context, in Interaction) {
+	if in.Type == "message_action" && in.CallbackID == ShortcutSplit {
+		h.serveSplit(ctx, in)
+		return
+	}
 	if in.Type != "block_actions" {
 		h.log.Info("interaction type ignored", "type", in.Type)
 		return
@@ -232,7 +244,7 @@ func (h *Handler) setStatus(ctx context.Context, in Interaction, a Action, id st
 		h.tell(ctx, in, fmt.Sprintf("`%s` is already acknowledged%s.", slacktext.Code(key, 80), by))
 		return
 	}
-	if pdID, ok := strings.CutPrefix(key, "pagerduty/"); ok {
+	for _, pdID := range pagerDutyIDs(inc) {
 		if h.opt.PagerDuty == nil {
 			h.tell(ctx, in, fmt.Sprintf(":warning: Could not %s in PagerDuty: the bot has no PagerDuty API token (pagerduty.token). Nothing was changed; use PagerDuty directly.", verb))
 			return
@@ -242,7 +254,7 @@ func (h *Handler) setStatus(ctx context.Context, in Interaction, a Action, id st
 			h.tell(ctx, in, fmt.Sprintf(":warning: PagerDuty did not %s incident `%s`: %s\nThe thread is unchanged.", verb, slacktext.Code(pdID, 80), slacktext.Esc(err.Error(), 400)))
 			return
 		}
-		log.Info("pagerduty incident status changed", "status", status)
+		log.Info("pagerduty incident status changed", "status", status, "pagerduty_id", pdID)
 	}
 	kind := bot.KindAcknowledged
 	if status == bot.StatusResolved {
@@ -255,11 +267,31 @@ func (h *Handler) setStatus(ctx context.Context, in Interaction, a Action, id st
 	if err := h.opt.Sink.Accept(ctx, d); err != nil {
 		log.Error("record button click", "error", err)
 		msg := fmt.Sprintf(":warning: Could not record that you %sd `%s`: %s. Try again.", verb, slacktext.Code(key, 80), slacktext.Esc(err.Error(), 200))
-		if strings.HasPrefix(key, "pagerduty/") {
+		if len(pagerDutyIDs(inc)) > 0 {
 			msg = fmt.Sprintf(":warning: PagerDuty has it %sd, but the thread could not be updated (%s); it will catch up when PagerDuty's webhook arrives.", verb, slacktext.Esc(err.Error(), 200))
 		}
 		h.tell(ctx, in, msg)
 		return
 	}
 	log.Info("incident status changed from Slack", "status", status)
+}
+
+// pagerDutyIDs are the PagerDuty incidents a click on inc changes: its own
+// when it is a PagerDuty incident, and those of the PagerDuty pages
+// correlated into it that are still open, so that acknowledging the alert
+// group's thread stops the page that Alertmanager sent about it too.
+func pagerDutyIDs(inc *bot.Incident) []string {
+	if len(inc.Members) == 0 {
+		if id, ok := strings.CutPrefix(inc.Key, "pagerduty/"); ok {
+			return []string{id}
+		}
+		return nil
+	}
+	var ids []string
+	for _, m := range inc.Members {
+		if id, ok := strings.CutPrefix(m.Key, "pagerduty/"); ok && m.Status != bot.StatusResolved {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }

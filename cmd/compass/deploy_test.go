@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/compasshq/compass/bot/slash"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -111,6 +112,10 @@ func TestSlackAppManifest(t *testing.T) {
 	var m struct {
 		Features struct {
 			SlashCommands []struct{ Command, URL string } `yaml:"slash_commands"`
+			Shortcuts     []struct {
+				Type       string
+				CallbackID string `yaml:"callback_id"`
+			}
 		}
 		Settings struct {
 			Interactivity struct {
@@ -124,6 +129,9 @@ func TestSlackAppManifest(t *testing.T) {
 	if len(m.Features.SlashCommands) != 1 || m.Features.SlashCommands[0].Command != "/compass" ||
 		!strings.HasSuffix(m.Features.SlashCommands[0].URL, "/slack/commands") {
 		t.Errorf("slash commands %+v, want /compass at …/slack/commands", m.Features.SlashCommands)
+	}
+	if len(m.Features.Shortcuts) != 1 || m.Features.Shortcuts[0].Type != "message" || m.Features.Shortcuts[0].CallbackID != slash.ShortcutSplit {
+		t.Errorf("shortcuts %+v, want the message shortcut %s", m.Features.Shortcuts, slash.ShortcutSplit)
 	}
 	if !strings.HasSuffix(m.Settings.Interactivity.RequestURL, "/slack/interactions") {
 		t.Errorf("interactivity URL %q, want …/slack/interactions", m.Settings.Interactivity.RequestURL)
