@@ -199,6 +199,7 @@ func (s *Site) markdownOptions() markdown.Options {
 	o := markdown.Options{UnsafeHTML: s.opts.UnsafeHTML, HeadingIDs: s.opts.HeadingIDs}
 	if s.project != nil {
 		o.Substitutions = s.project.subs
+		o.MathSpaces = strings.HasSuffix(s.project.file, "myst.yml")
 	}
 	return o
 }

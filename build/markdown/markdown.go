@@ -58,6 +58,10 @@ type Options struct {
 	// Substitutions are MyST's "{{ name }}" values (myst.yml's
 	// project.substitutions); other "{{ … }}" stay text with a warning.
 	Substitutions map[string]string
+	// MathSpaces lets $…$ math start and end with a space ("$ x $"), as
+	// MyST's dollar math does; by default, as on GitHub, it may not, so
+	// fewer dollar signs in prose become math.
+	MathSpaces bool
 }
 
 // Renderer renders Markdown bodies. goldmark is configured once in New; each

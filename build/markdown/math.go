@@ -65,10 +65,11 @@ func writeDisplayMath(w util.BufWriter, tex, number string) {
 // equationNumber is the title of the n-th labelled equation of a page.
 func equationNumber(n int) string { return fmt.Sprintf("(%d)", n) }
 
-// dollarParser reads $…$ inline math, with MyST's (and GitHub's) rules
-// that keep prices and shell variables text: the opening $ is not followed
-// by a space, the closing $ is not preceded by one nor followed by a
-// digit, and \$ is a dollar sign. $$…$$ within a line is display math.
+// dollarParser reads $…$ inline math, with GitHub's rules that keep prices
+// and shell variables text: the opening $ is not followed by a space, the
+// closing $ is not preceded by one (both allowed with
+// Options.MathSpaces, as in MyST) nor followed by a digit, and \$ is a
+// dollar sign. $$…$$ within a line is display math.
 type dollarParser struct{}
 
 func (dollarParser) Trigger() []byte { return []byte{'$'} }
@@ -83,7 +84,8 @@ func (dollarParser) Parse(parent ast.Node, block text.Reader, pc parser.Context)
 		block.Advance(end + 4)
 		return newMath("$$" + string(line[2:2+end]))
 	}
-	if len(line) < 3 || line[1] == ' ' || line[1] == '\t' || line[1] == '$' {
+	spaces := getState(pc).renderer.opts.MathSpaces
+	if len(line) < 3 || line[1] == '$' || (!spaces && (line[1] == ' ' || line[1] == '\t')) {
 		return nil
 	}
 	for i := 2; i < len(line); i++ {
@@ -93,11 +95,11 @@ func (dollarParser) Parse(parent ast.Node, block text.Reader, pc parser.Context)
 		case '\n', '`':
 			return nil // math ends on its line, before any code span
 		case '$':
-			if line[i-1] == ' ' || line[i-1] == '\t' || (i+1 < len(line) && line[i+1] >= '0' && line[i+1] <= '9') {
+			if (!spaces && (line[i-1] == ' ' || line[i-1] == '\t')) || (i+1 < len(line) && line[i+1] >= '0' && line[i+1] <= '9') {
 				continue
 			}
 			block.Advance(i + 1)
-			return newMath(string(line[1:i]))
+			return newMath(strings.TrimSpace(string(line[1:i])))
 		}
 	}
 	return nil
