@@ -30,7 +30,7 @@ import (
 // Without Chromium it skips, unless COMPASS_E2E=1 (set in CI), where a
 // missing browser is a failure rather than a silently skipped test.
 func TestBrowser(t *testing.T) {
-	ctx := testutil.Browser(t, 2*time.Minute, chromedp.Headless, chromedp.WindowSize(1280, 900))
+	ctx := testutil.Browser(t, 3*time.Minute, chromedp.Headless, chromedp.WindowSize(1280, 900))
 	out := testutil.ExampleSite(t, func(ctx context.Context, source, out string) error {
 		res, err := Build(ctx, Options{Source: source, Out: out, Title: "Lattice Labs handbook"})
 		if err == nil {
