@@ -106,6 +106,10 @@ type Bot struct {
 
 	cmu   sync.Mutex
 	cache map[string]*Incident // see incidentCache
+	// members maps the member (source) keys of cached incidents to their
+	// incident's key, so that an event of a source already joined skips
+	// the link lookup (join.go's fast path).
+	members map[string]string
 }
 
 var _ Sink = (*Bot)(nil)
@@ -361,11 +365,35 @@ func (b *Bot) settle(stage map[string]*Incident) {
 	b.cmu.Lock()
 	defer b.cmu.Unlock()
 	if b.cache == nil || len(b.cache) > maxCached {
-		b.cache = map[string]*Incident{}
+		b.cache, b.members = map[string]*Incident{}, map[string]string{}
 	}
 	for key, inc := range stage {
 		b.cache[key] = inc
+		for _, m := range inc.Members {
+			b.members[m.Key] = key
+		}
 	}
+}
+
+// cachedMember returns the incident that source key is a member of, as
+// staged in this transaction or cached, or nil when memory does not say.
+// A copy made stale by another replica (which split the source off, say)
+// fails UpdateIncident's version check, and the retry reads afresh.
+func (b *Bot) cachedMember(stage map[string]*Incident, key string) *Incident {
+	b.cmu.Lock()
+	incKey, ok := b.members[key]
+	inc := b.cache[incKey]
+	b.cmu.Unlock()
+	if !ok {
+		return nil
+	}
+	if staged, ok := stage[incKey]; ok {
+		inc = staged
+	}
+	if inc == nil || inc.MemberIndex(key) < 0 {
+		return nil
+	}
+	return inc
 }
 
 // forgetResolved drops the cached incidents resolved before before: the
@@ -376,6 +404,11 @@ func (b *Bot) forgetResolved(before time.Time) {
 	for key, inc := range b.cache {
 		if inc.Status == StatusResolved && inc.ResolvedAt.Before(before) {
 			delete(b.cache, key)
+		}
+	}
+	for member, key := range b.members {
+		if _, ok := b.cache[key]; !ok {
+			delete(b.members, member)
 		}
 	}
 }
@@ -390,6 +423,7 @@ func (b *Bot) forget(reqs []*acceptReq, stage map[string]*Incident, conflict boo
 	defer b.cmu.Unlock()
 	if conflict {
 		clear(b.cache)
+		clear(b.members)
 		return
 	}
 	for key := range stage {

@@ -15,6 +15,10 @@ import (
 // store, unique in every store), and the later one decides again on the
 // earlier one's links.
 func (b *Bot) target(ctx context.Context, tx Tx, stage map[string]*Incident, ev Event, now time.Time) (string, string, error) {
+	if inc := b.cachedMember(stage, ev.Key); inc != nil && !(opening(ev) && b.stale(inc, now)) {
+		// A source already in an incident stays there: nothing to decide.
+		return inc.Key, "", nil
+	}
 	src := sourceLink(ev.Key)
 	corr := correlationKeys(ev, b.opt.CorrelateLabels)
 	keys := []string{src}
