@@ -84,8 +84,8 @@ var directives = map[string]directiveSpec{
 	"rubric":          {options: []string{"class", "name"}},
 	// The include directives have no body; their options are checked
 	// strictly (see mystOption), and they need Files (see include.go).
-	"include":        {literal: true, options: []string{"start-after", "end-before"}},
-	"literalinclude": {literal: true, options: []string{"language", "lines", "start-after", "end-before", "caption", "emphasize-lines", "linenos", "lineno-start", "name"}},
+	"include":        {literal: true, options: []string{"start-line", "end-line", "start-after", "end-before"}},
+	"literalinclude": {literal: true, options: []string{"language", "lines", "start-line", "end-line", "start-after", "end-before", "caption", "emphasize-lines", "linenos", "lineno-start", "name"}},
 }
 
 // newDirective returns the node of a known directive, or nil.

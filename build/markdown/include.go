@@ -124,9 +124,11 @@ func (s *renderState) readInclude(d *directiveNode) (name, content string, ok bo
 	return name, string(b), true
 }
 
-// selectLines applies :lines:, or :start-after: and :end-before:, to an
-// included file, returning the text kept and the file line it starts on.
-// The markers match whole lines containing them, which are left out.
+// selectLines applies :lines:, or :start-line: and :end-line: then
+// :start-after: and :end-before:, to an included file, returning the text
+// kept and the file line it starts on. :start-line: and :end-line: are
+// docutils' 0-based slice bounds (negative counts from the end); the
+// markers match whole lines containing them, which are left out.
 func selectLines(content string, opts map[string]string) (string, int, error) {
 	lines := strings.SplitAfter(content, "\n")
 	if lines[len(lines)-1] == "" {
@@ -135,8 +137,10 @@ func selectLines(content string, opts map[string]string) (string, int, error) {
 	after, hasAfter := opts["start-after"]
 	before, hasBefore := opts["end-before"]
 	spec, hasLines := opts["lines"]
-	if hasLines && (hasAfter || hasBefore) {
-		return "", 0, errors.New("the :lines: option cannot be combined with the :start-after: and :end-before: options")
+	_, hasStart := opts["start-line"]
+	_, hasEnd := opts["end-line"]
+	if hasLines && (hasAfter || hasBefore || hasStart || hasEnd) {
+		return "", 0, errors.New("the :lines: option cannot be combined with the :start-line:, :end-line:, :start-after: and :end-before: options")
 	}
 	if hasLines {
 		keep, err := parseLineSpec(spec, len(lines))
@@ -149,16 +153,19 @@ func selectLines(content string, opts map[string]string) (string, int, error) {
 		}
 		return b.String(), keep[0], nil
 	}
-	from, to := 0, len(lines)
+	from, to, err := lineSlice(opts, len(lines))
+	if err != nil {
+		return "", 0, err
+	}
 	if hasAfter {
-		i := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, after) })
+		i := slices.IndexFunc(lines[from:to], func(l string) bool { return strings.Contains(l, after) })
 		if after == "" || i < 0 {
 			return "", 0, fmt.Errorf(":start-after: text %q not found", after)
 		}
-		from = i + 1
+		from += i + 1
 	}
 	if hasBefore {
-		i := slices.IndexFunc(lines[from:], func(l string) bool { return strings.Contains(l, before) })
+		i := slices.IndexFunc(lines[from:to], func(l string) bool { return strings.Contains(l, before) })
 		if before == "" || i < 0 {
 			return "", 0, fmt.Errorf(":end-before: text %q not found", before)
 		}
@@ -196,4 +203,30 @@ func parseLineSpec(spec string, n int) ([]int, error) {
 		}
 	}
 	return keep, nil
+}
+
+// lineSlice reads :start-line: and :end-line: as Python slice bounds over
+// n lines: 0-based, the end excluded, negative from the end, clamped.
+func lineSlice(opts map[string]string, n int) (from, to int, err error) {
+	bound := func(key string, def int) (int, error) {
+		v, ok := opts[key]
+		if !ok {
+			return def, nil
+		}
+		i, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return 0, fmt.Errorf(":%s: %q is not a line number", key, v)
+		}
+		if i < 0 {
+			i += n
+		}
+		return min(max(i, 0), n), nil
+	}
+	if from, err = bound("start-line", 0); err != nil {
+		return 0, 0, err
+	}
+	if to, err = bound("end-line", n); err != nil {
+		return 0, 0, err
+	}
+	return from, max(from, to), nil
 }
