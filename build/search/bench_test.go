@@ -74,7 +74,7 @@ func BenchmarkWrite(b *testing.B) {
 			kinds[kind] += info.Size()
 		}
 	}
-	for _, k := range []string{"dict", "post", "pos", "meta"} {
+	for _, k := range []string{"dict", "post", "pos", "meta", "mdir"} {
 		b.ReportMetric(float64(kinds[k])/1024, k+"_KiB")
 	}
 	b.ReportMetric(float64(len(docs)), "docs")
