@@ -386,12 +386,12 @@ type indexBuilder struct {
 	// encodePostings
 	scale    float64 // impact per quantised step
 	postSize []int   // per term, bytes of its postings
-	posSize  []int   // per term, bytes of its positions
 	postOff  []int   // running sums of postSize
 	postBuf  []byte  // every term's postings, in term order
 
 	// encodeRecords
 	postRec, posRec []record // per term, its lists as stored
+	recOff          [][2]int // per term, where its records start in post and pos
 	pages           []pageSpan
 	pageRec         [][]byte // per page, its stored record
 	err             error
@@ -474,7 +474,6 @@ func (b *indexBuilder) encodePostings() {
 	terms, sc, lens := b.terms, b.sc, b.lens
 	nruns := (len(terms) + termRun - 1) / termRun
 	b.postSize = make([]int, len(terms))
-	b.posSize = make([]int, len(terms))
 	maxes := make([]float64, b.nw)
 	parallelFor(nruns, b.nw, func(w, r int) {
 		for i := r * termRun; i < min((r+1)*termRun, len(terms)); i++ {
@@ -483,7 +482,6 @@ func (b *indexBuilder) encodePostings() {
 			size, prev := 0, int32(0)
 			for _, p := range t.pieces {
 				ct := &p.c.terms[p.t]
-				b.posSize[i] += len(ct.pos)
 				for doc, tf := range ct.postings {
 					size += uvarintLen(uint64(doc-prev)) + 1
 					prev = doc
@@ -558,6 +556,10 @@ func (b *indexBuilder) encodeRecords() {
 			b.posRec[i] = storeRecord(slices.Clone(pos), gzipLevels["pos"])
 		}
 	})
+	b.recOff = make([][2]int, n+1)
+	for i := range n {
+		b.recOff[i+1] = [2]int{b.recOff[i][0] + len(b.postRec[i].data), b.recOff[i][1] + len(b.posRec[i].data)}
+	}
 	b.pages = pageSpans(b.docs)
 	b.pageRec = make([][]byte, len(b.pages))
 	errs := make([]error, len(b.pages))
@@ -652,14 +654,9 @@ func (b *indexBuilder) file(jb shardJob) []byte {
 	// term, suffix length and bytes, df and the stored lengths of its
 	// records (which follow each other, so offsets are running sums).
 	g := jb.g
-	postOff, posOff := 0, 0
-	for i := range g[0] {
-		postOff += len(b.postRec[i].data)
-		posOff += len(b.posRec[i].data)
-	}
 	data := binary.AppendUvarint(nil, uint64(g[1]-g[0]))
-	data = binary.AppendUvarint(data, uint64(postOff))
-	data = binary.AppendUvarint(data, uint64(posOff))
+	data = binary.AppendUvarint(data, uint64(b.recOff[g[0]][0]))
+	data = binary.AppendUvarint(data, uint64(b.recOff[g[0]][1]))
 	prev := ""
 	for i := g[0]; i < g[1]; i++ {
 		t := b.terms[i].term
