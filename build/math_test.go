@@ -18,7 +18,7 @@ Prices stay text: $5 and $10. See {eq}´energy´ on [the physics page](physics.m
 -- content/physics.md --
 # Physics
 
-Inline $a^2 + b^2 = c^2$ and {math}´\sqrt{2}´.
+Inline $a^2 + b^2 = c^2$ and {math}´\sqrt{2}´; LaTeX's $t = 5\mbox{ ms}$.
 
 $$
 \int_0^1 x\,dx = \frac{1}{2}
@@ -87,8 +87,8 @@ func TestMathInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got[0] != "4" || got[1] != "4" || got[2] != "2" || got[3] != "0" {
-		t.Errorf("math elements %s, typeset %s, display %s, errors %s; want 4, 4, 2, 0", got[0], got[1], got[2], got[3])
+	if got[0] != "5" || got[1] != "5" || got[2] != "2" || got[3] != "0" {
+		t.Errorf("math elements %s, typeset %s, display %s, errors %s; want 5, 5, 2, 0", got[0], got[1], got[2], got[3])
 	}
 	if got[4] == "0" {
 		t.Errorf("the MathML takes no room: the browser does not draw it")

@@ -13,6 +13,9 @@
         displayMode: el.classList.contains("display"),
         output: "mathml",
         throwOnError: true,
+        // LaTeX's \mbox, which MathJax (and so mystmd and Jupyter Book)
+        // reads and KaTeX does not.
+        macros: { "\\mbox": "\\text{#1}" },
       });
     } catch (e) {
       // The TeX stays, marked, with KaTeX's message as its tooltip.
