@@ -10,6 +10,7 @@ import (
 
 	"github.com/compasshq/compass/bot"
 	"github.com/compasshq/compass/bot/postgres"
+	"github.com/compasshq/compass/bot/postgres/pgtest"
 	"github.com/compasshq/compass/bot/slacktest"
 )
 
@@ -31,7 +32,7 @@ func BenchmarkAcceptPaced(b *testing.B) {
 		{"replicas=2-ha", 2, true},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			dsn := schemaDSN(b)
+			dsn := pgtest.SchemaDSN(b)
 			fake := slacktest.New(b)
 			var reps []*bot.Bot
 			for i := range tc.replicas {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/compasshq/compass/bot"
+	"github.com/compasshq/compass/bot/postgres/pgtest"
 	"github.com/compasshq/compass/bot/slacktest"
 )
 
@@ -17,7 +18,7 @@ import (
 // for many groups at once. The links table (locked, unique) must make each
 // pair one incident with one parent, never two threads.
 func TestReplicasCorrelateConcurrently(t *testing.T) {
-	dsn := schemaDSN(t)
+	dsn := pgtest.SchemaDSN(t)
 	fake := slacktest.New(t)
 	reps := []*replica{startReplica(t, dsn, "a", fake, nil), startReplica(t, dsn, "b", fake, nil)}
 	const groups = 16

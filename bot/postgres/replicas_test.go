@@ -16,6 +16,7 @@ import (
 
 	"github.com/compasshq/compass/bot"
 	"github.com/compasshq/compass/bot/postgres"
+	"github.com/compasshq/compass/bot/postgres/pgtest"
 	"github.com/compasshq/compass/bot/slack"
 	"github.com/compasshq/compass/bot/slacktest"
 	"github.com/jackc/pgx/v5"
@@ -33,7 +34,7 @@ func testLogger() *slog.Logger {
 // TestConcurrentOpen pins that replicas starting together on an empty
 // schema apply the migrations once, without failing on each other.
 func TestConcurrentOpen(t *testing.T) {
-	dsn := schemaDSN(t)
+	dsn := pgtest.SchemaDSN(t)
 	const n = 4
 	errs := make(chan error, n)
 	for range n {
@@ -72,12 +73,12 @@ func TestConcurrentOpen(t *testing.T) {
 // password; a search_path naming no schema is refused before any table is
 // created in the wrong place.
 func TestOpenErrors(t *testing.T) {
-	dsn := testDSN(t)
+	dsn := pgtest.DSN(t)
 	tests := []struct {
 		name, dsn, want string
 	}{
 		{"unparsable", "postgres://u:s3cret@[::1", "cannot parse"},
-		{"missing schema", withParam(t, dsn, "search_path", "compass_no_such_schema"), "no schema to migrate"},
+		{"missing schema", pgtest.WithParam(t, dsn, "search_path", "compass_no_such_schema"), "no schema to migrate"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -107,7 +108,7 @@ func pendingOp(key string, gen int, payload string) *bot.Op {
 // TestClaimGuards pins the outbox claim rules one case at a time, on two
 // Stores (two replicas) over one schema.
 func TestClaimGuards(t *testing.T) {
-	dsn := schemaDSN(t)
+	dsn := pgtest.SchemaDSN(t)
 	a := open(t, dsn, postgres.WithReplicaID("a"))
 	b := open(t, dsn, postgres.WithReplicaID("b"))
 	ctx := context.Background()
@@ -255,7 +256,7 @@ func TestClaimGuards(t *testing.T) {
 // MaybeSent (so it looks in Slack before posting), and the first one's
 // late outcome is ignored.
 func TestLeaseTakeover(t *testing.T) {
-	dsn := schemaDSN(t)
+	dsn := pgtest.SchemaDSN(t)
 	ctx := context.Background()
 	a := open(t, dsn, postgres.WithReplicaID("a"), postgres.WithLease(300*time.Millisecond))
 	b := open(t, dsn, postgres.WithReplicaID("b"))
@@ -335,7 +336,7 @@ type sendLog struct {
 // fails and is retried. Every op must be sent exactly once, and each
 // incident's ops in the order they were queued.
 func TestReplicasDrainOutbox(t *testing.T) {
-	dsn := schemaDSN(t)
+	dsn := pgtest.SchemaDSN(t)
 	ctx := context.Background()
 	stores := []*postgres.Store{open(t, dsn, postgres.WithReplicaID("a")), open(t, dsn, postgres.WithReplicaID("b"))}
 	const incidents, perIncident = 20, 8
@@ -557,7 +558,7 @@ func groupDelivery(key string, n int, status bot.Status) bot.Delivery {
 // per real change, no message posted twice, while both replicas' workers
 // drain the shared outbox to Slack.
 func TestReplicasAcceptSameDeliveries(t *testing.T) {
-	dsn := schemaDSN(t)
+	dsn := pgtest.SchemaDSN(t)
 	fake := slacktest.New(t)
 	reps := []*replica{startReplica(t, dsn, "a", fake, nil), startReplica(t, dsn, "b", fake, nil)}
 	const groups = 12
@@ -669,7 +670,7 @@ func TestReplicasAcceptSameDeliveries(t *testing.T) {
 // mid-call the others slept until some unrelated work woke them (up to the
 // worker's 30 s idle wait past the lease).
 func TestNextDueLeaseExpiry(t *testing.T) {
-	dsn := schemaDSN(t)
+	dsn := pgtest.SchemaDSN(t)
 	ctx := context.Background()
 	const lease = 30 * time.Second
 	a := open(t, dsn, postgres.WithReplicaID("a"), postgres.WithLease(lease))

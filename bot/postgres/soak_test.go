@@ -15,6 +15,7 @@ import (
 
 	"github.com/compasshq/compass/bot"
 	"github.com/compasshq/compass/bot/postgres"
+	"github.com/compasshq/compass/bot/postgres/pgtest"
 	"github.com/compasshq/compass/bot/slacktest"
 	"github.com/jackc/pgx/v5"
 )
@@ -249,7 +250,7 @@ func (c *soakCluster) drained() bool {
 // that memory and the database stay flat (retention prunes resolved
 // incidents). Figures are logged (go test -v).
 func TestSoak(t *testing.T) {
-	dsn := schemaDSN(t)
+	dsn := pgtest.SchemaDSN(t)
 	total := soakDuration(t)
 	c := &soakCluster{t: t, dsn: dsn, fake: slacktest.New(t), losses: &giveUps{}, live: map[string]*replica{}}
 	c.fake.FailRandomly(0.1, 1, slacktest.RateLimited, slacktest.ServerError, slacktest.ServerError)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/compasshq/compass/bot"
 	"github.com/compasshq/compass/bot/postgres"
+	"github.com/compasshq/compass/bot/postgres/pgtest"
 	"github.com/compasshq/compass/bot/slacktest"
 )
 
@@ -59,7 +60,7 @@ func waitParent(t *testing.T, fake *slacktest.Server, timeout time.Duration) tim
 // Regression (#13): the op waited out a fixed 2-minute lease, and neither
 // the lease nor the replica id could be set.
 func TestKilledReplicaTakenOver(t *testing.T) {
-	dsn := schemaDSN(t)
+	dsn := pgtest.SchemaDSN(t)
 	fake := slacktest.New(t)
 	const lease = time.Second
 	stuck := newStuckPoster(newPoster(fake))
@@ -84,7 +85,7 @@ func TestKilledReplicaTakenOver(t *testing.T) {
 // leases keeps its claim (the heartbeat renews it); no other replica sends
 // the op meanwhile.
 func TestLeaseRenewedWhileCalling(t *testing.T) {
-	dsn := schemaDSN(t)
+	dsn := pgtest.SchemaDSN(t)
 	fake := slacktest.New(t)
 	const lease = time.Second
 	slow := &slowPoster{Poster: newPoster(fake), delay: 3 * lease, entered: make(chan struct{})}
@@ -118,7 +119,7 @@ func (p *slowPoster) PostMessage(ctx context.Context, channel string, msg bot.Me
 // TestRestartedReplicaResumes: a replica restarted with the same id
 // resumes the ops it held at once, without waiting out their lease.
 func TestRestartedReplicaResumes(t *testing.T) {
-	dsn := schemaDSN(t)
+	dsn := pgtest.SchemaDSN(t)
 	fake := slacktest.New(t)
 	const lease = time.Minute
 	stuck := newStuckPoster(newPoster(fake))
@@ -143,7 +144,7 @@ func TestDefaultReplicaID(t *testing.T) {
 	if err != nil || host == "" {
 		t.Fatalf("no host name to default to: %v", err)
 	}
-	if got := open(t, schemaDSN(t)).ReplicaID(); got != host {
+	if got := open(t, pgtest.SchemaDSN(t)).ReplicaID(); got != host {
 		t.Errorf("ReplicaID = %q, want the host name %q", got, host)
 	}
 }

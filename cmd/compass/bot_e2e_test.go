@@ -3,12 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/compasshq/compass/bot/postgres/pgtest"
 	"github.com/compasshq/compass/bot/slacktest"
 	"github.com/compasshq/compass/build"
 	"github.com/compasshq/compass/build/handbook"
@@ -238,53 +236,11 @@ func charterChannels(t *testing.T, path string) map[string]bool {
 	return out
 }
 
-// postgresSchemaDSN returns COMPASS_TEST_POSTGRES_DSN with search_path set
-// to a fresh schema, dropped when the test ends, or skips without the
-// variable. The bot's tables never land in a schema other tests use.
-func postgresSchemaDSN(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv("COMPASS_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		t.Skip("COMPASS_TEST_POSTGRES_DSN not set; e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
-	}
-	u, err := url.Parse(dsn)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		t.Fatalf("COMPASS_TEST_POSTGRES_DSN must be a postgres:// URL for this test: %q", dsn)
-	}
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "compass_cli_test_" + hex.EncodeToString(b[:])
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("connect to the test database: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(context.Background(), dsn)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(context.Background())
-		if _, err := conn.Exec(context.Background(), `DROP SCHEMA `+schema+` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
 // TestBotPostgres runs `compass bot` with a postgres:// bot.store: it
 // migrates its own schema, reports ready, and an Alertmanager webhook
 // becomes a parent message in the fake Slack.
 func TestBotPostgres(t *testing.T) {
-	dsn := postgresSchemaDSN(t)
+	dsn := pgtest.SchemaDSN(t)
 	payload, err := os.ReadFile("../../hooks/alertmanager/testdata/firing.json")
 	if err != nil {
 		t.Fatal(err)

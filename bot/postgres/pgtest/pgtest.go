@@ -1,5 +1,6 @@
-// Package pgtest gives tests of other packages a Postgres schema of their
-// own for the bot's store, as bot/postgres's own tests make theirs.
+// Package pgtest is the one home of the test database rules: which server
+// tests use (COMPASS_TEST_POSTGRES_DSN), and a schema of their own for each
+// test so parallel tests and reruns never see each other's tables.
 package pgtest
 
 import (
@@ -11,19 +12,47 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/compasshq/compass/internal/testutil"
 	"github.com/jackc/pgx/v5"
 )
 
-// SchemaDSN creates a fresh schema in the database of
-// COMPASS_TEST_POSTGRES_DSN, dropped when the test ends, and returns a DSN
-// whose search_path names it. Without the variable the test is skipped, as
-// every Postgres test is (CI sets it).
-func SchemaDSN(tb testing.TB) string {
+// DSN returns COMPASS_TEST_POSTGRES_DSN. Without it the test is skipped,
+// or fails under COMPASS_E2E=1 (as in CI), so a Postgres test never passes
+// by not running.
+func DSN(tb testing.TB) string {
 	tb.Helper()
 	dsn := os.Getenv("COMPASS_TEST_POSTGRES_DSN")
 	if dsn == "" {
-		tb.Skip("COMPASS_TEST_POSTGRES_DSN not set; e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
+		const hint = "COMPASS_TEST_POSTGRES_DSN not set; e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+		if testutil.E2E() {
+			tb.Fatal(hint + " (required with COMPASS_E2E=1)")
+		}
+		tb.Skip(hint)
 	}
+	return dsn
+}
+
+// WithParam adds a run-time parameter to a URL or key=value DSN.
+func WithParam(tb testing.TB, dsn, key, value string) string {
+	tb.Helper()
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		q := u.Query()
+		q.Set(key, value)
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return dsn + " " + key + "=" + value
+}
+
+// SchemaDSN creates a fresh schema in the test database, dropped when the
+// test ends, and returns a DSN whose search_path names it.
+func SchemaDSN(tb testing.TB) string {
+	tb.Helper()
+	dsn := DSN(tb)
 	var b [6]byte
 	rand.Read(b[:])
 	schema := "compass_test_" + hex.EncodeToString(b[:])
@@ -47,15 +76,5 @@ func SchemaDSN(tb testing.TB) string {
 			tb.Errorf("drop schema %s: %v", schema, err)
 		}
 	})
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		return u.String()
-	}
-	return dsn + " search_path=" + schema
+	return WithParam(tb, dsn, "search_path", schema)
 }
