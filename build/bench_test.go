@@ -13,7 +13,7 @@ import (
 // tables, code, internal links; nested folders, or that many flat folders
 // when folders > 0) into a fresh folder per iteration, and reports the
 // output's bytes per page, which must not grow with a folder's size (issue
-// #17). Compare with Hugo on the same corpus: build/bench/hugo.sh.
+// #17). Compare with Hugo on the same corpus: scripts/bench/build.sh.
 func benchBuild(b *testing.B, n, folders int) {
 	src := b.TempDir()
 	generate := corpus.Generate

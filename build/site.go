@@ -84,6 +84,9 @@ type Site struct {
 	drafts   map[string]bool     // content-relative paths of drafts left out (no --drafts), so links to them say why
 	nav      navCache            // sidebar markup per folder, see NavHTML
 	headings int
+	// release lets Write drop each page's HTML once the page is written:
+	// a one-shot build then never holds the whole site rendered.
+	release bool
 	// viewFiles are the generated views' files that are not pages
 	// (calendars, feeds), by site URL.
 	viewFiles map[string]views.File

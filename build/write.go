@@ -66,6 +66,9 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Strict && len(s.Warnings) > 0 {
 		return res, &StrictError{Warnings: len(s.Warnings)}
 	}
+	// Nothing reads a page's rendered body once it is written, so the
+	// build lets each one go (a Site kept by serve holds them).
+	s.release = true
 	if err := s.Write(ctx, opts.Out); err != nil {
 		return res, err
 	}
@@ -223,11 +226,11 @@ func (s *Site) Write(ctx context.Context, out string) error {
 	if err := w.mkdir(out); err != nil {
 		return fmt.Errorf("create output folder: %w", err)
 	}
-	// The search index is built on one goroutine; run it beside the pages
-	// rather than after them.
-	searchDone := make(chan error, 1)
-	go func() { searchDone <- search.Write(filepath.Join(out, "search"), s.SearchDocuments()) }()
-	defer func() { <-searchDone }() // never leave it writing after we return
+	// The search documents share their text with the pages' headings; the
+	// index is written after the pages, on every core, so its working
+	// memory does not add to the rendered pages' (a one-shot build has
+	// dropped them by then).
+	docs := s.SearchDocuments()
 	if err := s.writeFiles(w); err != nil {
 		return err
 	}
@@ -251,9 +254,7 @@ func (s *Site) Write(ctx context.Context, out string) error {
 	if err := w.err(); err != nil {
 		return err
 	}
-	err = <-searchDone
-	searchDone <- nil // for the deferred receive
-	if err != nil {
+	if err := search.Write(filepath.Join(out, "search"), docs); err != nil {
 		return fmt.Errorf("write search index: %w", err)
 	}
 	return w.finish(previous)
@@ -299,6 +300,9 @@ func (s *Site) writePages(ctx context.Context, w *writer) error {
 			return
 		}
 		w.write(urlFile(pages[i].URL), buf.Bytes())
+		if s.release {
+			pages[i].HTML = ""
+		}
 	})
 	if err := ctx.Err(); err != nil {
 		return err

@@ -56,7 +56,10 @@ func pageText(i int, next string, rev int) string {
 
 // BenchmarkEditToReload measures, on a generated 10,000-page site, the
 // time from writing one page's body to the reload event reaching a
-// connected client, and the heap in use before and after b.N edits.
+// connected client, the heap in use before and after b.N edits, and the
+// process's resident memory: after a tenth of the edits (the warm-up:
+// caches and the search index at their working size) and the highest
+// after that, sampled every tenth of the run (issue #17: flat within 5%).
 // Run: go test -run '^$' -bench EditToReload -benchtime 1000x ./build/serve
 func BenchmarkEditToReload(b *testing.B) {
 	n := 10000
@@ -98,6 +101,8 @@ func BenchmarkEditToReload(b *testing.B) {
 		return float64(m.HeapInuse) / (1 << 20)
 	}
 	before := heap()
+	var rssWarm, rssMax float64
+	step := max(1, b.N/10)
 	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := range b.N {
@@ -125,6 +130,15 @@ func BenchmarkEditToReload(b *testing.B) {
 			}
 		}
 		lat = append(lat, time.Since(t0))
+		if (i+1)%step == 0 {
+			b.StopTimer()
+			r := rssMB(b)
+			if i+1 == step {
+				rssWarm = r
+			}
+			rssMax = max(rssMax, r)
+			b.StartTimer()
+		}
 	}
 	b.StopTimer()
 	for srv.search.busy() {
@@ -138,6 +152,32 @@ func BenchmarkEditToReload(b *testing.B) {
 	b.ReportMetric(before, "heap-before-MB")
 	b.ReportMetric(after, "heap-after-MB")
 	b.ReportMetric(float64(n), "pages")
+	b.ReportMetric(rssWarm, "rss-warm-MB")
+	b.ReportMetric(rssMax, "rss-max-MB")
+	if rssWarm > 0 {
+		b.ReportMetric(100*(rssMax-rssWarm)/rssWarm, "rss-growth-%")
+	}
+}
+
+// rssMB is this process's resident memory (VmRSS), after a GC so that
+// garbage not yet collected does not count as growth; 0 where /proc is
+// missing.
+func rssMB(tb testing.TB) float64 {
+	runtime.GC()
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if kb, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			var v float64
+			if _, err := fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(kb), " kB"), &v); err != nil {
+				tb.Fatalf("read VmRSS %q: %v", line, err)
+			}
+			return v / 1024
+		}
+	}
+	return 0
 }
 
 // busy reports whether a rebuild is running or asked for, for benchmarks

@@ -1,5 +1,5 @@
 // Command gencorpus writes the synthetic benchmark handbook, in Compass's
-// layout or Hugo's, for build/bench/hugo.sh.
+// layout or Hugo's, for scripts/bench/build.sh.
 //
 //	go run ./build/bench/gencorpus -n 10000 -layout hugo -out /tmp/corpus-hugo
 //	go run ./build/bench/gencorpus -n 3000 -folders 1 -out /tmp/flat   # one folder of 3,000 pages
