@@ -28,9 +28,14 @@ import (
 // returns the Site and a ContentErrors holding every one of them, so a
 // caller such as `compass check` can still report warnings; the Site must
 // not be written then.
-func Load(ctx context.Context, opts Options) (*Site, error) {
+func Load(ctx context.Context, opts Options) (*Site, error) { return load(ctx, opts, false) }
+
+// load is Load; release makes a Site for one Write that lets each page's
+// rendered body go once written (Build), keeping it packed until then.
+func load(ctx context.Context, opts Options, release bool) (*Site, error) {
 	opts = opts.withDefaults()
 	s := &Site{
+		release: release,
 		Title:   opts.Title,
 		BaseURL: opts.BaseURL,
 		opts:    opts,
@@ -184,6 +189,7 @@ func (s *Site) renderPages(ctx context.Context, all *problems) ([]map[string]lin
 			return
 		}
 		targets[i] = s.render(md, s.Pages[i], s.drafts, &perPage[i])
+		s.pack(s.Pages[i])
 	})
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -585,6 +591,14 @@ func (s *Site) scanPages(pr *problems) {
 	}
 }
 
+// markBroken marks the links to dest in p's HTML as broken.
+func (p *Page) markBroken(dest string) {
+	if err := p.unpack(); err != nil {
+		panic(fmt.Sprintf("unpack the HTML of %s: %v", p.File, err)) // we packed it: cannot be corrupt
+	}
+	p.HTML = template.HTML(markdown.MarkBroken(string(p.HTML), dest)) // #nosec: adds an attribute to our own markup
+}
+
 // checkLinks reports links that match nothing and anchors that match no
 // heading of their target page.
 func (s *Site) checkLinks(targets []map[string]linkTarget, pr *problems) {
@@ -598,7 +612,7 @@ func (s *Site) checkLinks(targets []map[string]linkTarget, pr *problems) {
 			}
 			t := targets[i][l.Dest]
 			if !l.OK {
-				p.HTML = template.HTML(markdown.MarkBroken(string(p.HTML), l.Resolved)) // #nosec: adds an attribute to our own markup
+				p.markBroken(l.Resolved)
 				switch {
 				case t.draft:
 					pr.errorf(pos, "%s to %q points at a draft page, which is not built without --drafts", what, l.Dest)
@@ -627,7 +641,7 @@ func (s *Site) checkLinks(targets []map[string]linkTarget, pr *problems) {
 				ids[t.page] = set
 			}
 			if !set[t.frag] {
-				p.HTML = template.HTML(markdown.MarkBroken(string(p.HTML), l.Resolved)) // #nosec: adds an attribute to our own markup
+				p.markBroken(l.Resolved)
 				if strings.HasPrefix(l.Dest, termPrefix) {
 					pr.errorf(pos, "%s", s.termProblem(l.Dest))
 				} else if t.page == p {

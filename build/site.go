@@ -84,8 +84,9 @@ type Site struct {
 	drafts   map[string]bool     // content-relative paths of drafts left out (no --drafts), so links to them say why
 	nav      navCache            // sidebar markup per folder, see NavHTML
 	headings int
-	// release lets Write drop each page's HTML once the page is written:
-	// a one-shot build then never holds the whole site rendered.
+	// release lets Write drop each page's HTML once the page is written,
+	// and keeps it packed until then (pack.go): a one-shot build then never
+	// holds the whole site rendered.
 	release bool
 	// viewFiles are the generated views' files that are not pages
 	// (calendars, feeds), by site URL.
@@ -134,6 +135,7 @@ type Page struct {
 	labels    []markdown.Label
 	includes  []string // content-relative files its {include}/{literalinclude} read
 	linkTitle string   // Meta.Title, else the first # heading: what a link without text to this page shows
+	packed    []byte   // HTML compressed while a one-shot build waits to write it; HTML is "" then
 }
 
 // KeyPos returns where the value of a top-level front matter key is written,

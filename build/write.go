@@ -53,7 +53,9 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	start := time.Now()
 	opts = opts.withDefaults()
 	readHistory(ctx, &opts)
-	s, err := Load(ctx, opts)
+	// Nothing reads a page's rendered body once it is written, so the
+	// build lets each one go (a Site kept by serve holds them).
+	s, err := load(ctx, opts, true)
 	if s == nil {
 		return nil, err
 	}
@@ -66,9 +68,6 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	if opts.Strict && len(s.Warnings) > 0 {
 		return res, &StrictError{Warnings: len(s.Warnings)}
 	}
-	// Nothing reads a page's rendered body once it is written, so the
-	// build lets each one go (a Site kept by serve holds them).
-	s.release = true
 	if err := s.Write(ctx, opts.Out); err != nil {
 		return res, err
 	}
@@ -295,6 +294,10 @@ func (s *Site) writePages(ctx context.Context, w *writer) error {
 		buf := bufPool.Get().(*bytes.Buffer)
 		defer bufPool.Put(buf)
 		buf.Reset()
+		if err := pages[i].unpack(); err != nil {
+			errs[i] = fmt.Errorf("%s: %w", pages[i].URL, err)
+			return
+		}
 		if err := s.theme.executeTo(buf, "page.html", s.Data(pages[i])); err != nil {
 			errs[i] = fmt.Errorf("%s: %w", pages[i].URL, err)
 			return
