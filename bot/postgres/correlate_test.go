@@ -52,16 +52,7 @@ func TestReplicasCorrelateConcurrently(t *testing.T) {
 	}
 	close(start)
 	wg.Wait()
-	fake.WaitFor(t, 2*time.Minute, "the outbox to drain", func(*slacktest.Server) bool {
-		var n int
-		err := reps[0].store.View(context.Background(), func(tx bot.Tx) error {
-			p, err := tx.CountOps(context.Background(), bot.OpPending)
-			s, err2 := tx.CountOps(context.Background(), bot.OpSending)
-			n = p + s
-			return errors.Join(err, err2)
-		})
-		return err == nil && n == 0
-	})
+	waitDrained(t, fake, reps[0].store)
 	if n := len(fake.Parents()); n != groups {
 		t.Errorf("parent messages = %d, want %d: one per alert group and its page\n%s", n, groups, fake.Dump())
 	}

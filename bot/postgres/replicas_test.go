@@ -588,16 +588,7 @@ func TestReplicasAcceptSameDeliveries(t *testing.T) {
 		wg.Wait()
 	}
 
-	fake.WaitFor(t, 2*time.Minute, "the outbox to drain", func(*slacktest.Server) bool {
-		var n int
-		err := reps[0].store.View(context.Background(), func(tx bot.Tx) error {
-			p, err := tx.CountOps(context.Background(), bot.OpPending)
-			s, err2 := tx.CountOps(context.Background(), bot.OpSending)
-			n = p + s
-			return errors.Join(err, err2)
-		})
-		return err == nil && n == 0
-	})
+	waitDrained(t, fake, reps[0].store)
 	for _, r := range reps {
 		r.stop()
 	}
@@ -706,4 +697,20 @@ func TestNextDueLeaseExpiry(t *testing.T) {
 	if ok {
 		t.Error("NextDue on replica a counts its own claim's lease")
 	}
+}
+
+// waitDrained waits until no op is pending or being sent, as seen by one
+// replica's store (they share the database).
+func waitDrained(t *testing.T, fake *slacktest.Server, store bot.Store) {
+	t.Helper()
+	fake.WaitFor(t, 2*time.Minute, "the outbox to drain", func(*slacktest.Server) bool {
+		var n int
+		err := store.View(context.Background(), func(tx bot.Tx) error {
+			p, err := tx.CountOps(context.Background(), bot.OpPending)
+			s, err2 := tx.CountOps(context.Background(), bot.OpSending)
+			n = p + s
+			return errors.Join(err, err2)
+		})
+		return err == nil && n == 0
+	})
 }

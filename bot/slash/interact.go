@@ -89,16 +89,7 @@ func (h *Handler) ServeInteraction(ctx context.Context, in Interaction) {
 		default:
 			continue
 		}
-		id := interactionID(in, a)
-		if !h.firstTime(id) {
-			h.log.Info("repeated interaction ignored", "interaction_id", id)
-			continue
-		}
-		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.opt.WorkTimeout)
-		h.wg.Add(1)
-		go func() {
-			defer h.wg.Done()
-			defer cancel()
+		h.once(ctx, interactionID(in, a), func(wctx context.Context, id string) {
 			switch a.ActionID {
 			case ActionShare:
 				h.share(wctx, in, a)
@@ -113,8 +104,25 @@ func (h *Handler) ServeInteraction(ctx context.Context, in Interaction) {
 			case ActionDraftReview:
 				h.reviewButton(wctx, in, a)
 			}
-		}()
+		})
 	}
+}
+
+// once runs work in the background the first time Slack delivers the
+// interaction id (Slack retries a delivery it thinks was lost), bounded by
+// WorkTimeout and not by the request, which is answered at once.
+func (h *Handler) once(ctx context.Context, id string, work func(ctx context.Context, id string)) {
+	if !h.firstTime(id) {
+		h.log.Info("repeated interaction ignored", "interaction_id", id)
+		return
+	}
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.opt.WorkTimeout)
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		defer cancel()
+		work(wctx, id)
+	}()
 }
 
 // interactionID names a click the same way every time Slack delivers it.

@@ -18,17 +18,7 @@ const ShortcutSplit = "split_incident"
 // of it, as ServeInteraction runs clicks.
 func (h *Handler) serveSplit(ctx context.Context, in Interaction) {
 	id := strings.Join([]string{"slack", in.Team.ID, in.Channel.ID, in.Message.TS, ShortcutSplit, in.ActionTS, in.User.ID}, "|")
-	if !h.firstTime(id) {
-		h.log.Info("repeated interaction ignored", "interaction_id", id)
-		return
-	}
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.opt.WorkTimeout)
-	h.wg.Add(1)
-	go func() {
-		defer h.wg.Done()
-		defer cancel()
-		h.split(wctx, in, id)
-	}()
+	h.once(ctx, id, func(wctx context.Context, id string) { h.split(wctx, in, id) })
 }
 
 // split finds the source a reply reports and asks the bot, through its

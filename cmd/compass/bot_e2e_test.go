@@ -93,10 +93,7 @@ func TestBotEndToEndAlertmanager(t *testing.T) {
 	}
 	bin := amtest.Binary(t)
 	tmp := t.TempDir()
-	const baseURL = "https://handbook.example.com/"
-	if _, err := build.Build(context.Background(), build.Options{Source: "../..", Out: filepath.Join(tmp, "public"), BaseURL: baseURL}); err != nil {
-		t.Fatalf("build the handbook for its compass.json: %v", err)
-	}
+	handbookMap := buildHandbook(t, tmp)
 	fake := slacktest.New(t)
 	const token = "am-e2e-token"
 	t.Setenv("SLACK_BOT_TOKEN", "xoxb-e2e")
@@ -104,7 +101,7 @@ func TestBotEndToEndAlertmanager(t *testing.T) {
 	addr, _ := startBot(t,
 		"--dir", tmp, "--listen", "127.0.0.1:0", "--store", filepath.Join(tmp, "bot.db"),
 		"--channel", "#ops", "--slack-api-url", fake.URL(),
-		"--handbook-map", filepath.Join(tmp, "public", "compass.json"), "--handbook-url", baseURL)
+		"--handbook-map", handbookMap, "--handbook-url", handbookURL)
 
 	for _, path := range []string{"/healthz", "/readyz"} {
 		resp, err := http.Get("http://" + addr + path)
@@ -178,7 +175,7 @@ func TestBotEndToEndAlertmanager(t *testing.T) {
 	// Capacity alerts belong to the team whose charter names the cluster
 	// systems: the parent goes to that charter's channel, not the default.
 	posted := fake.SuccessfulCalls("chat.postMessage")[0].Channel
-	if teamChannels := charterChannels(t, filepath.Join(tmp, "public", "compass.json")); posted == "#ops" || !teamChannels[posted] {
+	if teamChannels := charterChannels(t, handbookMap); posted == "#ops" || !teamChannels[posted] {
 		t.Errorf("parent posted to %s, want one of the charters' channels %v", posted, teamChannels)
 	}
 	if p.Updates == 0 {
@@ -206,12 +203,12 @@ func TestBotEndToEndAlertmanager(t *testing.T) {
 		t.Errorf("broadcasts = %d, want 1", broadcasts)
 	}
 	body := string(p.Attachments)
-	for _, want := range []string{baseURL + "runbooks/cpu-overcommit/", baseURL + "runbooks/memory-overcommit/"} {
+	for _, want := range []string{handbookURL + "runbooks/cpu-overcommit/", handbookURL + "runbooks/memory-overcommit/"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("parent lacks a link to %s:\n%s", want, body)
 		}
 	}
-	if !strings.Contains(string(replies[0].Blocks), baseURL+"runbooks/memory-overcommit/") {
+	if !strings.Contains(string(replies[0].Blocks), handbookURL+"runbooks/memory-overcommit/") {
 		t.Errorf("memory reply lacks its runbook link:\n%s", replies[0].Blocks)
 	}
 }
@@ -297,4 +294,19 @@ func TestBotPostgres(t *testing.T) {
 	if p := fake.Parents(); len(p) != 1 {
 		t.Errorf("parents = %d, want 1\n%s", len(p), fake.Dump())
 	}
+}
+
+// handbookURL is where the e2e tests' handbook is said to be published.
+const handbookURL = "https://handbook.example.com/"
+
+// buildHandbook builds the example handbook into dir/public and returns the
+// path of its compass.json, the map from alerts to runbooks and teams that
+// the bot reads.
+func buildHandbook(t *testing.T, dir string) string {
+	t.Helper()
+	out := filepath.Join(dir, "public")
+	if _, err := build.Build(context.Background(), build.Options{Source: "../..", Out: out, BaseURL: handbookURL}); err != nil {
+		t.Fatalf("build the handbook for its compass.json: %v", err)
+	}
+	return filepath.Join(out, "compass.json")
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -15,7 +14,6 @@ import (
 	"time"
 
 	"github.com/compasshq/compass/bot/slacktest"
-	"github.com/compasshq/compass/build"
 	"github.com/compasshq/compass/hooks/alertmanager/amtest"
 )
 
@@ -118,10 +116,7 @@ func TestBotSilenceAlertmanager(t *testing.T) {
 	}
 	bin := amtest.Binary(t)
 	tmp := t.TempDir()
-	const baseURL = "https://handbook.example.com/"
-	if _, err := build.Build(context.Background(), build.Options{Source: "../..", Out: filepath.Join(tmp, "public"), BaseURL: baseURL}); err != nil {
-		t.Fatalf("build the handbook for its compass.json: %v", err)
-	}
+	handbookMap := buildHandbook(t, tmp)
 	fake := slacktest.New(t)
 	// The SRE charter names slack_group: sre-oncall; the fake knows it.
 	member := slacktest.User{ID: "U0MEMBER01", Username: "ana", Name: "Ana"}
@@ -143,7 +138,7 @@ func TestBotSilenceAlertmanager(t *testing.T) {
 	addr, _ := startBot(t,
 		"--dir", tmp, "--listen", "127.0.0.1:0", "--store", filepath.Join(tmp, "bot.db"),
 		"--channel", "#ops", "--slack-api-url", fake.URL(),
-		"--handbook-map", filepath.Join(tmp, "public", "compass.json"), "--handbook-url", baseURL)
+		"--handbook-map", handbookMap, "--handbook-url", handbookURL)
 	hook.forwardTo("http://" + addr + "/hooks/alertmanager")
 	interactions := "http://" + addr + "/slack/interactions"
 
