@@ -65,6 +65,7 @@ var directives = map[string]directiveSpec{
 	"table":           {options: []string{"align", "class", "name", "width", "widths"}},
 	"image":           {options: []string{"alt", "width", "height", "align", "class", "name", "target", "scale"}},
 	"figure":          {options: []string{"alt", "width", "height", "align", "class", "name", "target", "scale", "figwidth", "figclass"}},
+	"iframe":          {options: []string{"width", "height", "title", "align", "class", "name"}},
 	"mermaid":         {literal: true, options: []string{"caption", "name", "align", "zoom"}},
 	"math":            {literal: true, options: []string{"name", "class", "nowrap", "enumerated"}},
 	"card":            {options: []string{"link", "link-type", "class", "class-card", "class-body", "class-header", "class-footer", "header", "footer", "shadow", "text-align", "width", "margin", "padding"}},
@@ -110,6 +111,9 @@ func (n *directiveNode) title() string {
 	}
 	if n.name == "math" {
 		return n.number // the argument is TeX
+	}
+	if n.name == "iframe" {
+		return strings.TrimSpace(n.opts["title"]) // the argument is a URL
 	}
 	return strings.TrimSpace(n.arg)
 }
@@ -199,6 +203,8 @@ func (directiveTransformer) Transform(doc *ast.Document, reader text.Reader, pc 
 			glossaryTerms(d, reader.Source())
 		case "list-table":
 			listTable(d, st)
+		case "iframe":
+			checkIframe(d, st)
 		case "image", "figure":
 			img := ast.NewImage(ast.NewLink())
 			img.Destination = []byte(strings.TrimSpace(d.arg))
@@ -338,6 +344,14 @@ func (r *htmlRenderer) directive(w util.BufWriter, source []byte, node ast.Node,
 	n := node.(*directiveNode)
 	if r.leafDirective(w, source, n, entering) {
 		return ast.WalkSkipChildren, nil
+	}
+	if n.name == "iframe" {
+		if entering {
+			r.openIframe(w, source, n)
+		} else {
+			closeIframe(w, n)
+		}
+		return ast.WalkContinue, nil
 	}
 	tag := containerTag(n.name)
 	if !entering {
