@@ -152,6 +152,7 @@ func (colonFenceParser) Continue(node ast.Node, reader text.Reader, pc parser.Co
 		reader.AdvanceToEOL()
 		return parser.Continue | parser.NoChildren
 	}
+	keepDemoSource(node, line, seg, reader, f)
 	return parser.Continue | parser.HasChildren
 }
 
@@ -310,6 +311,7 @@ func (directiveFenceParser) Continue(node ast.Node, reader text.Reader, pc parse
 			return parser.Continue | parser.HasChildren
 		}
 		f.options = false
+		keepDemoSource(node, line, seg, reader, f)
 		return parser.Continue | parser.HasChildren
 	}
 	if _, ok := node.(*directiveNode); ok && f.options && mystOption(node, line, seg, reader, pc) {

@@ -36,6 +36,9 @@ type directiveNode struct {
 	number string
 	// complete is set on a one-line "$$ x $$" block: nothing follows.
 	complete bool
+	// source is a {myst} demo's body lines, verbatim (its children are
+	// their parse).
+	source text.Segments
 }
 
 func (n *directiveNode) Kind() ast.NodeKind { return kindDirective }
@@ -65,6 +68,7 @@ var directives = map[string]directiveSpec{
 	"table":           {options: []string{"align", "class", "name", "width", "widths"}},
 	"image":           {options: []string{"alt", "width", "height", "align", "class", "name", "target", "scale"}},
 	"figure":          {options: []string{"alt", "width", "height", "align", "class", "name", "target", "scale", "figwidth", "figclass"}},
+	"myst":            {options: []string{"class", "name"}},
 	"iframe":          {options: []string{"width", "height", "title", "align", "class", "name"}},
 	"mermaid":         {literal: true, options: []string{"caption", "name", "align", "zoom"}},
 	"math":            {literal: true, options: []string{"name", "class", "nowrap", "enumerated"}},
@@ -136,6 +140,12 @@ func (n *directiveNode) setOption(key, val string) bool {
 // appendVerbatim adds a body line of a literal directive, with the opening
 // fence's indentation removed.
 func appendVerbatim(node ast.Node, line []byte, seg text.Segment, reader text.Reader, f *fence) {
+	node.Lines().Append(verbatimSegment(line, seg, reader, f))
+}
+
+// verbatimSegment is a body line of a directive, without the opening
+// fence's indentation.
+func verbatimSegment(line []byte, seg text.Segment, reader text.Reader, f *fence) text.Segment {
 	pos, padding := util.IndentPositionPadding(line, reader.LineOffset(), seg.Padding, f.indent)
 	if pos < 0 {
 		pos = max(0, util.FirstNonSpacePosition(line)) - seg.Padding
@@ -143,7 +153,7 @@ func appendVerbatim(node ast.Node, line []byte, seg text.Segment, reader text.Re
 	}
 	s := text.NewSegmentPadding(seg.Start+pos, seg.Stop, padding)
 	s.ForceNewline = true
-	node.Lines().Append(s)
+	return s
 }
 
 // codeLabelAttr carries a code directive's :name: or :label: from the
@@ -187,7 +197,7 @@ func (directiveTransformer) Transform(doc *ast.Document, reader text.Reader, pc 
 		c.Parent().InsertBefore(c.Parent(), c, l)
 	}
 	for _, d := range found {
-		if name := strings.TrimSpace(d.opts["name"]); name != "" {
+		if name := strings.TrimSpace(d.opts["name"]); name != "" && !inDemo(d) {
 			if d.name == "math" {
 				st.equations++
 				d.number = equationNumber(st.equations)
@@ -205,6 +215,8 @@ func (directiveTransformer) Transform(doc *ast.Document, reader text.Reader, pc 
 			listTable(d, st)
 		case "iframe":
 			checkIframe(d, st)
+		case "myst":
+			demo(d, reader.Source())
 		case "image", "figure":
 			img := ast.NewImage(ast.NewLink())
 			img.Destination = []byte(strings.TrimSpace(d.arg))
@@ -389,6 +401,8 @@ func (r *htmlRenderer) directive(w util.BufWriter, source []byte, node ast.Node,
 	case "margin", "sidebar", "aside", "topic":
 		open(n.name)
 		title(n.name + "-title")
+	case "myst":
+		open("myst-demo")
 	default: // figure, epigraph, pull-quote, highlights, image, glossary, grid, grid-item, tab-set, div
 		open(n.name)
 	}

@@ -106,6 +106,7 @@ type scanner struct {
 	equations  int             // labelled {math} equations so far
 	term       string          // a glossary line that may be a term, if ": definition" follows
 	colonGloss int             // colons of an open ":::{glossary}" fence, 0 when none
+	colonDemo  int             // colons of an open ":::{myst}" fence, whose body is skipped
 	termLine   int
 	pending    []Label // labels waiting for the block they name
 }
@@ -132,6 +133,16 @@ func (sc *scanner) line(l []byte, line int) bool {
 		return false
 	}
 	if len(trim) == 0 {
+		return false
+	}
+	if sc.colonDemo > 0 {
+		if sc.options != nil && sc.option(t) {
+			return false
+		}
+		sc.options = nil
+		if colons := len(trim) - len(bytes.TrimLeft(trim, ":")); colons == len(trim) && colons >= sc.colonDemo {
+			sc.colonDemo = 0
+		}
 		return false
 	}
 	if sc.options != nil {
@@ -186,15 +197,15 @@ func (sc *scanner) fence(trim []byte, n, line int) {
 	switch {
 	case len(info) == 0 && len(sc.open) > 0 && sc.open[len(sc.open)-1].char == trim[0] && n >= sc.open[len(sc.open)-1].n:
 		sc.open = sc.open[:len(sc.open)-1]
-	case len(info) > 0 && info[0] == '{' && !codeDirectives[name] && !directives[name].literal:
+	case len(info) > 0 && info[0] == '{' && !codeDirectives[name] && !directives[name].literal && name != "myst":
 		// Directive fences ("```{note}") hold Markdown, labels included.
 		arg := strings.TrimSpace(string(info[strings.IndexByte(string(info), '}')+1:]))
 		sc.open = append(sc.open, openDirective{char: trim[0], n: n, name: name, arg: arg, line: line})
 		sc.options = &sc.open[len(sc.open)-1]
 	default:
 		sc.fenceChar, sc.fenceLen = trim[0], n
-		if codeDirectives[name] || directives[name].literal {
-			// A verbatim body ({code}, {csv-table}, {mermaid}) is skipped,
+		if codeDirectives[name] || directives[name].literal || name == "myst" {
+			// A verbatim body ({code}, {csv-table}, {mermaid}, a {myst} demo) is skipped,
 			// but its :name: option still labels it.
 			arg := ""
 			if i := strings.IndexByte(string(info), '}'); i >= 0 {
@@ -217,6 +228,9 @@ func (sc *scanner) colonFence(trim []byte, line int) {
 			sc.options = &openDirective{name: string(info[1:end]), arg: strings.TrimSpace(string(info[end+1:])), line: line}
 			if strings.EqualFold(sc.options.name, "glossary") {
 				sc.colonGloss = colons
+			}
+			if strings.EqualFold(sc.options.name, "myst") {
+				sc.colonDemo = colons
 			}
 		}
 	} else if len(info) == 0 && sc.colonGloss > 0 && colons >= sc.colonGloss {

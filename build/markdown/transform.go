@@ -138,6 +138,12 @@ func (w *textWalk) visit(n ast.Node, entering bool) (ast.WalkStatus, error) {
 	}
 	switch n := n.(type) {
 	case *ast.Heading:
+		if inDemo(n) {
+			// An example in a {myst} demo, not a section of the page.
+			writePlain(&w.buf, n, w.source)
+			resolveInside(n, w.st)
+			return ast.WalkSkipChildren, nil
+		}
 		w.heading(n)
 		return ast.WalkSkipChildren, nil
 	case *ast.Link, *ast.Image, *roleNode:
