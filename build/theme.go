@@ -53,22 +53,10 @@ type layer struct {
 var pageLayouts = []string{"page.html", "404.html", "search.html", "redirect.html"}
 
 func loadTheme(opts Options, funcs template.FuncMap) (*theme, error) {
-	var layers []layer
-	if fi, err := os.Stat(filepath.Join(opts.Source, "layouts")); err == nil && fi.IsDir() {
-		layers = append(layers, layer{fsys: os.DirFS(filepath.Join(opts.Source, "layouts")), layout: ".", assets: "assets"})
+	layers, err := themeLayers(opts)
+	if err != nil {
+		return nil, err
 	}
-	if opts.Theme != "" {
-		dir := opts.Theme
-		if !filepath.IsAbs(dir) {
-			dir = filepath.Join(opts.Source, dir)
-		}
-		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-			return nil, fmt.Errorf("theme folder %s does not exist", dir)
-		}
-		layers = append(layers, layer{fsys: os.DirFS(dir), layout: "layouts", assets: "assets"})
-	}
-	layers = append(layers, layer{fsys: themefs.FS, layout: "layouts", assets: "assets"})
-
 	templates, err := collect(layers, func(l layer) string { return l.layout }, func(name string) bool {
 		return strings.HasSuffix(name, ".html") && !strings.HasPrefix(name, "assets/")
 	})
@@ -88,7 +76,37 @@ func loadTheme(opts Options, funcs template.FuncMap) (*theme, error) {
 		ext := path.Ext(name)
 		th.assets[name] = asset{Name: strings.TrimSuffix(name, ext) + "." + hex.EncodeToString(sum[:4]) + ext, Data: data}
 	}
+	th.addAssetFuncs(funcs)
+	if th.layouts, err = parseLayouts(templates, funcs); err != nil {
+		return nil, err
+	}
+	return th, nil
+}
 
+// themeLayers lists where templates and assets come from, the first to
+// have a name winning: the site's own layouts/, the configured theme, then
+// the built-in one.
+func themeLayers(opts Options) ([]layer, error) {
+	var layers []layer
+	if fi, err := os.Stat(filepath.Join(opts.Source, "layouts")); err == nil && fi.IsDir() {
+		layers = append(layers, layer{fsys: os.DirFS(filepath.Join(opts.Source, "layouts")), layout: ".", assets: "assets"})
+	}
+	if opts.Theme != "" {
+		dir := opts.Theme
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(opts.Source, dir)
+		}
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("theme folder %s does not exist", dir)
+		}
+		layers = append(layers, layer{fsys: os.DirFS(dir), layout: "layouts", assets: "assets"})
+	}
+	return append(layers, layer{fsys: themefs.FS, layout: "layouts", assets: "assets"}), nil
+}
+
+// addAssetFuncs gives templates the hashed URLs of the theme's assets and
+// of the vendored libraries.
+func (th *theme) addAssetFuncs(funcs template.FuncMap) {
 	funcs["asset"] = func(name string) (string, error) {
 		a, ok := th.assets[name]
 		if !ok {
@@ -106,7 +124,12 @@ func loadTheme(opts Options, funcs template.FuncMap) (*theme, error) {
 		}
 		return funcs["url"].(func(string) string)("/assets/" + l.File), nil
 	}
+}
 
+// parseLayouts parses every partial once, in name order, then each page
+// layout on its own clone of them, so page layouts may define the same
+// blocks without clashing.
+func parseLayouts(templates map[string][]byte, funcs template.FuncMap) (map[string]*template.Template, error) {
 	root := template.New("").Funcs(funcs)
 	names := make([]string, 0, len(templates))
 	for name := range templates {
@@ -121,6 +144,7 @@ func loadTheme(opts Options, funcs template.FuncMap) (*theme, error) {
 			return nil, fmt.Errorf("parse theme template: %w", err)
 		}
 	}
+	layouts := map[string]*template.Template{}
 	for _, name := range pageLayouts {
 		src, ok := templates[name]
 		if !ok {
@@ -133,9 +157,9 @@ func loadTheme(opts Options, funcs template.FuncMap) (*theme, error) {
 		if _, err := t.New(name).Parse(string(src)); err != nil {
 			return nil, fmt.Errorf("parse theme template: %w", err)
 		}
-		th.layouts[name] = t
+		layouts[name] = t
 	}
-	return th, nil
+	return layouts, nil
 }
 
 // collect reads every file under dir(l) of each layer, the first layer to

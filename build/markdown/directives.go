@@ -218,40 +218,53 @@ func (directiveTransformer) Transform(doc *ast.Document, reader text.Reader, pc 
 		case "myst":
 			demo(d, reader.Source())
 		case "image", "figure":
-			img := ast.NewImage(ast.NewLink())
-			img.Destination = []byte(strings.TrimSpace(d.arg))
-			img.AppendChild(img, ast.NewString([]byte(d.opts["alt"])))
-			for _, a := range []string{"width", "height"} {
-				if v := d.opts[a]; v != "" {
-					img.SetAttributeString(a, []byte(v))
-				}
-			}
-			copyPos(img, d)
-			if d.name == "figure" && d.HasChildren() {
-				caption := &directiveNode{name: "figcaption", opts: map[string]string{}}
-				for c := d.FirstChild(); c != nil; {
-					next := c.NextSibling()
-					caption.AppendChild(caption, c)
-					c = next
-				}
-				d.AppendChild(d, caption)
-			}
-			d.InsertBefore(d, d.FirstChild(), img)
+			imageNode(d)
 		case "card", "grid-item-card":
-			if target := strings.TrimSpace(d.opts["link"]); target != "" {
-				if d.opts["link-type"] == "ref" && !strings.Contains(target, "#") {
-					target = "#" + target
-				}
-				l := ast.NewLink()
-				l.Destination = []byte(target)
-				l.AppendChild(l, ast.NewString([]byte(cardLinkText(d))))
-				copyPos(l, d)
-				p := ast.NewParagraph()
-				p.AppendChild(p, l)
-				d.AppendChild(d, p)
-			}
+			cardLink(d)
 		}
 	}
+}
+
+// imageNode gives an {image} or {figure} an image node, so its source is
+// resolved and checked like any image; a figure's body becomes its caption.
+func imageNode(d *directiveNode) {
+	img := ast.NewImage(ast.NewLink())
+	img.Destination = []byte(strings.TrimSpace(d.arg))
+	img.AppendChild(img, ast.NewString([]byte(d.opts["alt"])))
+	for _, a := range []string{"width", "height"} {
+		if v := d.opts[a]; v != "" {
+			img.SetAttributeString(a, []byte(v))
+		}
+	}
+	copyPos(img, d)
+	if d.name == "figure" && d.HasChildren() {
+		caption := &directiveNode{name: "figcaption", opts: map[string]string{}}
+		for c := d.FirstChild(); c != nil; {
+			next := c.NextSibling()
+			caption.AppendChild(caption, c)
+			c = next
+		}
+		d.AppendChild(d, caption)
+	}
+	d.InsertBefore(d, d.FirstChild(), img)
+}
+
+// cardLink gives a card with :link: a link, checked like any other.
+func cardLink(d *directiveNode) {
+	target := strings.TrimSpace(d.opts["link"])
+	if target == "" {
+		return
+	}
+	if d.opts["link-type"] == "ref" && !strings.Contains(target, "#") {
+		target = "#" + target
+	}
+	l := ast.NewLink()
+	l.Destination = []byte(target)
+	l.AppendChild(l, ast.NewString([]byte(cardLinkText(d))))
+	copyPos(l, d)
+	p := ast.NewParagraph()
+	p.AppendChild(p, l)
+	d.AppendChild(d, p)
 }
 
 // copyPos gives a node made up from a directive the directive's position,
