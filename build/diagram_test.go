@@ -7,18 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/page"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/compasshq/compass/build/internal/browsertest"
 	"github.com/compasshq/compass/internal/testutil"
 	themefs "github.com/compasshq/compass/themes/compass"
-	"github.com/pelletier/go-toml/v2"
 )
 
 const diagramSite = `
@@ -125,7 +120,7 @@ func openWithCSP(t *testing.T, site, path, ready string) (ctx context.Context, v
 	if _, err := Build(t.Context(), Options{Source: writeSite(t, site), Out: out}); err != nil {
 		t.Fatal(err)
 	}
-	csp := siteCSP(t)
+	csp := browsertest.NetlifyHeaders(t, filepath.Join("..", "netlify.toml"))["Content-Security-Policy"]
 	files := http.FileServer(http.Dir(out))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", csp)
@@ -133,78 +128,20 @@ func openWithCSP(t *testing.T, site, path, ready string) (ctx context.Context, v
 	}))
 	t.Cleanup(srv.Close)
 
-	var mu sync.Mutex
-	var logged []string
-	if err := chromedp.Listen(ctx, func(ev any) {
-		var msg string
-		switch e := ev.(type) {
-		case *log.EventEntryAdded:
-			msg = e.Entry.Text
-		case *runtime.EventExceptionThrown:
-			msg = "exception: " + e.ExceptionDetails.Text
-			if e.ExceptionDetails.Exception != nil {
-				msg += " " + e.ExceptionDetails.Exception.Description
-			}
-		}
-		if strings.Contains(msg, "Content Security Policy") || strings.HasPrefix(msg, "exception:") {
-			mu.Lock()
-			logged = append(logged, msg)
-			mu.Unlock()
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
+	recorded := browsertest.RecordViolations(t, ctx)
 	step := func(what string, err error) {
 		t.Helper()
 		if err != nil {
 			t.Fatalf("%s: %v", what, err)
 		}
 	}
-	_, err := chromedp.Call(ctx, log.Enable, cdp.Empty{})
-	step("enable log", err)
-	_, err = chromedp.Call(ctx, runtime.Enable, cdp.Empty{})
-	step("enable runtime", err)
-	_, err = chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `
-		window.__csp = [];
-		document.addEventListener("securitypolicyviolation", function (e) {
-			window.__csp.push(e.violatedDirective + " at " + e.sourceFile + ":" + e.lineNumber + ":" + e.columnNumber);
-		});`})
-	step("add violation recorder", err)
-	_, err = chromedp.Run(ctx, chromedp.Navigate(srv.URL+path))
+	_, err := chromedp.Run(ctx, chromedp.Navigate(srv.URL+path))
 	step("open "+path, err)
 	_, err = chromedp.Run(ctx, chromedp.Poll[bool](ready, chromedp.WithPollingTimeout(60*time.Second)))
 	step("wait for "+ready, err)
 	return ctx, func() []string {
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__csp`))
+		v, err := recorded.Read(ctx)
 		step("read violations", err)
-		mu.Lock()
-		defer mu.Unlock()
-		return append(v, logged...)
+		return v
 	}
-}
-
-// siteCSP is the Content-Security-Policy netlify.toml sends with every
-// page.
-func siteCSP(t *testing.T) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "netlify.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cfg struct {
-		Headers []struct {
-			For    string            `toml:"for"`
-			Values map[string]string `toml:"values"`
-		} `toml:"headers"`
-	}
-	if err := toml.Unmarshal(b, &cfg); err != nil {
-		t.Fatal(err)
-	}
-	for _, h := range cfg.Headers {
-		if v := h.Values["Content-Security-Policy"]; h.For == "/*" && v != "" {
-			return v
-		}
-	}
-	t.Fatal("netlify.toml sets no Content-Security-Policy for /*")
-	return ""
 }
