@@ -171,9 +171,23 @@ disableKinds = ["RSS", "sitemap"]
 <html lang="en"><head><meta charset="utf-8"><title>{{ .Title }} · {{ .Site.Title }}</title></head>
 <body><header><a href="/">{{ .Site.Title }}</a></header>
 <nav><ul>{{ range .Site.Sections }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>
-{{ with .CurrentSection }}<ul>{{ range .Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>{{ end }}</nav>
+{{ partial "window.html" . }}</nav>
 <main>{{ block "main" . }}{{ end }}</main></body></html>
 `,
+		// The sidebar's folder listing, bounded the way Compass bounds its
+		// own (build/tree.go navSpans): a folder of up to 50 pages whole,
+		// a larger one as its first 5 pages, 10 either side of the page
+		// and "more" links to the folder's page. The neighbours are walked
+		// with PrevInSection/NextInSection, which Hugo computes once per
+		// section, so each page costs the same whatever its folder holds.
+		"layouts/partials/window.html": `{{ with .CurrentSection }}{{ $all := .Pages }}<ul>
+{{- if le (len $all) 50 }}{{ range $all }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}
+{{- else }}{{ range first 5 $all }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}<li><a href="{{ .RelPermalink }}">more</a></li>
+{{- $p := $ }}{{ $before := slice }}{{ range seq 10 }}{{ with $p }}{{ with .NextInSection }}{{ $p = . }}{{ $before = $before | append . }}{{ end }}{{ end }}{{ end }}
+{{- range seq (len $before) }}{{ with index $before (sub (len $before) .) }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}{{ end }}
+{{- if ne $ . }}<li><a href="{{ $.RelPermalink }}" aria-current="page">{{ $.Title }}</a></li>{{ end }}
+{{- $p = $ }}{{ range seq 10 }}{{ with $p }}{{ with .PrevInSection }}{{ $p = . }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}{{ end }}{{ end }}
+<li><a href="{{ .RelPermalink }}">more</a></li>{{ end }}</ul>{{ end }}`,
 		"layouts/_default/single.html": `{{ define "main" }}<h1>{{ .Title }}</h1>{{ with .Params.tags }}<ul>{{ range . }}<li><a href="/tags/{{ . | urlize }}/">{{ . }}</a></li>{{ end }}</ul>{{ end }}
 {{ .TableOfContents }}{{ .Content }}
 {{ with .PrevInSection }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}{{ with .NextInSection }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}{{ end }}
