@@ -151,7 +151,7 @@ func TestOrgViews(t *testing.T) {
 	if planning := readOut(t, out, "meetings/planning/index.html"); !strings.Contains(planning, `href="/meetings/planning/calendar.ics"`) {
 		t.Error("meeting page does not link its calendar")
 	}
-	if !strings.Contains(readOut(t, out, "compass.json"), `"next": "2026-06-08T09:00:00+02:00"`) {
+	if !strings.Contains(readOut(t, out, "compass.json"), `"next":"2026-06-08T09:00:00+02:00"`) {
 		t.Error("compass.json lacks planning's next occurrence (Monday 8 June, 09:00 Berlin)")
 	}
 	if strings.Contains(charter, ">U05A7F3RK2L<") {

@@ -1,7 +1,9 @@
 package build
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -221,7 +223,12 @@ func TestBuildSmallSite(t *testing.T) {
 			t.Errorf("charter page lacks %q", want)
 		}
 	}
-	golden(t, "small-compass.json", readOut(t, out, "compass.json"))
+	// compass.json is written compact; the golden file is indented to be read.
+	var indented bytes.Buffer
+	if err := json.Indent(&indented, []byte(readOut(t, out, "compass.json")), "", "  "); err != nil {
+		t.Fatalf("compass.json: %v", err)
+	}
+	golden(t, "small-compass.json", indented.String())
 	// Asset names carry content hashes, which change with any edit to the
 	// theme's CSS or JS; the golden page pins the markup, not those bytes.
 	golden(t, "small-oncall.html", assetHash.ReplaceAllString(oncall, ".HASH.$1"))

@@ -245,7 +245,7 @@ func (s *Site) Write(ctx context.Context, out string) error {
 		w.write(strings.TrimPrefix(u, "/"), f.Data)
 	}
 
-	m, err := json.MarshalIndent(s.Map(), "", "  ")
+	m, err := json.Marshal(s.Map()) // compact: indenting made it half as big again
 	if err != nil {
 		return fmt.Errorf("encode compass.json: %w", err)
 	}
