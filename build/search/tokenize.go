@@ -7,7 +7,6 @@ package search
 
 import (
 	"bytes"
-	"github.com/klauspost/compress/gzip"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -16,6 +15,8 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // indexVersion is the search-index format version, stored in the manifest.
