@@ -179,10 +179,10 @@ func TestSearchJSAgreementFixture(t *testing.T) {
 func TestWriteRemovesStaleShards(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "search")
 	docs := fixtureDocs()
-	if err := search.Write(dir, docs[:3]); err != nil {
+	if err := search.Write(dir, slices.Clone(docs[:3])); err != nil {
 		t.Fatal(err)
 	}
-	if err := search.Write(dir, docs); err != nil {
+	if err := search.Write(dir, slices.Clone(docs)); err != nil {
 		t.Fatal(err)
 	}
 	files, err := search.Build(docs)

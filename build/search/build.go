@@ -18,6 +18,7 @@ package search
 //     and handed to the caller (written to disk by Write) on a worker.
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -56,6 +57,10 @@ var gzipLevels = map[string]int{"dict": 6, "post": 6, "pos": 6, "meta": 6}
 // not on their order across pages: the same documents give byte-identical
 // files. Shards are written as soon as they are compressed, the manifest last,
 // so a reader never sees a manifest naming a file that is not there yet.
+//
+// Write takes docs over: it sorts them and drops each one's Text once it
+// is indexed, so a 30,000-page build does not hold every page's text and
+// the index's working memory at once (issue #17). Pass a copy to keep them.
 func Write(dir string, docs []Document) error {
 	if err := validate(docs); err != nil {
 		return err
@@ -101,7 +106,7 @@ func writeAtomic(path string, b []byte) error {
 
 // Build computes the index files in memory: file name → content. Write is
 // Build plus writing; Build is separate for tests, benchmarks and servers
-// that keep the index in memory.
+// that keep the index in memory. Like Write, it takes docs over.
 func Build(docs []Document) (map[string][]byte, error) {
 	if err := validate(docs); err != nil {
 		return nil, err
@@ -192,7 +197,7 @@ type docTerm struct {
 
 // indexChunk tokenizes docs[lo:hi], recording each document's field lengths
 // in lens.
-func indexChunk(docs []Document, lo, hi int, lens [][3]int32) *chunk {
+func indexChunk(docs []Document, lo, hi int, lens [][3]int32, excerpts []string) *chunk {
 	c := &chunk{ids: make(map[string]int32, 1024)}
 	var tz tokenizer
 	var mark, slot []int32 // per term: last document seen + 1, its index in cur
@@ -267,6 +272,8 @@ func indexChunk(docs []Document, lo, hi int, lens [][3]int32) *chunk {
 				last = x
 			}
 		}
+		excerpts[doc] = Excerpt(d.Text, ExcerptLen)
+		d.Text = ""
 	}
 	return c
 }
@@ -353,8 +360,11 @@ func uvarintLen(x uint64) int {
 
 // build computes the index of docs, hands every file to emit (from several
 // goroutines at once) and returns the manifest, which names them all.
+//
+// It takes docs over, to keep the index's working memory down at 30,000
+// pages (issue #17): it sorts them in place and drops each document's Text
+// once the text is indexed and its excerpt kept.
 func build(docs []Document, emit func(name string, data []byte) error) ([]byte, error) {
-	docs = slices.Clone(docs)
 	// Group sections by page, keeping their order inside the page.
 	slices.SortStableFunc(docs, func(a, b Document) int { return strings.Compare(a.Page, b.Page) })
 	b := &indexBuilder{docs: docs, nw: workers(len(docs) / chunkDocs)}
@@ -377,8 +387,9 @@ type indexBuilder struct {
 	nw   int        // workers
 
 	// indexChunks
-	lens   [][3]int32 // each document's field lengths
-	chunks []*chunk
+	lens     [][3]int32 // each document's field lengths
+	excerpts []string   // each document's excerpt; its Text is dropped
+	chunks   []*chunk
 
 	// mergeTerms
 	terms []term // sorted
@@ -428,10 +439,11 @@ type shardJob struct {
 // indexChunks indexes runs of documents in parallel.
 func (b *indexBuilder) indexChunks() {
 	b.lens = make([][3]int32, len(b.docs))
+	b.excerpts = make([]string, len(b.docs))
 	b.chunks = make([]*chunk, b.nw)
 	parallelFor(b.nw, b.nw, func(_, k int) {
 		lo, hi := len(b.docs)*k/b.nw, len(b.docs)*(k+1)/b.nw
-		b.chunks[k] = indexChunk(b.docs, lo, hi, b.lens)
+		b.chunks[k] = indexChunk(b.docs, lo, hi, b.lens, b.excerpts)
 	})
 }
 
@@ -451,6 +463,7 @@ func (b *indexBuilder) mergeTerms() {
 			b.terms[g].df += ct.n
 			b.terms[g].pieces = append(b.terms[g].pieces, piece{c, int32(i)})
 		}
+		c.ids = nil // merged: terms are found through pieces now
 	}
 	slices.SortFunc(b.terms, func(a, b term) int { return strings.Compare(a.term, b.term) })
 	b.sc = &scorer{n: float64(len(b.docs)), lens: b.lens}
@@ -519,6 +532,7 @@ func (b *indexBuilder) encodePostings() {
 					}
 					buf = append(buf, impact)
 				}
+				ct.post = nil // encoded now: let it go
 			}
 		}
 	})
@@ -528,14 +542,15 @@ func (b *indexBuilder) encodePostings() {
 // header and trailer (18 bytes) eat what compression saves.
 const minGzip = 64
 
-// storeRecord gzips data at level when that makes it smaller.
+// storeRecord gzips data at level when that makes it smaller. The record
+// never shares data's memory, so callers may reuse it.
 func storeRecord(data []byte, level int) record {
 	if len(data) >= minGzip {
 		if z := gzipAt(data, level); len(z) < len(data) {
 			return record{z, true}
 		}
 	}
-	return record{data, false}
+	return record{bytes.Clone(data), false}
 }
 
 // encodeRecords stores each term's postings and positions and each page's
@@ -553,10 +568,12 @@ func (b *indexBuilder) encodeRecords() {
 			pos = pos[:0]
 			for _, p := range b.terms[i].pieces {
 				pos = append(pos, p.c.terms[p.t].pos...)
+				p.c.terms[p.t].pos = nil // stored now: let it go
 			}
-			b.posRec[i] = storeRecord(slices.Clone(pos), gzipLevels["pos"])
+			b.posRec[i] = storeRecord(pos, gzipLevels["pos"])
 		}
 	})
+	b.postBuf, b.chunks = nil, nil // every list is in its record now
 	b.recOff = make([][2]int, n+1)
 	for i := range n {
 		b.recOff[i+1] = [2]int{b.recOff[i][0] + len(b.postRec[i].data), b.recOff[i][1] + len(b.posRec[i].data)}
@@ -565,7 +582,7 @@ func (b *indexBuilder) encodeRecords() {
 	b.pageRec = make([][]byte, len(b.pages))
 	errs := make([]error, len(b.pages))
 	parallelFor(len(b.pages), workers(len(b.pages)), func(_, i int) {
-		raw, err := encodePage(b.docs, b.pages[i])
+		raw, err := encodePage(b.docs, b.excerpts, b.pages[i])
 		errs[i] = err
 		b.pageRec[i] = storeRecord(raw, gzipLevels["meta"]).data
 	})
@@ -726,7 +743,7 @@ func offsets(sizes []int) []int {
 // encodePage encodes the record of one page: its URL, title, kind and team,
 // its first document ID, and per document its URL suffix ("" for the page
 // itself, "#anchor", or a full URL), heading and excerpt.
-func encodePage(docs []Document, pg pageSpan) ([]byte, error) {
+func encodePage(docs []Document, excerpts []string, pg pageSpan) ([]byte, error) {
 	d0 := &docs[pg.first]
 	rec := pageRecord{Page: [4]string{d0.Page, d0.Title, strings.ToLower(d0.Kind), strings.ToLower(d0.Team)}, First: pg.first}
 	for id := pg.first; id < pg.end; id++ {
@@ -738,7 +755,7 @@ func encodePage(docs []Document, pg pageSpan) ([]byte, error) {
 		case len(d.URL) > len(d.Page) && d.URL[len(d.Page)] == '#' && strings.HasPrefix(d.URL, d.Page):
 			suffix = d.URL[len(d.Page):]
 		}
-		rec.Docs = append(rec.Docs, [3]string{suffix, d.Section, Excerpt(d.Text, ExcerptLen)})
+		rec.Docs = append(rec.Docs, [3]string{suffix, d.Section, excerpts[id]})
 	}
 	b, err := json.Marshal(rec)
 	if err != nil {

@@ -48,7 +48,7 @@ func TestParallelBuildMatchesSerial(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			chunkDocs = tt.chunkDocs
-			got, err := Build(docs)
+			got, err := Build(slices.Clone(docs))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -15,7 +15,7 @@ import (
 func openIndex(t testing.TB, docs []search.Document) (*search.Index, string) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "search")
-	if err := search.Write(dir, docs); err != nil {
+	if err := search.Write(dir, slices.Clone(docs)); err != nil {
 		t.Fatalf("Write: %v", err)
 	}
 	ix, err := search.OpenIndexDir(dir)
@@ -113,7 +113,7 @@ func TestHitFields(t *testing.T) {
 
 func TestDeterministic(t *testing.T) {
 	docs := fixtureDocs()
-	a, err := search.Build(docs)
+	a, err := search.Build(slices.Clone(docs))
 	if err != nil {
 		t.Fatal(err)
 	}
