@@ -1,7 +1,6 @@
 package build
 
 import (
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -30,11 +29,7 @@ import (
 func (s *Site) ReadOutput(name string) ([]byte, error) {
 	name = strings.TrimPrefix(path.Clean("/"+name), "/")
 	if name == "compass.json" {
-		m, err := json.MarshalIndent(s.Map(), "", "  ")
-		if err != nil {
-			return nil, fmt.Errorf("encode compass.json: %w", err)
-		}
-		return append(m, '\n'), nil
+		return s.mapJSON()
 	}
 	if u, ok := outputURL(name); ok {
 		if p := s.aliases[u]; p != nil {

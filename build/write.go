@@ -230,6 +230,9 @@ func (s *Site) Write(ctx context.Context, out string) error {
 	// memory does not add to the rendered pages' (a one-shot build has
 	// dropped them by then).
 	docs := s.SearchDocuments()
+	if s.release {
+		s.dropSearchText() // docs hold it now, and search.Write lets it go as it indexes
+	}
 	if err := s.writeFiles(w); err != nil {
 		return err
 	}
@@ -245,16 +248,21 @@ func (s *Site) Write(ctx context.Context, out string) error {
 		w.write(strings.TrimPrefix(u, "/"), f.Data)
 	}
 
-	m, err := json.Marshal(s.Map()) // compact: indenting made it half as big again
-	if err != nil {
-		return fmt.Errorf("encode compass.json: %w", err)
-	}
-	w.write("compass.json", append(m, '\n'))
 	if err := w.err(); err != nil {
 		return err
 	}
 	if err := search.Write(filepath.Join(out, "search"), docs); err != nil {
 		return fmt.Errorf("write search index: %w", err)
+	}
+	// After the index, whose working memory would otherwise add to this
+	// encoding's (32 MB at 30,000 pages).
+	m, err := s.mapJSON()
+	if err != nil {
+		return err
+	}
+	w.write("compass.json", m)
+	if err := w.err(); err != nil {
+		return err
 	}
 	return w.finish(previous)
 }
@@ -562,6 +570,27 @@ func runbookFacts(rb *Runbook) string {
 		b.WriteString("\nServices: " + strings.Join(rb.Services, ", ") + ".")
 	}
 	return b.String()
+}
+
+// mapJSON is compass.json: the site map, compact (indenting made it half
+// as big again).
+func (s *Site) mapJSON() ([]byte, error) {
+	m, err := json.Marshal(s.Map())
+	if err != nil {
+		return nil, fmt.Errorf("encode compass.json: %w", err)
+	}
+	return append(m, '\n'), nil
+}
+
+// dropSearchText lets go of the text that only the search index reads
+// (page intros and section bodies), once SearchDocuments has handed it on.
+func (s *Site) dropSearchText() {
+	for _, p := range s.Pages {
+		p.Intro = ""
+		for i := range p.Headings {
+			p.Headings[i].Body = ""
+		}
+	}
 }
 
 // SearchDocuments returns the search index entries of the site: one for

@@ -242,7 +242,7 @@ func TestServesPagesWithScript(t *testing.T) {
 		{"page", "/a/", 200, "alpha text"},
 		{"page without slash redirects", "/a", 200, "alpha text"},
 		{"section", "/policies/leave/", 200, "Take leave."},
-		{"handbook map", "/compass.json", 200, `"title": "Alpha"`},
+		{"handbook map", "/compass.json", 200, `"title":"Alpha"`},
 		{"script", "/_compass/livereload.js", 200, "EventSource"},
 		{"missing page", "/nope/", 404, "livereload.js"},
 	}
