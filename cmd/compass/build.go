@@ -3,9 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
-	"runtime/debug"
 	"time"
 
 	"github.com/compasshq/compass/build"
@@ -49,16 +47,6 @@ func buildOptions(cmd *cobra.Command, source string, c SiteConfig) build.Options
 	}
 }
 
-// tuneGC lets a build's heap grow to three times the live data before
-// collecting, unless GOGC is set. A build allocates heavily and briefly
-// (parsing and rendering thousands of pages), so fewer collections make it
-// markedly faster for a bounded amount of extra memory.
-func tuneGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(200)
-	}
-}
-
 func newBuildCmd(a *app) *cobra.Command {
 	var source string
 	cmd := &cobra.Command{
@@ -80,7 +68,6 @@ marked, and the build still exits 1.`,
 			if opts.Logger, err = newLogger(cfg.Log, a.stderr, siteLog); err != nil {
 				return usageError(err)
 			}
-			tuneGC()
 			res, err := build.Build(cmd.Context(), opts)
 			if res != nil {
 				for _, w := range res.Warnings {

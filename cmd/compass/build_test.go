@@ -79,7 +79,7 @@ func TestBuildCommand(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if !strings.Contains(string(b), `"base_url": "https://tiny.example/"`) || !strings.Contains(string(b), `"title": "Tiny"`) {
+				if !strings.Contains(string(b), `"base_url":"https://tiny.example/"`) || !strings.Contains(string(b), `"title":"Tiny"`) {
 					t.Errorf("compass.json does not carry compass.yaml's settings:\n%s", b)
 				}
 			}
@@ -106,7 +106,7 @@ func TestBuildCommandEnvOverridesConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(b), `"title": "From env"`) {
+	if !strings.Contains(string(b), `"title":"From env"`) {
 		t.Errorf("COMPASS_TITLE did not win over compass.yaml:\n%s", b)
 	}
 }
