@@ -64,6 +64,12 @@ func writeCodeBlock(w *strings.Builder, lang string, o *codeOptions, tokens []ch
 
 func writeTokens(w *strings.Builder, tokens []chroma.Token) {
 	for _, t := range tokens {
+		if t.Type == chroma.TextWhitespace && strings.TrimSpace(t.Value) == "" {
+			// A colour on spaces, tabs and newlines shows nothing, and their
+			// spans were a twentieth of a page with a code block.
+			w.WriteString(t.Value)
+			continue
+		}
 		cls := tokenClass(t.Type)
 		if cls != "" {
 			w.WriteString(`<span class="`)
