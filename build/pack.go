@@ -2,6 +2,8 @@ package build
 
 import (
 	"bytes"
+	"encoding/binary"
+	"fmt"
 	"html/template"
 	"strings"
 	"sync"
@@ -24,9 +26,15 @@ import (
 // 1,000-page build's CPU.
 
 // pack compresses p's HTML when the build releases pages, unless later
-// steps still edit it in place ({tableofcontents} children).
+// steps still edit it in place ({tableofcontents} children), and its
+// search text, which only the search index reads, after every page is
+// written.
 func (s *Site) pack(p *Page) {
-	if !s.release || p.HTML == "" || strings.Contains(string(p.HTML), markdown.ChildrenMarker) {
+	if !s.release {
+		return
+	}
+	p.packSearchText()
+	if p.HTML == "" || strings.Contains(string(p.HTML), markdown.ChildrenMarker) {
 		return
 	}
 	buf := packBufs.Get().(*[]byte)
@@ -40,6 +48,53 @@ func (s *Site) pack(p *Page) {
 // packBufs are scratch buffers for pack and unpack, so each page costs one
 // allocation of its packed size and one of its HTML.
 var packBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// packSearchText compresses p's intro and section bodies into
+// p.packedText, each text preceded by its length, and clears them.
+func (p *Page) packSearchText() {
+	buf := packBufs.Get().(*[]byte)
+	raw := binary.AppendUvarint((*buf)[:0], uint64(len(p.Intro)))
+	raw = append(raw, p.Intro...)
+	for _, h := range p.Headings {
+		raw = binary.AppendUvarint(raw, uint64(len(h.Body)))
+		raw = append(raw, h.Body...)
+	}
+	enc := s2.Encode(nil, raw)
+	p.packedText = bytes.Clone(enc)
+	*buf = raw
+	packBufs.Put(buf)
+	p.Intro = ""
+	for i := range p.Headings {
+		p.Headings[i].Body = ""
+	}
+}
+
+// searchText returns p's intro and its sections' bodies (in the order of
+// p.Headings), unpacking them if pack packed them.
+func (p *Page) searchText() (intro string, bodies []string) {
+	bodies = make([]string, len(p.Headings))
+	if p.packedText == nil {
+		for i, h := range p.Headings {
+			bodies[i] = h.Body
+		}
+		return p.Intro, bodies
+	}
+	raw, err := s2.Decode(nil, p.packedText)
+	if err != nil {
+		panic(fmt.Sprintf("unpack the search text of %s: %v", p.File, err)) // we packed it: cannot be corrupt
+	}
+	next := func() string {
+		n, k := binary.Uvarint(raw)
+		t := string(raw[k : k+int(n)])
+		raw = raw[k+int(n):]
+		return t
+	}
+	intro = next()
+	for i := range bodies {
+		bodies[i] = next()
+	}
+	return intro, bodies
+}
 
 // unpack restores p.HTML from its packed form, if it has one.
 func (p *Page) unpack() error {

@@ -136,6 +136,9 @@ type Page struct {
 	includes  []string // content-relative files its {include}/{literalinclude} read
 	linkTitle string   // Meta.Title, else the first # heading: what a link without text to this page shows
 	packed    []byte   // HTML compressed while a one-shot build waits to write it; HTML is "" then
+	// packedText is Intro and the Headings' bodies, compressed until a
+	// one-shot build indexes them; they are "" then.
+	packedText []byte
 }
 
 // KeyPos returns where the value of a top-level front matter key is written,

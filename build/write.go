@@ -225,14 +225,6 @@ func (s *Site) Write(ctx context.Context, out string) error {
 	if err := w.mkdir(out); err != nil {
 		return fmt.Errorf("create output folder: %w", err)
 	}
-	// The search documents share their text with the pages' headings; the
-	// index is written after the pages, on every core, so its working
-	// memory does not add to the rendered pages' (a one-shot build has
-	// dropped them by then).
-	docs := s.SearchDocuments()
-	if s.release {
-		s.dropSearchText() // docs hold it now, and search.Write lets it go as it indexes
-	}
 	if err := s.writeFiles(w); err != nil {
 		return err
 	}
@@ -250,6 +242,13 @@ func (s *Site) Write(ctx context.Context, out string) error {
 
 	if err := w.err(); err != nil {
 		return err
+	}
+	// The index is made after the pages are written, so its working memory
+	// does not add to the rendered pages' (a one-shot build has dropped
+	// them by then, and kept the search text packed until now).
+	docs := s.SearchDocuments()
+	if s.release {
+		s.dropSearchText() // docs hold it now, and search.Write lets it go as it indexes
 	}
 	if err := search.Write(filepath.Join(out, "search"), docs); err != nil {
 		return fmt.Errorf("write search index: %w", err)
@@ -586,6 +585,7 @@ func (s *Site) mapJSON() ([]byte, error) {
 // (page intros and section bodies), once SearchDocuments has handed it on.
 func (s *Site) dropSearchText() {
 	for _, p := range s.Pages {
+		p.packedText = nil
 		p.Intro = ""
 		for i := range p.Headings {
 			p.Headings[i].Body = ""
@@ -605,18 +605,19 @@ func (s *Site) SearchDocuments() []search.Document {
 			team = c.Team
 		}
 		doc := search.Document{Page: p.URL, Title: p.Title, Kind: p.Meta.Kind, Team: team, Tags: p.Meta.Tags}
+		text, bodies := p.searchText()
 		intro := doc
 		intro.URL = p.URL
-		intro.Text = strings.TrimSpace(p.Meta.Description + "\n" + p.Intro + runbookFacts(p.Meta.Runbook))
+		intro.Text = strings.TrimSpace(p.Meta.Description + "\n" + text + runbookFacts(p.Meta.Runbook))
 		docs = append(docs, intro)
-		for _, h := range p.Headings {
+		for i, h := range p.Headings {
 			if h.Level == 1 && h.Text == p.Title {
 				continue
 			}
 			d := doc
 			d.URL = p.URL + "#" + h.ID
 			d.Section = h.Text
-			d.Text = h.Body
+			d.Text = bodies[i]
 			docs = append(docs, d)
 		}
 	}
