@@ -37,12 +37,18 @@ func (s *Site) pack(p *Page) {
 	if p.HTML == "" || strings.Contains(string(p.HTML), markdown.ChildrenMarker) {
 		return
 	}
+	p.packed = compress([]byte(p.HTML))
+	p.HTML = ""
+}
+
+// compress returns src packed with S2, in memory of its own.
+func compress(src []byte) []byte {
 	buf := packBufs.Get().(*[]byte)
-	enc := s2.Encode((*buf)[:cap(*buf)], []byte(p.HTML))
-	p.packed = bytes.Clone(enc) // Encode's result sits in a worst-case-sized buffer
+	enc := s2.Encode((*buf)[:cap(*buf)], src)
+	out := bytes.Clone(enc) // Encode's result sits in a worst-case-sized buffer
 	*buf = enc
 	packBufs.Put(buf)
-	p.HTML = ""
+	return out
 }
 
 // packBufs are scratch buffers for pack and unpack, so each page costs one
@@ -52,17 +58,13 @@ var packBufs = sync.Pool{New: func() any { return new([]byte) }}
 // packSearchText compresses p's intro and section bodies into
 // p.packedText, each text preceded by its length, and clears them.
 func (p *Page) packSearchText() {
-	buf := packBufs.Get().(*[]byte)
-	raw := binary.AppendUvarint((*buf)[:0], uint64(len(p.Intro)))
+	raw := binary.AppendUvarint(nil, uint64(len(p.Intro)))
 	raw = append(raw, p.Intro...)
 	for _, h := range p.Headings {
 		raw = binary.AppendUvarint(raw, uint64(len(h.Body)))
 		raw = append(raw, h.Body...)
 	}
-	enc := s2.Encode(nil, raw)
-	p.packedText = bytes.Clone(enc)
-	*buf = raw
-	packBufs.Put(buf)
+	p.packedText = compress(raw)
 	p.Intro = ""
 	for i := range p.Headings {
 		p.Headings[i].Body = ""

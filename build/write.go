@@ -582,14 +582,11 @@ func (s *Site) mapJSON() ([]byte, error) {
 }
 
 // dropSearchText lets go of the text that only the search index reads
-// (page intros and section bodies), once SearchDocuments has handed it on.
+// (page intros and section bodies, packed by a release build), once
+// SearchDocuments has handed it on.
 func (s *Site) dropSearchText() {
 	for _, p := range s.Pages {
 		p.packedText = nil
-		p.Intro = ""
-		for i := range p.Headings {
-			p.Headings[i].Body = ""
-		}
 	}
 }
 
