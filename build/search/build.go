@@ -43,15 +43,6 @@ var chunkDocs = 2048
 // more than the cores save.
 const maxWorkers = 8
 
-// gzipLevels are the compression levels of each kind of file. A first query
-// fetches dictionary, postings and document shards: level 6 keeps its bytes
-// under half of Pagefind's on the corpus that varies every page's code
-// (level 4 made document shards 14% bigger and crossed that line; levels 7
-// to 9 cost far more CPU than they save). Positions are fetched only for
-// phrases; klauspost/compress's level 1 leaves them 36% bigger than its
-// level 6, which costs little more time.
-var gzipLevels = map[string]int{"dict": 6, "post": 6, "pos": 6, "meta": 6}
-
 // Write writes the search index of docs into dir (normally <out>/search),
 // replacing any index already there. The output depends only on docs' content,
 // not on their order across pages: the same documents give byte-identical
@@ -360,10 +351,7 @@ func uvarintLen(x uint64) int {
 
 // build computes the index of docs, hands every file to emit (from several
 // goroutines at once) and returns the manifest, which names them all.
-//
-// It takes docs over, to keep the index's working memory down at 30,000
-// pages (issue #17): it sorts them in place and drops each document's Text
-// once the text is indexed and its excerpt kept.
+// It takes docs over, as Write says.
 func build(docs []Document, emit func(name string, data []byte) error) ([]byte, error) {
 	// Group sections by page, keeping their order inside the page.
 	slices.SortStableFunc(docs, func(a, b Document) int { return strings.Compare(a.Page, b.Page) })
@@ -542,11 +530,11 @@ func (b *indexBuilder) encodePostings() {
 // header and trailer (18 bytes) eat what compression saves.
 const minGzip = 64
 
-// storeRecord gzips data at level when that makes it smaller. The record
-// never shares data's memory, so callers may reuse it.
-func storeRecord(data []byte, level int) record {
+// storeRecord gzips data when that makes it smaller. The record never
+// shares data's memory, so callers may reuse it.
+func storeRecord(data []byte) record {
 	if len(data) >= minGzip {
-		if z := gzipAt(data, level); len(z) < len(data) {
+		if z := gzipAt(data); len(z) < len(data) {
 			return record{z, true}
 		}
 	}
@@ -564,13 +552,13 @@ func (b *indexBuilder) encodeRecords() {
 	parallelFor(nruns, b.nw, func(_, r int) {
 		var pos []byte
 		for i := r * termRun; i < min((r+1)*termRun, n); i++ {
-			b.postRec[i] = storeRecord(b.postBuf[b.postOff[i]:b.postOff[i+1]], gzipLevels["post"])
+			b.postRec[i] = storeRecord(b.postBuf[b.postOff[i]:b.postOff[i+1]])
 			pos = pos[:0]
 			for _, p := range b.terms[i].pieces {
 				pos = append(pos, p.c.terms[p.t].pos...)
 				p.c.terms[p.t].pos = nil // stored now: let it go
 			}
-			b.posRec[i] = storeRecord(pos, gzipLevels["pos"])
+			b.posRec[i] = storeRecord(pos)
 		}
 	})
 	b.postBuf, b.chunks = nil, nil // every list is in its record now
@@ -584,7 +572,7 @@ func (b *indexBuilder) encodeRecords() {
 	parallelFor(len(b.pages), workers(len(b.pages)), func(_, i int) {
 		raw, err := encodePage(b.docs, b.excerpts, b.pages[i])
 		errs[i] = err
-		b.pageRec[i] = storeRecord(raw, gzipLevels["meta"]).data
+		b.pageRec[i] = storeRecord(raw).data
 	})
 	b.err = errors.Join(errs...)
 }
@@ -632,7 +620,7 @@ func (b *indexBuilder) emitFiles(emit func(name string, data []byte) error) ([]s
 		jb := jobs[j]
 		data := b.file(jb)
 		if jb.kind == "dict" {
-			data = gzipAt(data, gzipLevels["dict"])
+			data = gzipAt(data)
 		}
 		sum := sha256.Sum256(data)
 		names[j] = jb.kind + "-" + hex.EncodeToString(sum[:8]) + ".bin"
