@@ -27,8 +27,8 @@ import (
 
 // pack compresses p's HTML when the build releases pages, unless later
 // steps still edit it in place ({tableofcontents} children), and its
-// search text, which only the search index reads, after every page is
-// written.
+// search text, which only the search index reads once every page is
+// rendered.
 func (s *Site) pack(p *Page) {
 	if !s.release {
 		return
