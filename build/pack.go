@@ -58,13 +58,16 @@ var packBufs = sync.Pool{New: func() any { return new([]byte) }}
 // packSearchText compresses p's intro and section bodies into
 // p.packedText, each text preceded by its length, and clears them.
 func (p *Page) packSearchText() {
-	raw := binary.AppendUvarint(nil, uint64(len(p.Intro)))
+	buf := packBufs.Get().(*[]byte)
+	raw := binary.AppendUvarint((*buf)[:0], uint64(len(p.Intro)))
 	raw = append(raw, p.Intro...)
 	for _, h := range p.Headings {
 		raw = binary.AppendUvarint(raw, uint64(len(h.Body)))
 		raw = append(raw, h.Body...)
 	}
 	p.packedText = compress(raw)
+	*buf = raw
+	packBufs.Put(buf)
 	p.Intro = ""
 	for i := range p.Headings {
 		p.Headings[i].Body = ""
