@@ -21,6 +21,7 @@ import (
 	"github.com/compasshq/compass/build/handbook"
 	"github.com/compasshq/compass/build/search"
 	"github.com/compasshq/compass/build/views"
+	"golang.org/x/sync/errgroup"
 )
 
 // Result summarises a build for the one-line report.
@@ -234,22 +235,19 @@ func (s *Site) Write(ctx context.Context, out string) error {
 	// build's time. Peak memory at 10,000 pages is unchanged, as rendering
 	// sets it. The index takes the search text over; the pages drop theirs.
 	docs := s.SearchDocuments()
-	if s.release {
-		s.dropSearchText()
-	}
+	s.dropSearchText()
 	var m []byte
-	made := make(chan error, 1)
-	go func() {
-		err := search.Write(filepath.Join(out, "search"), docs)
-		if err != nil {
-			made <- fmt.Errorf("write search index: %w", err)
-			return
+	var made errgroup.Group
+	made.Go(func() error {
+		if err := search.Write(filepath.Join(out, "search"), docs); err != nil {
+			return fmt.Errorf("write search index: %w", err)
 		}
+		var err error
 		m, err = s.mapJSON()
-		made <- err
-	}()
+		return err
+	})
 	err := s.writeSite(ctx, w)
-	if merr := <-made; err == nil {
+	if merr := made.Wait(); err == nil {
 		err = merr
 	}
 	if err != nil {
@@ -593,9 +591,8 @@ func (s *Site) mapJSON() ([]byte, error) {
 	return append(m, '\n'), nil
 }
 
-// dropSearchText lets go of the text that only the search index reads
-// (page intros and section bodies, packed by a release build), once
-// SearchDocuments has handed it on.
+// dropSearchText lets go of the search text a release build packed (page
+// intros and section bodies), once SearchDocuments has handed it on.
 func (s *Site) dropSearchText() {
 	for _, p := range s.Pages {
 		p.packedText = nil

@@ -22,8 +22,10 @@
 # outputs are moved aside and deleted only when the script ends: ext4 scans
 # past recently deleted inodes when it allocates new ones, which made
 # whichever build ran right after an `rm -rf` of 10,000 files pay for it
-# (40% of compass's CPU at 1,000 pages, in the kernel's recently_deleted). Needs go, GNU time (/usr/bin/time), npm for
-# Pagefind. Not run by CI: a 30,000-page round takes many minutes.
+# (40% of compass's CPU at 1,000 pages, in the kernel's recently_deleted).
+#
+# Needs go, GNU time (/usr/bin/time), npm for Pagefind. Not run by CI: a
+# 30,000-page round takes many minutes.
 set -euo pipefail
 
 shape=flat
@@ -32,7 +34,7 @@ while getopts 's:r:' opt; do
   case $opt in
     s) shape=$OPTARG ;;
     r) runs=$OPTARG ;;
-    *) sed -n '2,21p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,18p' "$0" >&2; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
@@ -110,8 +112,7 @@ for n in "${sizes[@]}"; do
   loads=()
   for r in $(seq 0 "$runs"); do # run 0 warms the page cache and is not counted
     loads+=("$(cut -d' ' -f1-3 /proc/loadavg)")
-    retire "$work/c-out"
-    retire "$work/h-out"
+    retire "$work/h-out" # compass's output is retired once measured, below
     t=$work/compass.runs
     [ "$r" = 0 ] && t=/dev/null
     measure "$t" "$work/compass" build --source "$csite" --out "$work/c-out"
